@@ -1,0 +1,5 @@
+import sys
+
+from posestudio.cli import main
+
+sys.exit(main())
