@@ -1,0 +1,108 @@
+"""Pose-update benchmark for the default rig (design target: <= 5 ms on one core).
+
+One "pose update" is what the UI does per mouse move: ``BodyModel.pose`` (shape blend when betas
+change, rodrigues, forward kinematics, rigid skinning, joints, landmarks) plus projecting the
+joints and landmarks to pixels through ``posestudio.camera.project``. The peer is a plain
+``smplx.SMPLX`` forward of the same model (``torch.no_grad``, batch 1), which is what a naive
+implementation would call; we report the ratio.
+
+    OMP_NUM_THREADS=1 python bench/bench_pose.py [--runs 200] [--rig mannequin|FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+
+def median_ms(fn, runs: int, warmup: int = 10) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--rig", default="mannequin")
+    args = parser.parse_args(argv)
+
+    import torch
+
+    torch.set_num_threads(1)
+    from posestudio.body import load_body_model
+
+    t0 = time.perf_counter()
+    model = load_body_model(args.rig)
+    load_s = time.perf_counter() - t0
+    rng = np.random.default_rng(0)
+    poses = rng.normal(0.0, 0.3, (args.runs + 20, 55, 3))
+    betas = rng.normal(0.0, 1.0, 10)
+    transl = np.array([0.0, 0.975, 0.0])
+    state = {"i": 0}
+
+    def pose_only():
+        state["i"] = (state["i"] + 1) % len(poses)
+        return model.pose(betas, poses[state["i"]], transl)
+
+    try:
+        from posestudio import camera as cam
+        from posestudio.scene.model import Camera, Canvas
+    except ImportError:
+        cam = None
+    ms_pose = median_ms(pose_only, args.runs)
+    ms_full = None
+    if cam is not None:
+        camera, canvas = Camera(distance=3.0, target=(0.0, 1.0, 0.0)), Canvas(768, 1024)
+
+        def pose_and_project():
+            body = pose_only()
+            return cam.project(np.concatenate([body.joints, body.landmarks]), camera, canvas)
+
+        ms_full = median_ms(pose_and_project, args.runs)
+
+    m = model.smplx_model
+    t = lambda a: torch.tensor(np.asarray(a, dtype=np.float32))[None]  # noqa: E731
+
+    def smplx_forward():
+        state["i"] = (state["i"] + 1) % len(poses)
+        p = poses[state["i"]]
+        kw = dict(betas=t(betas), global_orient=t(p[0]), body_pose=t(p[1:22].ravel()),
+                  transl=t(transl))
+        if model.kind in ("smplh", "smplx", "mannequin"):
+            kw.update(left_hand_pose=t(p[25:40].ravel()), right_hand_pose=t(p[40:].ravel()))
+        if model.kind in ("smplx", "mannequin"):
+            kw.update(jaw_pose=t(p[22]), leye_pose=t(p[23]), reye_pose=t(p[24]))
+        with torch.no_grad():
+            return m(**kw)
+
+    if model.kind == "smpl":
+        raise SystemExit("the smplx peer for SMPL needs a 23-joint body pose; use smplh/smplx")
+    ms_smplx = median_ms(smplx_forward, args.runs)
+    print(f"rig: {model!r}")
+    print(f"load (first, incl. torch/smplx import): {load_s:.2f} s")
+    print(f"BodyModel.pose (LBS + joints + landmarks):   median {ms_pose:.3f} ms "
+          f"over {args.runs} runs, 1 thread")
+    if ms_full is not None:
+        print(f"pose + camera.project (joints + landmarks):  median {ms_full:.3f} ms "
+              f"(target <= 5 ms)")
+    else:
+        print("posestudio.camera not available: projection not measured")
+    print(f"plain smplx.SMPLX forward (no_grad):         median {ms_smplx:.3f} ms")
+    print(f"ratio pose update / smplx forward:           {(ms_full or ms_pose) / ms_smplx:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

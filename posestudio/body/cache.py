@@ -1,0 +1,58 @@
+"""Where the body layer keeps the files it writes for ``smplx`` to read.
+
+``smplx.SMPLX`` only loads by path, with ``np.load(allow_pickle=True)``; we therefore only ever
+hand it ``.npz`` files that we wrote ourselves from plain arrays (no object arrays), in this cache.
+The folder is ``$POSESTUDIO_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/posestudio`` (default
+``~/.cache/posestudio``); files are keyed by a hash of what they were made from and written
+atomically, so several processes can share the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from posestudio.errors import BodyModelError
+
+
+def cache_dir() -> Path:
+    """The cache folder (created on demand)."""
+    env = os.environ.get("POSESTUDIO_CACHE_DIR")
+    if env:
+        root = Path(env)
+    else:
+        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "posestudio"
+    return root / "body"
+
+
+def digest(*parts: bytes) -> str:
+    """Short content hash used in cache file names."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part)
+        h.update(b"\0")
+    return h.hexdigest()[:20]
+
+
+def write_plain_npz(path: Path, arrays: dict[str, np.ndarray]) -> Path:
+    """Write ``arrays`` (no object dtypes allowed) to ``path`` atomically, compressed."""
+    for key, value in arrays.items():
+        if np.asarray(value).dtype.hasobject:
+            raise TypeError(f"refusing to cache object array {key!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp.npz")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez_compressed(f, **arrays)
+        os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise BodyModelError(f"cannot write the body model cache {path}: {e.strerror or e}") from e
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,119 @@
+"""The restricted unpickler: arrays, sparse matrices and chumpy objects in; code never runs."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import types
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from posestudio.body import load_body_model
+from posestudio.body.safe_pickle import load_safe_pickle
+from posestudio.errors import BodyModelError, UnsafeFileError
+
+
+class _Evil:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+class _EvilEval:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (eval, (f"open({str(self.marker)!r}, 'w').close()",))
+
+
+class _EvilPopen:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (subprocess.Popen, (["touch", str(self.marker)],))
+
+
+@pytest.mark.parametrize("evil", [_Evil, _EvilEval, _EvilPopen])
+def test_malicious_pickle_is_refused_and_nothing_runs(tmp_path, evil):
+    marker = tmp_path / "pwned"
+    payload = {"v_template": np.zeros((3, 3)), "f": evil(marker)}
+    path = tmp_path / "SMPL_NEUTRAL.pkl"
+    path.write_bytes(pickle.dumps(payload, protocol=2))
+    # the pickle really is armed: the normal loader would run it
+    with pytest.raises(UnsafeFileError, match="SMPL_NEUTRAL.pkl"):
+        load_safe_pickle(path)
+    assert not marker.exists()
+    with pytest.raises(UnsafeFileError):
+        load_body_model(str(path))
+    assert not marker.exists()
+
+
+def test_armed_pickle_would_run_with_plain_pickle(tmp_path):
+    """Control: the same bytes do create the file under plain pickle (so the test above bites)."""
+    marker = tmp_path / "ran"
+    data = pickle.dumps(_EvilEval(marker), protocol=2)
+    pickle.loads(data)  # noqa: S301 - our own bytes, to prove the payload works
+    assert marker.exists()
+
+
+def test_chumpy_objects_become_arrays(tmp_path, monkeypatch):
+    chumpy, ch = types.ModuleType("chumpy"), types.ModuleType("chumpy.ch")
+
+    class Ch:
+        def __init__(self, x):
+            self.x = x
+            self.label = "anything chumpy keeps"
+
+    Ch.__module__, Ch.__qualname__ = "chumpy.ch", "Ch"
+    ch.Ch, chumpy.ch = Ch, ch
+    monkeypatch.setitem(sys.modules, "chumpy", chumpy)
+    monkeypatch.setitem(sys.modules, "chumpy.ch", ch)
+    x = np.arange(12.0).reshape(4, 3)
+    for protocol in (0, 2, 4):
+        path = tmp_path / f"ch{protocol}.pkl"
+        path.write_bytes(pickle.dumps({"shapedirs": Ch(x), "nested": [Ch(x * 2)]},
+                                      protocol=protocol))
+        monkeypatch.delitem(sys.modules, "chumpy.ch")  # loading must not need chumpy
+        out = load_safe_pickle(path)
+        monkeypatch.setitem(sys.modules, "chumpy.ch", ch)
+        assert isinstance(out["shapedirs"], np.ndarray)
+        np.testing.assert_array_equal(out["shapedirs"], x)
+        np.testing.assert_array_equal(out["nested"][0], x * 2)
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_numpy_and_sparse_round_trip(tmp_path, protocol):
+    rng = np.random.default_rng(protocol)
+    dense = rng.normal(size=(5, 7)) * (rng.random((5, 7)) > 0.6)
+    data = {"a": rng.normal(size=(3, 4)).astype(np.float32), "i": np.arange(5, dtype=np.uint32),
+            "csc": sp.csc_matrix(dense), "csr": sp.csr_matrix(dense), "s": "lbs",
+            "scalar": np.float64(2.5)}
+    path = tmp_path / "m.pkl"
+    path.write_bytes(pickle.dumps(data, protocol=protocol))
+    out = load_safe_pickle(path)
+    np.testing.assert_array_equal(out["a"], data["a"])
+    assert out["a"].dtype == np.float32
+    np.testing.assert_array_equal(out["i"], data["i"])
+    np.testing.assert_allclose(out["csc"], dense)
+    np.testing.assert_allclose(out["csr"], dense)
+    assert out["s"] == "lbs" and out["scalar"] == 2.5
+
+
+def test_truncated_and_garbage_pickles(tmp_path):
+    good = pickle.dumps({"a": np.zeros((100, 3))}, protocol=2)
+    cut = tmp_path / "cut.pkl"
+    cut.write_bytes(good[: len(good) // 2])
+    with pytest.raises(BodyModelError, match="cut.pkl.*(corrupt|truncated)"):
+        load_safe_pickle(cut)
+    junk = tmp_path / "junk.pkl"
+    junk.write_bytes(b"this is not a pickle at all")
+    with pytest.raises(BodyModelError, match="junk.pkl"):
+        load_safe_pickle(junk)
