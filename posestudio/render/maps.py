@@ -1,0 +1,344 @@
+"""Control maps of posed bodies: depth, normal, seg, canny (one GL pass) and the shaded mannequin.
+
+Every map is pixel-aligned with the others and with :func:`posestudio.camera.project`: the
+bodies are moved into the OpenGL camera frame in numpy and rendered by a pyrender
+``IntrinsicsCamera`` built from the same ``K`` (principal point at the canvas centre, pixel
+(0, 0) = top-left corner), so a projected joint lands on the pixel that shows it.
+
+The data pass (:func:`render_geometry`) renders single-sampled, flat, with per-vertex colours
+that carry the camera-space normal (RGB) and a (person, part) label (alpha, constant per
+triangle). Depth, normal, seg and canny are computed from that one pass; the mannequin is a
+second, lit and antialiased pass.
+
+Map conventions
+---------------
+depth (8-bit)
+    ControlNet depth look: background 0; visible body pixels 1..255, nearest 255, linear in
+    metric depth and normalised over the visible body.
+depth_metric
+    float32 metres along the view axis (−z of the OpenGL camera), 0 = background.
+normal
+    Camera-space unit normals in the ScanNet / BAE convention that ``control_v11p_sd15_normalbae``
+    was trained on (``controlnet_aux`` NormalBae writes the network output unchanged): red =
+    normal towards the image **left**, green = **up**, blue = **towards the viewer**, i.e.
+    ``RGB = ((−x, y, z) + 1) / 2 · 255`` of the OpenGL camera-frame normal. A surface facing the
+    camera is (128, 128, 255). Background black.
+seg
+    ``palette="parts"``: body part i of ``PosedBody.part_names`` gets ``PART_PALETTE[i % 24]``;
+    ``"people"``: person i gets ``PEOPLE_PALETTE[i % 12]``; ``"ade20k"``: every body the ADE20K
+    "person" colour (150, 5, 61), as ControlNet's seg model expects. Background black.
+canny
+    ``cv2.Canny`` of the normal map (thresholds from RenderSettings): silhouettes plus folds
+    where limbs cross, white on black.
+mannequin
+    A product shot of a wooden artist's mannequin: satin wood (or the person's colour), soft
+    key/fill/rim studio light, solid light-grey or transparent background.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from posestudio.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from posestudio.body import PosedBody
+    from posestudio.render.gl import OffscreenRenderer
+    from posestudio.scene.model import Camera, Canvas
+
+__all__ = [
+    "ADE20K_PERSON", "GeometryBuffers", "PART_PALETTE", "PEOPLE_PALETTE", "WOOD_COLOR",
+    "canny_map", "depth_map", "normal_map", "render_depth_metric", "render_geometry",
+    "render_mannequin", "seg_map",
+]
+
+ADE20K_PERSON = (150, 5, 61)
+# 24 well separated colours for body parts (index = part id of the rig).
+PART_PALETTE: tuple[tuple[int, int, int], ...] = (
+    (230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48),
+    (145, 30, 180), (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212),
+    (0, 128, 128), (220, 190, 255), (170, 110, 40), (255, 250, 200), (128, 0, 0),
+    (170, 255, 195), (128, 128, 0), (255, 215, 180), (0, 0, 128), (128, 128, 128),
+    (255, 255, 255), (100, 60, 200), (40, 90, 30), (200, 80, 120),
+)
+PEOPLE_PALETTE: tuple[tuple[int, int, int], ...] = (
+    (230, 25, 75), (0, 130, 200), (60, 180, 75), (255, 225, 25), (145, 30, 180),
+    (245, 130, 48), (70, 240, 240), (240, 50, 230), (170, 110, 40), (0, 128, 128),
+    (128, 0, 0), (0, 0, 128),
+)
+WOOD_COLOR = (0.80, 0.62, 0.42)            # satin beech, sRGB 0..1 as displayed
+BACKGROUND_COLOR = (0.90, 0.90, 0.89)      # solid studio backdrop
+MAX_LABELS = 255                            # (person, part) labels that fit the alpha channel
+
+
+def view_matrices(camera: "Camera", canvas: "Canvas") -> tuple[np.ndarray, np.ndarray]:
+    """``K`` (3, 3) and ``world_to_camera`` (4, 4) of the scene camera (posestudio.camera)."""
+    from posestudio import camera as camera_math
+
+    return camera_math.intrinsics(camera, canvas), camera_math.world_to_camera(camera)
+
+
+def _vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Area-weighted unit vertex normals, (V, 3) float64."""
+    tri = vertices[faces]
+    face_n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    normals = np.zeros_like(vertices)
+    for k in range(3):
+        for axis in range(3):
+            normals[:, axis] += np.bincount(faces[:, k], face_n[:, axis], len(vertices))
+    length = np.linalg.norm(normals, axis=1, keepdims=True)
+    return normals / np.maximum(length, 1e-12)
+
+
+def _face_parts(posed: "PosedBody") -> np.ndarray:
+    """Part id per face: the part two of its corners share, else its first corner's."""
+    parts = np.asarray(posed.vertex_parts, dtype=np.int64)[np.asarray(posed.faces)]
+    return np.where(parts[:, 1] == parts[:, 2], parts[:, 1], parts[:, 0])
+
+
+def _to_camera(points: np.ndarray, w2c: np.ndarray) -> np.ndarray:
+    return np.asarray(points, dtype=np.float64) @ w2c[:3, :3].T + w2c[:3, 3]
+
+
+def _pyrender_camera(pyrender, K: np.ndarray, camera: "Camera"):
+    return pyrender.IntrinsicsCamera(K[0, 0], K[1, 1], K[0, 2], K[1, 2],
+                                     znear=camera.znear, zfar=camera.zfar)
+
+
+def _check(posed_list: Sequence["PosedBody"]) -> None:
+    for i, posed in enumerate(posed_list):
+        if len(posed.vertices) == 0 or len(posed.faces) == 0:
+            raise InputError(f"person {i} has no mesh to render")
+
+
+@dataclass
+class GeometryBuffers:
+    """What the data pass sees at each pixel centre.
+
+    Attributes
+    ----------
+    depth : (H, W) float32
+        Metres along the view axis, 0 = background.
+    normal : (H, W, 3) float32
+        Unit normals in the OpenGL camera frame (x right, y up, z towards the viewer); 0 on the
+        background.
+    person : (H, W) int16
+        Index into the rendered bodies, −1 = background.
+    part : (H, W) int16
+        Part id (``PosedBody.part_names`` index) of the visible surface, −1 = background.
+    """
+
+    depth: np.ndarray
+    normal: np.ndarray
+    person: np.ndarray
+    part: np.ndarray
+
+    @property
+    def mask(self) -> np.ndarray:
+        """(H, W) bool: a body is visible at the pixel."""
+        return self.person >= 0
+
+
+def render_geometry(posed_list: Sequence["PosedBody"], camera: "Camera", canvas: "Canvas", *,
+                    renderer: "OffscreenRenderer | None" = None) -> GeometryBuffers:
+    """Render depth, normals and part/person labels of posed bodies in one exact pass.
+
+    Parameters
+    ----------
+    posed_list : sequence of PosedBody
+        World metres.
+    camera, canvas : scene Camera and Canvas
+
+    Returns
+    -------
+    GeometryBuffers, all (H, W[, 3]) at the pixel centres (no antialiasing).
+    """
+    from posestudio.render.gl import import_pyrender, shared_renderer
+
+    _check(posed_list)
+    pyrender = import_pyrender()
+    renderer = renderer or shared_renderer()
+    K, w2c = view_matrices(camera, canvas)
+    height, width = canvas.height, canvas.width
+    empty = GeometryBuffers(np.zeros((height, width), np.float32),
+                            np.zeros((height, width, 3), np.float32),
+                            np.full((height, width), -1, np.int16),
+                            np.full((height, width), -1, np.int16))
+    if not posed_list:
+        return empty
+
+    labels: list[tuple[int, int]] = []     # label index → (person, part)
+    label_of: dict[tuple[int, int], int] = {}
+    scene = pyrender.Scene(bg_color=(0.0, 0.0, 0.0, 0.0), ambient_light=(0.0, 0.0, 0.0))
+    for person_index, posed in enumerate(posed_list):
+        faces = np.asarray(posed.faces, dtype=np.int64)
+        vertices = _to_camera(posed.vertices, w2c)
+        normals = _vertex_normals(vertices, faces)
+        face_part = _face_parts(posed)
+        face_label = np.empty(len(faces), dtype=np.int64)
+        for part in np.unique(face_part):
+            key = (person_index, int(part))
+            if key not in label_of:
+                label_of[key] = len(labels)
+                labels.append(key)
+            face_label[face_part == part] = label_of[key]
+        if len(labels) > MAX_LABELS:
+            raise InputError(f"too many people to render at once ({len(posed_list)}): at most "
+                             f"{MAX_LABELS} body parts in total")
+        # Unwelded triangles, so the label is constant over each one.
+        colors = np.empty((len(faces), 3, 4), dtype=np.float32)
+        colors[..., :3] = (normals[faces] + 1.0) * 0.5
+        colors[..., 3] = ((face_label + 1) / 255.0)[:, None]
+        primitive = pyrender.Primitive(
+            positions=vertices[faces].reshape(-1, 3).astype(np.float32),
+            color_0=colors.reshape(-1, 4),
+            material=pyrender.MetallicRoughnessMaterial(baseColorFactor=(1.0, 1.0, 1.0, 1.0)),
+        )
+        scene.add(pyrender.Mesh([primitive]))
+    scene.add(_pyrender_camera(pyrender, K, camera), pose=np.eye(4))
+    flags = pyrender.RenderFlags.FLAT | pyrender.RenderFlags.RGBA
+    color, depth = renderer.render(scene, width, height, flags, samples=0)
+
+    alpha = color[..., 3].astype(np.int64)
+    mask = (alpha > 0) & (depth > 0)
+    lookup = np.array([(-1, -1)] + labels, dtype=np.int16)
+    label_px = lookup[np.where(mask, alpha, 0)]
+    normal = color[..., :3].astype(np.float32) * (2.0 / 255.0) - 1.0
+    normal /= np.maximum(np.linalg.norm(normal, axis=2, keepdims=True), 1e-6)
+    normal[~mask] = 0.0
+    return GeometryBuffers(np.where(mask, depth, 0.0).astype(np.float32), normal,
+                           label_px[..., 0].copy(), label_px[..., 1].copy())
+
+
+def render_depth_metric(posed_list: Sequence["PosedBody"], camera: "Camera", canvas: "Canvas",
+                        *, renderer: "OffscreenRenderer | None" = None) -> np.ndarray:
+    """Metric depth of posed bodies, (H, W) float32 metres along the view axis, 0 = background."""
+    return render_geometry(posed_list, camera, canvas, renderer=renderer).depth
+
+
+def depth_map(geometry: GeometryBuffers) -> np.ndarray:
+    """8-bit ControlNet depth: (H, W) uint8, 0 background, body 1..255 with nearest = 255."""
+    depth = geometry.depth
+    mask = geometry.mask
+    out = np.zeros(depth.shape, dtype=np.uint8)
+    if not mask.any():
+        return out
+    visible = depth[mask].astype(np.float64)
+    near, far = visible.min(), visible.max()
+    span = far - near
+    scaled = np.full(visible.shape, 255.0) if span <= 0 else 1.0 + 254.0 * (far - visible) / span
+    out[mask] = np.clip(np.rint(scaled), 1, 255).astype(np.uint8)
+    return out
+
+
+def normal_map(geometry: GeometryBuffers) -> np.ndarray:
+    """BAE/ScanNet-convention normal map (see module notes): (H, W, 3) uint8, background 0."""
+    n = geometry.normal
+    rgb = np.stack([-n[..., 0], n[..., 1], n[..., 2]], axis=-1)
+    out = np.rint((rgb + 1.0) * 127.5).clip(0, 255).astype(np.uint8)
+    out[~geometry.mask] = 0
+    return out
+
+
+def seg_map(geometry: GeometryBuffers, palette: str = "parts") -> np.ndarray:
+    """Segmentation colours: (H, W, 3) uint8, background 0 (palettes in the module notes)."""
+    out = np.zeros(geometry.part.shape + (3,), dtype=np.uint8)
+    mask = geometry.mask
+    if palette == "parts":
+        table = np.array(PART_PALETTE, dtype=np.uint8)
+        out[mask] = table[geometry.part[mask] % len(table)]
+    elif palette == "people":
+        table = np.array(PEOPLE_PALETTE, dtype=np.uint8)
+        out[mask] = table[geometry.person[mask] % len(table)]
+    elif palette == "ade20k":
+        out[mask] = ADE20K_PERSON
+    else:
+        raise InputError(f"seg palette must be parts, people or ade20k, got {palette!r}")
+    return out
+
+
+def canny_map(normal_rgb: np.ndarray, low: int = 100, high: int = 200) -> np.ndarray:
+    """Edges of the rendered figure: ``cv2.Canny`` of the normal map, (H, W) uint8 0/255."""
+    import cv2
+
+    return cv2.Canny(np.ascontiguousarray(normal_rgb), int(low), int(high))
+
+
+def _srgb_to_linear(color) -> np.ndarray:
+    """Display colour → the linear base colour pyrender's PBR shader expects."""
+    c = np.clip(np.asarray(color, dtype=np.float64), 0.0, 1.0)
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def _look_at_pose(eye: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Pose (4, 4) whose −Z points from ``eye`` to ``target`` (camera frame, y up)."""
+    forward = target - eye
+    forward = forward / np.linalg.norm(forward)
+    up = np.array([0.0, 1.0, 0.0])
+    if abs(forward @ up) > 0.99:
+        up = np.array([0.0, 0.0, 1.0])
+    right = np.cross(forward, up)
+    right /= np.linalg.norm(right)
+    true_up = np.cross(right, forward)
+    pose = np.eye(4)
+    pose[:3, 0], pose[:3, 1], pose[:3, 2], pose[:3, 3] = right, true_up, -forward, eye
+    return pose
+
+
+def render_mannequin(posed_list: Sequence["PosedBody"], camera: "Camera", canvas: "Canvas", *,
+                     colors: Sequence[tuple[float, float, float] | None] | None = None,
+                     transparent: bool = False,
+                     renderer: "OffscreenRenderer | None" = None) -> np.ndarray:
+    """Shaded render of the figures, like a product shot of a wooden mannequin.
+
+    Parameters
+    ----------
+    posed_list : sequence of PosedBody
+    camera, canvas : scene Camera and Canvas
+    colors : per-person RGB 0..1 or None (None = wood)
+    transparent : bool
+        RGBA with alpha 0 outside the figures instead of the light-grey backdrop.
+
+    Returns
+    -------
+    (H, W, 3) uint8 RGB, or (H, W, 4) uint8 RGBA when ``transparent``; antialiased edges.
+    """
+    from posestudio.render.gl import import_pyrender, shared_renderer
+
+    _check(posed_list)
+    pyrender = import_pyrender()
+    renderer = renderer or shared_renderer()
+    K, w2c = view_matrices(camera, canvas)
+    bg = (0.0, 0.0, 0.0, 0.0) if transparent else BACKGROUND_COLOR + (1.0,)
+    scene = pyrender.Scene(bg_color=bg, ambient_light=(0.20, 0.20, 0.21))
+    centres = []
+    for i, posed in enumerate(posed_list):
+        faces = np.asarray(posed.faces, dtype=np.int64)
+        vertices = _to_camera(posed.vertices, w2c)
+        centres.append(vertices.mean(axis=0))
+        color = (colors[i] if colors is not None and i < len(colors) else None) or WOOD_COLOR
+        material = pyrender.MetallicRoughnessMaterial(
+            baseColorFactor=tuple(_srgb_to_linear(color)) + (1.0,), metallicFactor=0.0,
+            roughnessFactor=0.5)
+        primitive = pyrender.Primitive(
+            positions=vertices.astype(np.float32),
+            normals=_vertex_normals(vertices, faces).astype(np.float32),
+            indices=faces.astype(np.uint32), material=material)
+        scene.add(pyrender.Mesh([primitive]))
+    scene.add(_pyrender_camera(pyrender, K, camera), pose=np.eye(4))
+    centre = np.mean(centres, axis=0) if centres else np.array([0.0, 0.0, -3.0])
+    # Studio light in the camera frame: warm key from the upper left, cool fill from the
+    # right, rim from behind; the ambient term keeps shadows soft.
+    for offset, color, intensity in (((-2.0, 2.5, 2.0), (1.0, 0.97, 0.92), 3.2),
+                                     ((2.5, 0.5, 1.5), (0.90, 0.94, 1.0), 1.3),
+                                     ((0.5, 2.0, -3.0), (1.0, 1.0, 1.0), 2.0)):
+        eye = centre + np.array(offset)
+        scene.add(pyrender.DirectionalLight(color=color, intensity=intensity),
+                  pose=_look_at_pose(eye, centre))
+    flags = pyrender.RenderFlags.RGBA if transparent else 0
+    image, _ = renderer.render(scene, canvas.width, canvas.height, flags, samples=4)
+    return np.ascontiguousarray(image)
+
