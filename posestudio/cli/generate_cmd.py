@@ -1,0 +1,238 @@
+"""``posestudio generate SCENE --base MODEL --controlnet CN ... --prompt TEXT --out IMAGE``.
+
+Scene → control maps (``render.pipeline.render_scene``) → local diffusers ControlNet pipeline →
+PNG(s) with the parameters and the scene embedded, written next to the control maps used.
+Everything cheap (arguments, output path, model files, family pairing) is checked before the
+scene is rendered or a model is loaded; output files appear together at the end or not at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from posestudio.errors import InputError
+
+HELP = """\
+Generate images from a scene with local ControlNet models (nothing is downloaded).
+
+  posestudio generate scene.pose.json --base models/sd15 \\
+      --controlnet models/control_sd15_openpose:openpose:1.0 \\
+      --controlnet models/control_sd15_depth:depth:0.5 --prompt "a dancer" --out out/dancer.png
+
+--base is a diffusers model folder (model_index.json) or a single .safetensors checkpoint;
+--controlnet is PATH[:MAP[:SCALE[:START[:END]]]] with MAP one of openpose, depth, normal, canny,
+seg, mannequin (default: guessed from the name, else openpose), SCALE the conditioning scale
+(default 1), START/END the fraction of steps it acts on (default 0 and 1). Families: Stable
+Diffusion 1.x/2.x, SDXL, Flux, SD3, Z-Image (detected from the files; a ControlNet made for another
+family is refused). The size is the scene canvas unless --size is given.
+
+Writes IMAGE (PNG with the parameters and the scene in text chunks), IMAGE-1.png ... for
+--batch > 1, and the control maps used as IMAGE.<map>.png next to them. --reuse IMAGE takes every
+parameter (and the scene, if SCENE is left out) from an earlier output; flags given override."""
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("generate", help="generate images with local ControlNet models",
+                              description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("scene", nargs="?", metavar="SCENE",
+                   help="scene file (*.pose.json) or bundled example; optional with --reuse")
+    p.add_argument("--base", metavar="MODEL", help="base model folder or .safetensors file")
+    p.add_argument("--controlnet", action="append", metavar="CN[:MAP[:SCALE[:START[:END]]]]",
+                   help="ControlNet folder or file, repeatable for multi-ControlNet")
+    p.add_argument("--prompt", metavar="TEXT")
+    p.add_argument("--negative-prompt", metavar="TEXT")
+    p.add_argument("--out", required=True, metavar="IMAGE.png", help="output PNG")
+    p.add_argument("--steps", metavar="N", help="denoising steps (default: the family's)")
+    p.add_argument("--guidance", metavar="G", help="guidance (CFG) scale (default: the family's)")
+    p.add_argument("--seed", metavar="S", help="integer seed, or 'random' (default random)")
+    p.add_argument("--batch", metavar="N", help="number of images (seeds S, S+1, ...)")
+    p.add_argument("--size", metavar="WxH", help="output size (default: the scene canvas)")
+    p.add_argument("--scheduler", metavar="NAME",
+                   help="default, euler, euler_a, dpm++_2m, dpm++_2m_karras, ddim, unipc, pndm")
+    p.add_argument("--device", metavar="auto|cpu|cuda|mps", help="default auto (CUDA if present)")
+    p.add_argument("--precision", metavar="auto|fp32|fp16|bf16",
+                   help="default auto: fp16/bf16 on a GPU, fp32 on the CPU")
+    p.add_argument("--offload", metavar="none|model|sequential",
+                   help="CPU offload for small GPUs (default none)")
+    p.add_argument("--vae-tiling", action="store_true", default=None, help="decode in tiles")
+    p.add_argument("--vae-slicing", action="store_true", default=None, help="decode one at a time")
+    p.add_argument("--base-config", metavar="DIR",
+                   help="for a single-file base: a local diffusers folder with its configs")
+    p.add_argument("--body-model", metavar="FILE", help="SMPL/SMPL+H/SMPL-X file for every person")
+    p.add_argument("--reuse", metavar="IMAGE", help="take the parameters from an earlier output PNG")
+    p.set_defaults(func=run)
+
+
+def _int(name: str, text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise InputError(f"{name} {text!r}: expected a whole number") from None
+
+
+def _float(name: str, text: str | None) -> float | None:
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(f"{name} {text!r}: expected a number") from None
+
+
+def build_request(args: argparse.Namespace, reused=None, canvas: tuple[int, int] | None = None):
+    """The :class:`GenerationRequest` of the arguments, on top of a reused one if given."""
+    import dataclasses
+
+    from posestudio.generate.params import (GenerationRequest, MemoryOptions, parse_control_arg,
+                                            parse_seed)
+
+    base = reused.to_dict() if reused is not None else {}
+    memory = dict(base.get("memory") or {})
+    for key, value in (("offload", args.offload), ("vae_tiling", args.vae_tiling),
+                       ("vae_slicing", args.vae_slicing)):
+        if value is not None:
+            memory[key] = value
+    fields = {
+        "base": args.base, "prompt": args.prompt, "negative_prompt": args.negative_prompt,
+        "steps": _int("--steps", args.steps), "guidance": _float("--guidance", args.guidance),
+        "batch_count": _int("--batch", args.batch), "scheduler": args.scheduler,
+        "device": args.device, "precision": args.precision, "base_config": args.base_config,
+    }
+    base.update({k: v for k, v in fields.items() if v is not None})
+    if args.controlnet:
+        base["controlnets"] = [dataclasses.asdict(parse_control_arg(c)) for c in args.controlnet]
+    if args.seed is not None:
+        base["seed"] = parse_seed(args.seed)
+    elif reused is None:
+        base["seed"] = None
+    if canvas is not None:
+        base["width"], base["height"] = canvas
+    base["memory"] = MemoryOptions(**memory)
+    for flag, key in (("--base", "base"), ("--controlnet", "controlnets"), ("--prompt", "prompt")):
+        if key not in base:
+            raise InputError(f"{flag} is required (or --reuse an earlier output)")
+    return GenerationRequest(**base)
+
+
+def output_names(out: Path, count: int, maps: list[str]) -> tuple[list[Path], dict[str, Path]]:
+    """``out.png``, ``out-1.png``... and ``out.<map>.png`` for each control map used."""
+    images = [out if i == 0 else out.with_name(f"{out.stem}-{i}{out.suffix}") for i in range(count)]
+    controls = {m: out.with_name(f"{out.stem}.{m}.png") for m in maps}
+    return images, controls
+
+
+class _Progress:
+    """Step progress on stderr: a redrawn line on a terminal, a line per step otherwise."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        text = f"generate: step {done}/{total}"
+        if self.tty:
+            print("\r" + text, end="\n" if done == total else "", file=sys.stderr, flush=True)
+        else:
+            print(text, file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from posestudio.cli.render_cmd import (apply_body_model, check_rigs, load_scene_arg,
+                                           parse_size)
+    from posestudio.export.atomic import check_writable_file
+    from posestudio.generate.families import check_pairing, inspect_base, inspect_controlnet
+    from posestudio.generate.metadata import read_parameters
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".png":
+        raise InputError(f"--out {args.out}: must end in .png (the parameters live in PNG text)")
+    check_writable_file(out)
+    reused, reused_scene = read_parameters(args.reuse) if args.reuse else (None, None)
+    size = parse_size(args.size) if args.size else None
+
+    if args.scene is not None:
+        scene = load_scene_arg(args.scene)
+    elif reused_scene is not None:
+        from posestudio.scene.file_format import scene_from_dict
+
+        scene = scene_from_dict(reused_scene)
+    else:
+        raise InputError("SCENE is required (or --reuse an output that embeds its scene)")
+    if size is not None:
+        from posestudio.scene.model import Canvas
+
+        scene.canvas = Canvas(*size)
+    scene = apply_body_model(scene, args.body_model)
+    request = build_request(args, reused, (scene.canvas.width, scene.canvas.height))
+
+    # Model files and their pairing: milliseconds, before any rendering or loading.
+    base = inspect_base(request.base)
+    check_pairing(base, [inspect_controlnet(c.path) for c in request.controlnets])
+    check_rigs(scene)
+
+    maps = list(dict.fromkeys(c.map for c in request.controlnets))
+    control = render_control_maps(scene, maps)
+
+    from posestudio.generate.engine import generate
+
+    results = generate(request, [control[c.map] for c in request.controlnets], progress=_Progress())
+    image_paths, map_paths = output_names(out, len(results), maps)
+    write_outputs(results, image_paths, control, map_paths, scene, request)
+    seeds = ", ".join(str(r.request.seed) for r in results)
+    print(f"wrote {', '.join(os.fspath(p) for p in image_paths)} (seed {seeds}; "
+          f"{results[0].family}, {request.width}x{request.height})")
+    return 0
+
+
+def render_control_maps(scene, maps: list[str]) -> dict:
+    """``{map name: (H, W[, 3]) uint8}`` of the scene at its canvas size."""
+    from posestudio.render.pipeline import render_scene
+
+    result = render_scene(scene, maps=tuple(maps))
+    found = getattr(result, "maps", result)
+    return {m: found[m] for m in maps}
+
+
+def write_outputs(results, image_paths, control, map_paths, scene, request) -> None:
+    """Write images and control maps to temporary siblings, then rename them all into place."""
+    import tempfile
+
+    from PIL import Image
+
+    from posestudio.generate.engine import to_control_image
+    from posestudio.generate.metadata import png_info
+    from posestudio.scene.file_format import scene_to_dict
+
+    scene_dict = scene_to_dict(scene)
+    control_files = [map_paths[c.map].name for c in request.controlnets]
+    pending: list[tuple[Path, Path]] = []
+    try:
+        image_paths[0].parent.mkdir(parents=True, exist_ok=True)  # only now that all succeeded
+        for result, path in zip(results, image_paths):
+            tmp = _temp_sibling(path, tempfile)
+            pending.append((tmp, path))
+            result.image.save(tmp, format="PNG", pnginfo=png_info(
+                result.request, result.family, scene=scene_dict, control_files=control_files))
+        for name, path in map_paths.items():
+            tmp = _temp_sibling(path, tempfile)
+            pending.append((tmp, path))
+            to_control_image(control[name], name).save(tmp, format="PNG")
+        for tmp, path in pending:
+            os.replace(tmp, path)
+        pending.clear()
+    except OSError as exc:
+        raise InputError(f"--out {image_paths[0]}: cannot write ({exc.strerror or exc})") from None
+    finally:
+        for tmp, _ in pending:
+            tmp.unlink(missing_ok=True)
+
+
+def _temp_sibling(path: Path, tempfile) -> Path:
+    # Same folder as the target, so the final os.replace is a rename on one file system.
+    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".partial.png", dir=path.parent)
+    os.close(fd)
+    return Path(name)

@@ -1,0 +1,114 @@
+"""``posestudio joints SCENE``: one person's 3D joints and their pixels, as JSON on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from posestudio.errors import InputError
+
+FORMATS: tuple[str, ...] = ("openpose18", "body25", "smpl24")
+
+HELP = """\
+Print one person's keypoints as JSON on stdout:
+  {"format": F, "names": [...], "width": W, "height": H,
+   "joints3d": [[x, y, z], ...],   world metres (Y up)
+   "joints2d": [[u, v], ...]}      pixels of the scene camera and canvas, (0,0) = top-left corner
+Formats: openpose18 (COCO-18 order as in openpose.json), body25 (OpenPose BODY_25), smpl24 (SMPL's
+24 kinematic joints). A keypoint the body model does not have (e.g. a rig without face points) is
+null in both lists; a point behind the camera is null in joints2d. Points outside the canvas keep
+their pixel coordinates (openpose.json marks those with confidence 0)."""
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("joints", help="print a person's 3D joints and 2D pixels as JSON",
+                              description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("scene", metavar="SCENE", help="scene file (*.pose.json) or bundled example")
+    p.add_argument("--person", default="0", metavar="I",
+                   help="0-based index of the person in the scene (default 0)")
+    p.add_argument("--format", default="openpose18", metavar="|".join(FORMATS),
+                   help="keypoint set (default openpose18)")
+    p.set_defaults(func=run)
+
+
+def _parse_person(text: str) -> int:
+    try:
+        index = int(text)
+    except ValueError:
+        raise InputError(f"--person {text!r}: expected a 0-based person index") from None
+    if index < 0:
+        raise InputError(f"--person {text}: must be 0 or more (0-based)")
+    return index
+
+
+def person_joints(scene, index: int, fmt: str) -> dict:
+    """Keypoints of ``scene.people[index]`` in format ``fmt`` -> the JSON-ready dict.
+
+    Returns
+    -------
+    dict
+        ``names`` (N,), ``joints3d`` (N, 3) world metres, ``joints2d`` (N, 2) pixels, with ``None``
+        for absent points, plus ``format``, ``width`` and ``height``.
+    """
+    import numpy as np
+
+    from posestudio.body import load_body_model
+    from posestudio.camera import project
+
+    person = scene.people[index]
+    posed = load_body_model(person.rig).pose_person(person)
+    names, points, present = _keypoints_3d(posed, fmt)
+    uv, depth = project(points, scene.camera, scene.canvas)
+    joints3d, joints2d = [], []
+    for p, q, z, ok in zip(points, uv, depth, present):
+        ok = bool(ok) and bool(np.all(np.isfinite(p)))
+        joints3d.append([float(c) for c in p] if ok else None)
+        joints2d.append([float(c) for c in q] if ok and z > 0 else None)
+    return {"format": fmt, "names": list(names), "width": scene.canvas.width,
+            "height": scene.canvas.height, "joints3d": joints3d, "joints2d": joints2d}
+
+
+def _keypoints_3d(posed, fmt: str):
+    """(names, points (N,3) world, present (N,) bool) of a posed body in format ``fmt``."""
+    import numpy as np
+
+    from posestudio import skeletons
+
+    if fmt == "smpl24":
+        index = {n: i for i, n in enumerate(posed.joint_names)}
+        points = np.zeros((len(skeletons.SMPL_JOINT_NAMES), 3))
+        present = np.zeros(len(skeletons.SMPL_JOINT_NAMES), dtype=bool)
+        for k, name in enumerate(skeletons.SMPL_JOINT_NAMES):
+            # SMPL's hand joint sits at the knuckles; SMPL-H/X rigs have the middle finger's base.
+            for source in (name, {"left_hand": "left_middle1",
+                                  "right_hand": "right_middle1"}.get(name)):
+                if source in index:
+                    points[k], present[k] = posed.joints[index[source]], True
+                    break
+        return skeletons.SMPL_JOINT_NAMES, points, present
+
+    from posestudio.keypoints import openpose_points_3d
+
+    layout = "coco18" if fmt == "openpose18" else "body25"
+    names = skeletons.COCO18_NAMES if layout == "coco18" else skeletons.BODY25_NAMES
+    points, present = openpose_points_3d(posed, layout=layout, hands=False, face=False)["body"]
+    return names, np.asarray(points, dtype=np.float64), np.asarray(present, dtype=bool)
+
+
+def run(args: argparse.Namespace) -> int:
+    from posestudio.cli.render_cmd import load_scene_arg
+
+    index = _parse_person(args.person)
+    if args.format not in FORMATS:
+        raise InputError(f"--format {args.format!r}: choose one of {', '.join(FORMATS)}")
+    scene = load_scene_arg(args.scene)
+    count = len(scene.people)
+    if count == 0:
+        raise InputError(f"scene {args.scene}: has no people")
+    if index >= count:
+        raise InputError(f"--person {index}: the scene has {count} "
+                         f"{'person' if count == 1 else 'people'} (valid: 0..{count - 1})")
+    json.dump(person_joints(scene, index, args.format), sys.stdout)
+    sys.stdout.write("\n")
+    return 0

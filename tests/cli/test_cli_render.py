@@ -1,0 +1,139 @@
+"""``posestudio render``: every bundled example, sizes, turntables, orbit, options."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import EXAMPLES, bundled_scenes
+
+PNG_MAPS = ("openpose", "mannequin", "depth", "normal", "canny", "seg")
+SMALL = (192, 256)
+
+
+def _camera_eye(camera_json: dict) -> np.ndarray:
+    """Camera centre in world metres from camera.json's world_to_camera."""
+    view = np.asarray(camera_json["world_to_camera"])
+    return -view[:3, :3].T @ view[:3, 3]
+
+
+def check_map_folder(folder, size):
+    """Every map file exists, has ``size`` (W, H), and shows a body."""
+    width, height = size
+    for name in PNG_MAPS:
+        with Image.open(folder / f"{name}.png") as image:
+            assert image.size == (width, height), name
+    depth = np.load(folder / "depth_metric.npy")
+    assert depth.dtype == np.float32 and depth.shape == (height, width)
+    body = depth > 0
+    assert 0.005 < body.mean() < 0.9, "the body should fill part of the canvas, not none or all"
+    depth8 = np.asarray(Image.open(folder / "depth.png"))
+    depth8 = depth8 if depth8.ndim == 2 else depth8[..., 0]
+    assert depth8[~body].max() == 0 and depth8[body].min() >= 1  # design.md §5
+    for name in ("mannequin", "normal", "seg", "openpose", "canny"):
+        pixels = np.asarray(Image.open(folder / f"{name}.png").convert("RGB"))
+        assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 1, f"{name}.png is blank"
+    cam = json.loads((folder / "camera.json").read_text())
+    assert (cam["width"], cam["height"]) == (width, height)
+    assert np.asarray(cam["K"]).shape == (3, 3) and np.asarray(cam["world_to_camera"]).shape == (4, 4)
+    keypoints = json.loads((folder / "openpose.json").read_text())
+    assert (keypoints["canvas_width"], keypoints["canvas_height"]) == (width, height)
+    return cam, keypoints
+
+
+def test_bundled_examples_are_there():
+    names = {p.name for p in bundled_scenes()}
+    assert {"standing.pose.json", "two_people.pose.json"} <= names, names
+
+
+@pytest.mark.parametrize("scene", bundled_scenes(), ids=lambda p: p.name.split(".")[0])
+def test_each_bundled_example_renders_all_maps(cli, tmp_path, scene):
+    out = tmp_path / "out"
+    result = cli("render", scene, "--out", out, "--size", f"{SMALL[0]}x{SMALL[1]}")
+    assert result.code == 0, result.err
+    _, keypoints = check_map_folder(out, SMALL)
+    visible = [p for p in json.loads(scene.read_text())["people"] if p.get("visible", True)]
+    assert len(keypoints["people"]) == len(visible)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporaries left
+
+
+def test_scene_canvas_size_is_used(cli, tmp_path, scene_file, scene_dict):
+    out = tmp_path / "out"
+    assert cli("render", scene_file, "--out", out, "--maps", "depth,seg").code == 0
+    size = (scene_dict["canvas"]["width"], scene_dict["canvas"]["height"])
+    with Image.open(out / "seg.png") as image:
+        assert image.size == size
+    assert sorted(p.name for p in out.iterdir()) == [
+        "camera.json", "depth.png", "depth_metric.npy", "seg.png"]
+
+
+@pytest.mark.parametrize("where", ["repo_root", "elsewhere"])
+@pytest.mark.parametrize("name", ["examples/standing.pose.json", "standing.pose.json", "standing"])
+def test_bundled_example_resolves_from_anywhere(cli, tmp_path, monkeypatch, where, name):
+    from conftest import ROOT
+
+    monkeypatch.chdir(ROOT if where == "repo_root" else tmp_path)
+    result = cli("joints", name)
+    assert result.code == 0, result.err
+    assert len(json.loads(result.out)["joints3d"]) == 18
+
+
+def test_orbit_moves_the_camera(cli, tmp_path, scene_file, scene_dict):
+    out = tmp_path / "out"
+    assert cli("render", scene_file, "--out", out, "--size", "96x128", "--maps", "depth",
+               "--orbit=-30,20").code == 0
+    cam = scene_dict["camera"]
+    yaw, pitch = math.radians(-30), math.radians(20)
+    expected = np.asarray(cam.get("target", [0, 0, 0])) + cam.get("distance", 3.0) * np.array(
+        [math.cos(pitch) * math.sin(yaw), math.sin(pitch), math.cos(pitch) * math.cos(yaw)])
+    eye = _camera_eye(json.loads((out / "camera.json").read_text()))
+    np.testing.assert_allclose(eye, expected, atol=1e-6)
+
+
+def test_views_write_a_turntable(cli, tmp_path, scene_file, scene_dict):
+    out = tmp_path / "out"
+    result = cli("render", scene_file, "--out", out, "--size", "96x128", "--views", "4")
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in out.iterdir()) == [f"view_{i:03d}" for i in range(4)]
+    target = np.asarray(scene_dict["camera"].get("target", [0, 0, 0]), dtype=float)
+    base_yaw = scene_dict["camera"].get("yaw_deg", 0.0)
+    for i in range(4):
+        cam, _ = check_map_folder(out / f"view_{i:03d}", (96, 128))
+        offset = _camera_eye(cam) - target
+        yaw = math.degrees(math.atan2(offset[0], offset[2]))
+        assert (yaw - base_yaw - 90 * i + 180) % 360 - 180 == pytest.approx(0, abs=1e-6)
+
+
+def test_rerender_into_existing_folder_replaces_views(cli, tmp_path, scene_file):
+    out = tmp_path / "out"
+    assert cli("render", scene_file, "--out", out, "--size", "64x64", "--views", "3",
+               "--maps", "seg").code == 0
+    assert cli("render", scene_file, "--out", out, "--size", "64x64", "--views", "2",
+               "--maps", "depth").code == 0
+    # view_002 of the first run stays (not ours to delete); view_000/001 hold only the new maps
+    assert sorted(p.name for p in (out / "view_000").iterdir()) == [
+        "camera.json", "depth.png", "depth_metric.npy"]
+
+
+def test_layout_body25(cli, tmp_path, scene_file):
+    out = tmp_path / "out"
+    assert cli("render", scene_file, "--out", out, "--size", "96x128", "--maps", "openpose",
+               "--layout", "body25").code == 0
+    people = json.loads((out / "openpose.json").read_text())["people"]
+    assert len(people[0]["pose_keypoints_2d"]) == 25 * 3
+
+
+def test_hide_occluded_drops_far_side_points(cli, tmp_path, scene_file):
+    def present(*extra):
+        out = tmp_path / "_".join(("o",) + extra).replace("-", "")
+        assert cli("render", scene_file, "--out", out, "--size", "192x256", "--maps", "openpose",
+                   "--orbit=90,0", *extra).code == 0
+        body = json.loads((out / "openpose.json").read_text())["people"][0]["pose_keypoints_2d"]
+        return int(np.count_nonzero(np.asarray(body).reshape(-1, 3)[:, 2] > 0))
+
+    # From the side, the far eye, ear and shoulder are behind the head and chest.
+    assert present("--hide-occluded") < present()
