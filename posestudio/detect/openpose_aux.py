@@ -1,0 +1,139 @@
+"""Detectors from weights the user already has: controlnet_aux's OpenPose (body + hands).
+
+The weights come from a local folder (nothing is fetched): the lllyasviel/Annotators files
+``body_pose_model.pth`` and, optionally, ``hand_pose_model.pth``. They are read with
+``torch.load(weights_only=True)`` (tensors only, no code runs).
+
+controlnet_aux's package ``__init__`` imports every annotator (and torchvision, which we do not
+have), so its ``open_pose`` submodules are imported under bare parent packages.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import threading
+import types
+from pathlib import Path
+
+import numpy as np
+
+from posestudio.detect.types import DetectedPerson
+from posestudio.errors import DetectionError
+
+BODY_WEIGHTS = "body_pose_model.pth"
+HAND_WEIGHTS = "hand_pose_model.pth"
+
+_lock = threading.Lock()
+_cache: dict[str, tuple] = {}
+
+
+def _open_pose_modules():
+    """controlnet_aux.open_pose.{util, body, hand} without running controlnet_aux/__init__."""
+    spec = importlib.util.find_spec("controlnet_aux") if "controlnet_aux" not in sys.modules else None
+    if "controlnet_aux" not in sys.modules:
+        if spec is None or not spec.submodule_search_locations:
+            raise DetectionError("the OpenPose detector needs the 'controlnet-aux' package")
+        root = spec.submodule_search_locations[0]
+        package = types.ModuleType("controlnet_aux")
+        package.__path__ = [root]
+        sys.modules["controlnet_aux"] = package
+    root = list(sys.modules["controlnet_aux"].__path__)[0]
+    if "controlnet_aux.open_pose" not in sys.modules:
+        sub = types.ModuleType("controlnet_aux.open_pose")
+        sub.__path__ = [str(Path(root) / "open_pose")]
+        sys.modules["controlnet_aux.open_pose"] = sub
+    from controlnet_aux.open_pose import util  # noqa: F401  (body/hand import it first)
+    from controlnet_aux.open_pose import body, hand
+
+    return body, hand
+
+
+def check_openpose_folder(folder: str | Path) -> tuple[Path, Path | None]:
+    """The body and (optional) hand weight files in ``folder``; DetectionError if absent."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DetectionError(
+            f"OpenPose weights folder {folder} does not exist: point to a folder holding "
+            f"{BODY_WEIGHTS} (and optionally {HAND_WEIGHTS}) from lllyasviel/Annotators"
+        )
+    body = folder / BODY_WEIGHTS
+    if not body.is_file():
+        raise DetectionError(
+            f"OpenPose weights missing: {body} not found; put {BODY_WEIGHTS} (and optionally "
+            f"{HAND_WEIGHTS}) from lllyasviel/Annotators in {folder}"
+        )
+    hand = folder / HAND_WEIGHTS
+    return body, (hand if hand.is_file() else None)
+
+
+def _load(folder: str | Path):
+    body_path, hand_path = check_openpose_folder(folder)
+    key = str(body_path.resolve())
+    if key not in _cache:
+        body_mod, hand_mod = _open_pose_modules()
+        try:
+            body = body_mod.Body(str(body_path))
+            hand = hand_mod.Hand(str(hand_path)) if hand_path else None
+        except Exception as exc:  # wrong file, truncated download, not a state dict...
+            raise DetectionError(f"cannot load OpenPose weights from {folder}: {exc}") from None
+        _cache[key] = (body_mod, body, hand)
+    return _cache[key]
+
+
+def detect_openpose(pixels: np.ndarray, folder: str | Path, hands: bool = True) -> list[DetectedPerson]:
+    """Detect people with the original OpenPose body (+ hand) networks.
+
+    Parameters
+    ----------
+    pixels : (H, W, 3) uint8 RGB
+    folder : path of the folder with ``body_pose_model.pth`` [+ ``hand_pose_model.pth``]
+
+    Returns
+    -------
+    list of DetectedPerson (no 3D points), in the detector's order.
+    """
+    import torch
+
+    with _lock:
+        body_mod, body_net, hand_net = _load(folder)
+        bgr = np.ascontiguousarray(pixels[:, :, ::-1])
+        with torch.no_grad():
+            candidate, subset = body_net(bgr)
+            results = body_mod.Body.format_body_result(candidate, subset)
+            people = []
+            for result in results:
+                body = np.zeros((18, 3))
+                for i, kp in enumerate(result.keypoints):
+                    if kp is not None:
+                        body[i] = (kp.x, kp.y, max(float(kp.score), 1e-3))
+                person = DetectedPerson(body=body, score=float(result.total_score / max(1, result.total_parts)))
+                if hand_net is not None and hands:
+                    _add_hands(person, bgr, hand_net)
+                people.append(person)
+    return people
+
+
+def _add_hands(person: DetectedPerson, bgr: np.ndarray, hand_net) -> None:
+    """Hand keypoints in a square box beyond each wrist (as controlnet_aux's handDetect does)."""
+    h, w = bgr.shape[:2]
+    for side, (s, e, wr) in (("right", (2, 3, 4)), ("left", (5, 6, 7))):
+        if min(person.body[[s, e, wr], 2]) <= 0:
+            continue
+        elbow, wrist = person.body[e, :2], person.body[wr, :2]
+        forearm = np.linalg.norm(wrist - elbow)
+        upper = np.linalg.norm(person.body[e, :2] - person.body[s, :2])
+        centre = wrist + 0.33 * (wrist - elbow)
+        size = 1.5 * max(0.9 * upper, forearm)
+        x0, y0 = int(max(0, centre[0] - size / 2)), int(max(0, centre[1] - size / 2))
+        x1, y1 = int(min(w, centre[0] + size / 2)), int(min(h, centre[1] + size / 2))
+        if x1 - x0 < 20 or y1 - y0 < 20:
+            continue
+        peaks = np.asarray(hand_net(np.ascontiguousarray(bgr[y0:y1, x0:x1])), dtype=np.float64)
+        pts = np.zeros((21, 3))
+        found = (peaks[:, 0] > 0) | (peaks[:, 1] > 0)
+        pts[found, 0] = peaks[found, 0] + x0
+        pts[found, 1] = peaks[found, 1] + y0
+        pts[found, 2] = 0.8  # the hand network's peaks carry no score in controlnet_aux
+        if found.sum() >= 5:
+            setattr(person, f"hand_{side}", pts)

@@ -1,0 +1,369 @@
+"""SMPLify-style fit of one body to 2D OpenPose keypoints, in torch, in the camera frame.
+
+The camera sits at the origin looking down −Z (OpenGL), focal ``f`` pixels, principal point at
+the canvas centre; a body with identity global orientation faces the camera. We fit the global
+orientation, the body pose (and the hands, and the head through the face points, when those
+keypoints exist), optionally the shape, and the body's translation (the camera translation of
+SMPLify), minimising
+
+* a robust (Geman-McClure) reprojection error, confidence weighted, in units of the person's
+  size in the image (so thresholds do not depend on resolution);
+* a pull towards a relaxed pose, weighted per joint (``priors.stiffness``), plus hinge limits on
+  knees and elbows and a shape prior;
+* when the detector gave its own 3D estimate (MediaPipe), a bone-direction term: the fitted
+  bones should point the way the detector's 3D bones do, which settles the forward/backward
+  depth ambiguity of each limb that 2D keypoints leave open.
+
+Stages: (1) orientation and translation from the torso, four starting yaws in one batch (front,
+back and both sides), keeping the best; (2) everything, prior weights annealed from strong to
+weak. A few hundred Adam steps on a keypoint-only body (``KeypointModel``) keep it well under a
+second on one CPU core.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from posestudio.errors import Cancelled, LiftError
+from posestudio.lift import priors
+from posestudio.skeletons import (
+    COCO18_NAMES, COCO18_SOURCES, FACE70_SOURCES, HAND21_NAMES, SMPLX_JOINT_INDEX, hand21_sources,
+)
+
+ProgressFn = Callable[[float, str], None]
+StopFn = Callable[[], bool]
+
+C = {name: i for i, name in enumerate(COCO18_NAMES)}
+TORSO = [C[n] for n in ("neck", "right_shoulder", "left_shoulder", "right_hip", "left_hip")]
+HEAD = [C[n] for n in ("nose", "right_eye", "left_eye", "right_ear", "left_ear")]
+# Bones for the detector-3D direction term (COCO-18 index pairs).
+BONES_3D = [
+    (C[a], C[b]) for a, b in (
+        ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"),
+        ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"),
+        ("right_hip", "right_knee"), ("right_knee", "right_ankle"),
+        ("left_hip", "left_knee"), ("left_knee", "left_ankle"),
+        ("right_shoulder", "left_shoulder"), ("right_hip", "left_hip"),
+        ("neck", "nose"),
+    )
+]
+# Per-keypoint weights: hips are placed differently by different detectors (BlazePose and
+# OpenPose put them higher and wider than the SMPL joints), so trust them a little less.
+BODY_WEIGHTS = np.ones(18)
+BODY_WEIGHTS[[C["right_hip"], C["left_hip"]]] = 0.7
+HAND_WEIGHT = 0.3   # 21 points per hand: keep them from outvoting the body
+FACE_WEIGHT = 0.05  # 70 points on a small area: they orient the head, no more
+
+
+@dataclass
+class FitSettings:
+    """Knobs of the fit; the defaults are what ``bench/bench_lift.py`` measures."""
+
+    steps_global: int = 40
+    steps_full: int = 160
+    lr: float = 0.04
+    pose_prior: float = 2e-4       # final weight of the pull towards the relaxed pose
+    pose_prior_start: float = 4e-3
+    hinge_weight: float = 1e-2
+    shape_prior: float = 1e-3
+    bone3d_weight: float = 2e-3
+    robust_sigma: float = 0.1      # Geman-McClure scale, fraction of the person's size
+    fit_shape: bool = True
+    fit_hands: bool = True
+    fit_face: bool = True
+
+
+@dataclass
+class FitResult:
+    """One fitted body, camera frame (OpenGL axes, metres).
+
+    pose : (55, 3) axis-angle; betas : (NB,); transl : (3,) (body model ``transl`` in the camera
+    frame); loss : final objective; keypoints2d : (K, 2) model keypoints projected, pixels, in
+    the order of the targets (body18 [+ hands 21+21] [+ face 70]).
+    """
+
+    pose: np.ndarray
+    betas: np.ndarray
+    transl: np.ndarray
+    loss: float
+    keypoints2d: np.ndarray
+
+
+def selection_matrix(landmark_names, parts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows that turn [joints (55); landmarks (L)] into OpenPose keypoints.
+
+    Returns
+    -------
+    S : (K, 55 + L) float, each row a combination of model points
+    available : (K,) bool, False where the model lacks the source (absent keypoint)
+    """
+    lm_index = {n: i for i, n in enumerate(landmark_names)}
+    nj = len(SMPLX_JOINT_INDEX)
+    sources: list = []
+    names: list = []
+    for part in parts:
+        if part == "body":
+            sources += list(COCO18_SOURCES); names += list(COCO18_NAMES)
+        elif part in ("hand_left", "hand_right"):
+            side = part.split("_")[1]
+            sources += list(hand21_sources(side)); names += [f"{side}:{n}" for n in HAND21_NAMES]
+        elif part == "face":
+            sources += list(FACE70_SOURCES); names += [f"face:{i}" for i in range(70)]
+    name_to_row = {n: i for i, n in enumerate(names[:18])} if parts and parts[0] == "body" else {}
+    S = np.zeros((len(sources), nj + len(landmark_names)))
+    ok = np.ones(len(sources), dtype=bool)
+
+    def row_of(src) -> np.ndarray | None:
+        r = np.zeros(S.shape[1])
+        if src[0] == "joint":
+            r[SMPLX_JOINT_INDEX[src[1]]] = 1.0
+        elif src[0] == "landmark":
+            if src[1] not in lm_index:
+                return None
+            r[nj + lm_index[src[1]]] = 1.0
+        elif src[0] == "mid":
+            a, b = (row_of(sources[name_to_row[n]]) for n in src[1:])
+            if a is None or b is None:
+                return None
+            r = 0.5 * (a + b)
+        return r
+
+    for k, src in enumerate(sources):
+        r = row_of(src)
+        if r is None:
+            ok[k] = False
+        else:
+            S[k] = r
+    return S, ok
+
+
+def _axis_angle_y(yaw: float) -> np.ndarray:
+    return np.array([0.0, yaw, 0.0])
+
+
+def _rotation_to_axis_angle(R: np.ndarray) -> np.ndarray:
+    cos = np.clip((np.trace(R) - 1) / 2, -1.0, 1.0)
+    angle = math.acos(cos)
+    if angle < 1e-6:
+        return np.zeros(3)
+    if angle > math.pi - 1e-4:
+        # Near 180°: axis from the diagonal.
+        axis = np.sqrt(np.clip((np.diag(R) + 1) / 2, 0, None))
+        axis[1] = math.copysign(axis[1], R[0, 1] + R[1, 0]) if axis[0] > 0 else axis[1]
+        axis[2] = math.copysign(axis[2], R[0, 2] + R[2, 0]) if axis[0] > 0 else axis[2]
+        return axis / np.linalg.norm(axis) * angle
+    axis = np.array([R[2, 1] - R[1, 2], R[0, 2] - R[2, 0], R[1, 0] - R[0, 1]]) / (2 * math.sin(angle))
+    return axis * angle
+
+
+def orientation_from_points3d(points3d: np.ndarray, conf: np.ndarray) -> np.ndarray | None:
+    """Global orientation (3,) axis-angle from a detector's 3D shoulders and hips, or None."""
+    need = [C["right_shoulder"], C["left_shoulder"], C["right_hip"], C["left_hip"]]
+    if points3d is None or np.any(conf[need] <= 0):
+        return None
+    rs, ls, rh, lh = (points3d[i] for i in need)
+    left = (ls - rs) + (lh - rh)
+    up = (ls + rs) / 2 - (lh + rh) / 2
+    if np.linalg.norm(left) < 1e-6 or np.linalg.norm(up) < 1e-6:
+        return None
+    x = left / np.linalg.norm(left)
+    y = up - x * (up @ x)
+    y /= np.linalg.norm(y)
+    z = np.cross(x, y)
+    return _rotation_to_axis_angle(np.stack([x, y, z], axis=1))
+
+
+def fit_person(
+    model,
+    targets: np.ndarray,
+    selection: np.ndarray,
+    *,
+    focal: float,
+    size: tuple[int, int],
+    points3d: np.ndarray | None = None,
+    init_pose: np.ndarray | None = None,
+    settings: FitSettings | None = None,
+    progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+    progress_span: tuple[float, float] = (0.0, 1.0),
+) -> FitResult:
+    """Fit one body to 2D keypoints.
+
+    Parameters
+    ----------
+    model : KeypointModel
+    targets : (K, 3) x, y pixels and confidence (0 = absent) in the order of ``selection``:
+        rows 0-17 COCO-18 body, then optionally 18-59 left and right hand-21, 60-129 face-70.
+    selection : (K, 55 + L) from :func:`selection_matrix` (rows of unavailable sources zero, and
+        their targets' confidence must be 0)
+    focal : focal length, pixels; size : (width, height) of the image, pixels
+    points3d : (18, 3) detector 3D (OpenGL camera axes, metres) or None
+    init_pose : (55, 3) starting pose (global orientation ignored) or None (relaxed pose)
+    progress : called as ``progress(fraction, message)``; should_stop : checked every few steps,
+        True → :class:`Cancelled`.
+    """
+    import torch
+
+    s = settings or FitSettings()
+    targets = np.asarray(targets, dtype=np.float64)
+    conf = targets[:, 2].copy()
+    body = targets[:18]
+    if np.count_nonzero(conf[:18] > 0) < 4 or np.count_nonzero(conf[TORSO] > 0) < 2:
+        raise LiftError(
+            "too few body keypoints to lift: need at least 4, including two of the neck, "
+            "shoulders and hips"
+        )
+    width, height = size
+    dtype = torch.float32
+    present = targets[conf > 0, :2]
+    scale = float(np.linalg.norm(present.max(0) - present.min(0)))
+    scale = max(scale, 0.05 * math.hypot(width, height))
+    centre = np.array([width / 2.0, height / 2.0])
+
+    weights = conf.copy()
+    weights[:18] *= BODY_WEIGHTS
+    weights[18:60] *= HAND_WEIGHT
+    weights[60:] *= FACE_WEIGHT
+    tgt = torch.tensor((targets[:, :2] - centre) / scale, dtype=dtype)
+    w = torch.tensor(weights, dtype=dtype)
+    sel = torch.tensor(selection, dtype=dtype)
+    f = focal / scale
+
+    mean = torch.tensor(priors.mean_pose(), dtype=dtype)
+    stiff = torch.tensor(priors.stiffness(), dtype=dtype)
+    h_idx, h_axis, h_sign = (torch.tensor(a) for a in priors.hinge_arrays())
+    h_axis, h_sign = h_axis.to(dtype), h_sign.to(dtype)
+    has_hands = conf[18:60].sum() > 0 and s.fit_hands
+
+    def keypoints(betas, pose, transl):
+        joints, landmarks = model.forward(betas, pose, transl)
+        return sel @ torch.cat([joints, landmarks], 1)  # (B, K, 3)
+
+    def project(points):
+        z = (-points[..., 2]).clamp(min=1e-3)
+        return torch.stack([f * points[..., 0] / z, -f * points[..., 1] / z], -1)
+
+    def reprojection(points, mask=None):
+        r2 = ((project(points) - tgt) ** 2).sum(-1)
+        sig2 = s.robust_sigma ** 2
+        rho = sig2 * r2 / (sig2 + r2)
+        ww = w if mask is None else w * mask
+        return (rho * ww).sum(-1) / ww.sum().clamp(min=1e-6)
+
+    # --- initial translation: depth from the torso's size (SMPLify's similar triangles) ------
+    nb = model.num_betas
+    betas0 = torch.zeros(1, nb, dtype=dtype)
+    start = torch.tensor(priors.mean_pose() if init_pose is None else init_pose, dtype=dtype)[None]
+    start[:, 0] = 0.0
+    with torch.no_grad():
+        rest_kp = keypoints(betas0, start, torch.zeros(1, 3, dtype=dtype))[0].numpy()
+    pairs = [(C["neck"], C["right_hip"]), (C["neck"], C["left_hip"]),
+             (C["right_shoulder"], C["left_shoulder"]), (C["neck"], C["nose"]),
+             (C["right_hip"], C["left_hip"])]
+    ratios = [np.linalg.norm(rest_kp[a, :2] - rest_kp[b, :2]) / max(np.linalg.norm(body[a, :2] - body[b, :2]), 1e-6)
+              for a, b in pairs if conf[a] > 0 and conf[b] > 0]
+    depth = focal * (float(np.median(ratios)) if ratios else 2.0 / height)
+    depth = float(np.clip(depth, 0.3, 200.0))
+    anchor = [i for i in TORSO if conf[i] > 0]
+    pix = body[anchor, :2].mean(0)
+    model_anchor = rest_kp[anchor].mean(0)
+    xy = (pix - centre) / focal * depth * np.array([1.0, -1.0]) - model_anchor[:2]
+    transl0 = np.array([xy[0], xy[1], -depth - model_anchor[2]])
+
+    # --- stage 1: orientation + translation, four starting yaws at once ---------------------
+    orient3d = orientation_from_points3d(points3d, conf[:18]) if points3d is not None else None
+    if orient3d is not None:
+        starts = [orient3d]
+    else:
+        starts = [_axis_angle_y(a) for a in (0.0, math.pi / 2, math.pi, -math.pi / 2)]
+    bsz = len(starts)
+    go = torch.tensor(np.stack(starts), dtype=dtype, requires_grad=True)
+    transl = torch.tensor(np.repeat(transl0[None], bsz, 0), dtype=dtype, requires_grad=True)
+    pose_rest = start.expand(bsz, -1, -1)
+    mask1 = torch.zeros(len(targets), dtype=dtype)
+    mask1[TORSO] = 1.0
+    mask1[HEAD] = 0.3
+    opt = torch.optim.Adam([go, transl], lr=0.05)
+    betas_b = betas0.expand(bsz, -1)
+    total = s.steps_global + s.steps_full
+    span0, span1 = progress_span
+
+    def report(step: int, message: str) -> None:
+        if should_stop is not None and step % 10 == 0 and should_stop():
+            raise Cancelled("lifting stopped by the user")
+        if progress is not None and step % 20 == 0:
+            progress(span0 + (span1 - span0) * step / total, message)
+
+    for step in range(s.steps_global):
+        report(step, "fitting body orientation")
+        opt.zero_grad()
+        pose = torch.cat([go[:, None], pose_rest[:, 1:]], 1)
+        loss = reprojection(keypoints(betas_b, pose, transl), mask1).sum()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        pose = torch.cat([go[:, None], pose_rest[:, 1:]], 1)
+        losses = reprojection(keypoints(betas_b, pose, transl), mask1)
+        best = int(torch.argmin(losses))
+
+    # --- stage 2: everything ------------------------------------------------------------------
+    pose_p = start[0].clone()
+    pose_p[0] = go[best].detach()
+    pose_p = pose_p[None].clone().requires_grad_(True)
+    transl = transl[best : best + 1].detach().clone().requires_grad_(True)
+    betas = betas0.clone().requires_grad_(s.fit_shape)
+    params = [pose_p, transl] + ([betas] if s.fit_shape else [])
+    opt = torch.optim.Adam(params, lr=s.lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, s.steps_full, eta_min=s.lr * 0.1)
+    freeze = torch.ones(55, 1, dtype=dtype)
+    freeze[22:25] = 0.0                  # jaw and eyes: no keypoints drive them
+    if not has_hands:
+        freeze[25:55] = 0.0
+    bones = None
+    if points3d is not None and s.bone3d_weight > 0:
+        usable = [(a, b) for a, b in BONES_3D if conf[a] > 0 and conf[b] > 0]
+        if usable:
+            p3 = torch.tensor(points3d, dtype=dtype)
+            ia = torch.tensor([a for a, _ in usable]); ib = torch.tensor([b for _, b in usable])
+            d3 = p3[ib] - p3[ia]
+            bones = (ia, ib, d3 / d3.norm(dim=-1, keepdim=True).clamp(min=1e-6))
+    for step in range(s.steps_full):
+        report(s.steps_global + step, "fitting pose")
+        t = step / max(1, s.steps_full - 1)
+        prior_w = math.exp(math.log(s.pose_prior_start) * (1 - t) + math.log(s.pose_prior) * t)
+        opt.zero_grad()
+        pose = pose_p * freeze + start * (1 - freeze)
+        kp = keypoints(betas, pose, transl)
+        loss = reprojection(kp)[0]
+        loss = loss + prior_w * (stiff * (pose[0] - mean) ** 2).sum()
+        flex = (pose[0, h_idx] * h_axis).sum(-1) * h_sign
+        off = (pose[0, h_idx] * (1 - h_axis)) ** 2
+        loss = loss + s.hinge_weight * (torch.relu(-flex) ** 2).sum() + 0.1 * prior_w * off.sum()
+        if s.fit_shape:
+            loss = loss + s.shape_prior * (betas ** 2).sum()
+        if bones is not None:
+            ia, ib, d3 = bones
+            dm = kp[0, ib] - kp[0, ia]
+            dm = dm / dm.norm(dim=-1, keepdim=True).clamp(min=1e-6)
+            loss = loss + s.bone3d_weight * (1 - (dm * d3).sum(-1)).mean() * (prior_w / s.pose_prior_start + 0.2)
+        loss.backward()
+        opt.step()
+        sched.step()
+    report(total, "done")
+
+    with torch.no_grad():
+        pose = pose_p * freeze + start * (1 - freeze)
+        kp = keypoints(betas, pose, transl)
+        final = float(reprojection(kp)[0])
+        uv = project(kp)[0].numpy() * scale + centre
+    return FitResult(
+        pose=pose[0].double().numpy().copy(),
+        betas=betas[0].detach().double().numpy().copy(),
+        transl=transl[0].detach().double().numpy().copy(),
+        loss=final,
+        keypoints2d=uv,
+    )
