@@ -1,0 +1,40 @@
+"""Image generation from control maps with local diffusers ControlNet pipelines.
+
+Public API (importing this package does not import torch or diffusers)::
+
+    from posestudio.generate import GenerationRequest, ControlSpec, generate, save_result
+    request = GenerationRequest(base="models/sd15", controlnets=[ControlSpec("cn/openpose")],
+                                prompt="a dancer", width=512, height=768, seed=1)
+    results = generate(request, [openpose_map], progress=on_step, cancel=stop_event.is_set)
+    save_result(results[0], "out.png", scene=scene_dict)
+
+Families: Stable Diffusion 1.x/2.x, SDXL, Flux, SD3 and Z-Image ControlNet pipelines; models come
+from local diffusers folders or single ``.safetensors`` files, never from the network.
+"""
+
+from __future__ import annotations
+
+from posestudio.generate.families import FAMILIES, inspect_base, inspect_controlnet
+from posestudio.generate.params import (CONTROL_MAPS, ControlSpec, GenerationRequest, MemoryOptions,
+                                        parse_control_arg)
+
+__all__ = ["CONTROL_MAPS", "ControlSpec", "FAMILIES", "GenerationRequest", "MemoryOptions",
+           "generate", "inspect_base", "inspect_controlnet", "parse_control_arg", "read_parameters",
+           "save_result", "DEFAULT_CACHE"]
+
+
+def __getattr__(name: str):
+    # Lazy: these pull in torch/diffusers (engine, loading) or PIL (metadata).
+    if name in ("generate", "GeneratedImage"):
+        from posestudio.generate import engine
+
+        return getattr(engine, name)
+    if name in ("DEFAULT_CACHE", "PipelineCache"):
+        from posestudio.generate import loading
+
+        return getattr(loading, name)
+    if name in ("save_result", "read_parameters"):
+        from posestudio.generate import metadata
+
+        return getattr(metadata, name)
+    raise AttributeError(name)

@@ -1,0 +1,125 @@
+"""Generated PNGs that remember how they were made, and "reuse parameters" from them.
+
+An output PNG carries three text chunks:
+
+``parameters``
+    The A1111/Forge style summary (prompt, ``Negative prompt:``, ``Steps: …, Seed: …``) that other
+    tools and image viewers show.
+``posestudio-generation``
+    JSON of the :class:`GenerationRequest` that regenerates exactly this image (its own seed,
+    batch count 1), plus the pipeline family and the control map files used.
+``posestudio-scene``
+    JSON of the scene (``posestudio-scene`` file format) the control maps came from, if known.
+
+PIL only; no torch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from posestudio.errors import InputError
+from posestudio.generate.params import GenerationRequest
+
+KEY_PARAMETERS = "parameters"
+KEY_GENERATION = "posestudio-generation"
+KEY_SCENE = "posestudio-scene"
+
+
+def a1111_parameters(request: GenerationRequest, family: str = "") -> str:
+    """The one-paragraph summary A1111-compatible tools read from the ``parameters`` chunk."""
+    lines = [request.prompt]
+    if request.negative_prompt:
+        lines.append(f"Negative prompt: {request.negative_prompt}")
+    fields = [f"Steps: {request.steps}", f"Sampler: {request.scheduler}",
+              f"CFG scale: {request.guidance}", f"Seed: {request.seed}",
+              f"Size: {request.width}x{request.height}", f"Model: {Path(request.base).name}"]
+    for i, c in enumerate(request.controlnets):
+        fields.append(f"ControlNet {i}: \"Module: {c.map}, Model: {Path(c.path).name}, "
+                      f"Weight: {c.scale:g}, Guidance Start: {c.start:g}, Guidance End: {c.end:g}\"")
+    if family:
+        fields.append(f"Pipeline: {family}")
+    lines.append(", ".join(fields))
+    return "\n".join(lines)
+
+
+def png_info(request: GenerationRequest, family: str, *, scene: dict | None = None,
+             control_files: list[str] | None = None):
+    """The ``PngInfo`` holding the three chunks (UTF-8 ``iTXt``)."""
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_itxt(KEY_PARAMETERS, a1111_parameters(request, family))
+    generation = {"format": "posestudio-generation", "version": 1, "family": family,
+                  "request": request.to_dict(), "control_files": list(control_files or [])}
+    info.add_itxt(KEY_GENERATION, json.dumps(generation))
+    if scene is not None:
+        info.add_itxt(KEY_SCENE, json.dumps(scene))
+    return info
+
+
+def save_result(result, path: str | os.PathLike, *, scene: dict | None = None,
+                control_files: list[str] | None = None) -> Path:
+    """Write a :class:`~posestudio.generate.engine.GeneratedImage` as PNG with its parameters.
+
+    The file appears whole or not at all (written to a temporary sibling, then renamed).
+
+    Parameters
+    ----------
+    result : GeneratedImage
+    path : path of the ``.png`` to write
+    scene : dict, optional
+        ``scene_to_dict(scene)`` of the scene the control maps were rendered from.
+    control_files : list of str, optional
+        Names of the control map files written next to the image, in ControlNet order.
+    """
+    from posestudio.export.atomic import atomic_output_file
+
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise InputError(f"output {path}: must be a .png file (the parameters live in PNG text)")
+    info = png_info(result.request, result.family, scene=scene, control_files=control_files)
+    with atomic_output_file(path) as tmp:
+        result.image.save(tmp, format="PNG", pnginfo=info)
+    return path
+
+
+def read_parameters(path: str | os.PathLike) -> tuple[GenerationRequest, dict | None]:
+    """"Reuse parameters": the request and scene saved in a PoseStudio PNG.
+
+    Returns
+    -------
+    (GenerationRequest, scene dict or None)
+        The request regenerates the image (same models, seed, size...).
+
+    Raises
+    ------
+    InputError
+        Not a readable PNG, or a PNG without PoseStudio parameters.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    try:
+        with Image.open(path) as image:
+            text = dict(getattr(image, "text", {}) or {})
+    except (OSError, UnidentifiedImageError) as exc:
+        raise InputError(f"cannot read image {path}: {exc}") from None
+    raw = text.get(KEY_GENERATION)
+    if raw is None:
+        raise InputError(f"image {path} has no PoseStudio generation parameters "
+                         f"(no '{KEY_GENERATION}' text chunk)")
+    try:
+        data = json.loads(raw)
+        request = GenerationRequest.from_dict(data["request"])
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise InputError(f"image {path}: its generation parameters are damaged ({exc})") from None
+    scene = None
+    if KEY_SCENE in text:
+        try:
+            scene = json.loads(text[KEY_SCENE])
+        except json.JSONDecodeError:
+            raise InputError(f"image {path}: its embedded scene is damaged") from None
+    return request, scene
