@@ -1,0 +1,125 @@
+"""Undo to the exact original, save → reopen equal, export, unsaved prompt, autosave recovery."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtGui
+from PySide6.QtWidgets import QMessageBox
+
+from posestudio.scene.file_format import load_scene
+from posestudio.skeletons import SMPLX_JOINT_INDEX as J
+
+pytestmark = pytest.mark.gui
+
+
+def _edit_a_lot(window) -> None:
+    """A mix of every kind of edit, through the same entry points the widgets use."""
+    ctl, doc = window.controller, window.doc
+    ctl.set_joint_rotation(0, J["left_elbow"], np.array([0.0, -1.1, 0.0]))
+    ctl.move_effector(0, J["right_wrist"], np.asarray(ctl.posed[0].joints[J["right_wrist"]])
+                      + [0.1, 0.2, 0.15])
+    window.add_person()
+    window.person_panel.sliders[0].setValue(20)
+    window.camera_panel.set_canvas(832, 1216)
+    window.camera_panel.yaw.setValue(35.0)
+    window.frame_people()
+
+
+def test_undo_everything_returns_the_exact_original_scene(window):
+    doc = window.doc
+    original = doc.scene.copy()
+    _edit_a_lot(window)
+    assert doc.scene != original and len(doc.scene.people) == 2
+    assert doc.scene.canvas.width == 832
+    while doc.undo_stack.canUndo():
+        window.actions["undo"].trigger()
+    assert doc.scene == original
+    for a, b in zip(doc.scene.people, original.people):
+        assert np.array_equal(a.pose, b.pose) and np.array_equal(a.transl, b.transl)
+    while doc.undo_stack.canRedo():
+        window.actions["redo"].trigger()
+    assert len(doc.scene.people) == 2 and doc.scene.canvas.height == 1216
+
+
+def test_save_then_reopen_gives_an_equal_scene(window, tmp_path):
+    _edit_a_lot(window)
+    path = tmp_path / "shot.pose.json"
+    assert window.save_to(path)
+    assert not window.doc.dirty and "shot.pose.json" in window.windowTitle()
+    saved = window.doc.scene.copy()
+    window.new_file()
+    assert window.doc.scene != saved
+    assert window.open_file(path)
+    assert window.doc.scene == saved
+    assert load_scene(path) == saved
+    assert str(path) in __import__("posestudio.ui.files", fromlist=["x"]).recent_files()[0]
+
+
+def test_unsaved_changes_prompt_guards_new_and_can_cancel(window):
+    window.controller.set_joint_rotation(0, J["head"], np.array([0.3, 0.0, 0.0]))
+    assert window.doc.dirty and window.windowTitle().startswith("Untitled *")
+    window.ask_save_changes = lambda: QMessageBox.StandardButton.Cancel
+    window.new_file()
+    assert window.doc.scene.people[0].pose[J["head"], 0] == 0.3      # kept
+    window.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
+    window.new_file()
+    assert not window.doc.dirty and np.all(window.doc.scene.people[0].pose == 0)
+
+
+def test_export_writes_the_maps_with_expected_names(window, tmp_path):
+    from PIL import Image
+
+    from posestudio.ui.export_dialog import ExportDialog
+
+    window.camera_panel.set_canvas(512, 768)
+    window.frame_people()
+    dialog = ExportDialog(window.doc, window)
+    dialog.folder.setText(str(tmp_path / "maps"))
+    dialog.prefix.setText("shot01")
+    for name, box in dialog.checks.items():
+        box.setChecked(name in ("openpose", "depth"))
+    dialog.run_export()
+    names = sorted(p.name for p in (tmp_path / "maps").iterdir())
+    assert names == ["shot01_camera.json", "shot01_depth.png", "shot01_depth_metric.npy",
+                     "shot01_openpose.json", "shot01_openpose.png"]
+    op = np.asarray(Image.open(tmp_path / "maps" / "shot01_openpose.png"))
+    assert op.shape == (768, 512, 3) and op.any(), "the skeleton is drawn"
+    depth = np.asarray(Image.open(tmp_path / "maps" / "shot01_depth.png"))
+    assert depth.shape == (768, 512) and (depth > 0).mean() > 0.05
+    data = json.loads((tmp_path / "maps" / "shot01_openpose.json").read_text())
+    assert data["canvas_width"] == 512 and len(data["people"]) == 1
+
+
+def test_autosave_is_offered_for_recovery_after_a_crash(window, qtbot, data_dir):
+    from posestudio.ui import files
+    from posestudio.ui.main_window import MainWindow
+
+    window.controller.set_joint_rotation(0, J["left_knee"], np.array([1.0, 0.0, 0.0]))
+    window.autosave()
+    assert files.autosave_path().exists()
+    # pretend this session died: the session file names a process that is gone
+    files._session_path().write_text(json.dumps({"pid": 2 ** 22 + 12345, "source": None}))
+    second = MainWindow(previews=False, thumbnails=False)
+    qtbot.addWidget(second)
+    second.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
+    assert second.offer_recovery(ask=lambda: QMessageBox.StandardButton.Yes)
+    assert second.doc.scene.people[0].pose[J["left_knee"], 0] == 1.0
+    assert second.doc.dirty, "recovered work is unsaved work"
+
+
+def test_dropping_a_scene_file_opens_it(window, tmp_path):
+    from posestudio.scene.file_format import save_scene
+    from posestudio.scene.model import Canvas, Person, Scene
+
+    path = tmp_path / "dropped.pose.json"
+    save_scene(Scene(canvas=Canvas(640, 640), people=[Person(name="A"), Person(name="B")]), path)
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(path))])
+    event = QtGui.QDropEvent(QtCore.QPointF(300, 300), QtCore.Qt.DropAction.CopyAction, mime,
+                             QtCore.Qt.MouseButton.NoButton, QtCore.Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    assert [p.name for p in window.doc.scene.people] == ["A", "B"]
+    assert window.outliner.topLevelItemCount() == 2

@@ -1,0 +1,1 @@
+"""PoseStudio's Qt front end (installed as ``posestudio.ui``)."""

@@ -1,0 +1,93 @@
+"""Live control-map previews (OpenPose, depth, normal, canny, seg) of the scene camera."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6 import QtGui, QtWidgets
+from PySide6.QtCore import Qt
+
+
+def to_qimage(array: np.ndarray) -> QtGui.QImage:
+    """uint8 (H, W), (H, W, 3) or (H, W, 4) → a QImage that owns its pixels."""
+    a = np.ascontiguousarray(array)
+    if a.dtype != np.uint8:
+        a = np.clip(a, 0, 255).astype(np.uint8)
+    if a.ndim == 2:
+        fmt, a = QtGui.QImage.Format.Format_Grayscale8, a
+        image = QtGui.QImage(a.data, a.shape[1], a.shape[0], a.strides[0], fmt)
+    elif a.shape[2] == 3:
+        image = QtGui.QImage(a.data, a.shape[1], a.shape[0], a.strides[0],
+                             QtGui.QImage.Format.Format_RGB888)
+    else:
+        image = QtGui.QImage(a.data, a.shape[1], a.shape[0], a.strides[0],
+                             QtGui.QImage.Format.Format_RGBA8888)
+    return image.copy()
+
+
+class _MapView(QtWidgets.QLabel):
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.image: QtGui.QImage | None = None
+        self.setMinimumSize(120, 120)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setStyleSheet("background: #202020; color: #888;")
+        self.setText(f"{name}\n(waiting)")
+        self.setToolTip(f"{name} map of the scene camera — right-click to copy")
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        copy = QtGui.QAction("Copy map to clipboard", self)
+        copy.triggered.connect(self.copy)
+        self.addAction(copy)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                           QtWidgets.QSizePolicy.Policy.Ignored)
+
+    def set_image(self, image: QtGui.QImage) -> None:
+        self.image = image
+        self._rescale()
+
+    def resizeEvent(self, ev):  # noqa: N802
+        super().resizeEvent(ev)
+        self._rescale()
+
+    def _rescale(self) -> None:
+        if self.image is not None:
+            self.setPixmap(QtGui.QPixmap.fromImage(self.image).scaled(
+                self.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation))
+
+    def copy(self) -> None:
+        if self.image is not None:
+            QtWidgets.QApplication.clipboard().setImage(self.image)
+
+
+class PreviewDock(QtWidgets.QWidget):
+    def __init__(self, names, parent=None) -> None:
+        super().__init__(parent)
+        layout = QtWidgets.QVBoxLayout(self)
+        grid = QtWidgets.QGridLayout()
+        self.views = {name: _MapView(name) for name in names}
+        for i, view in enumerate(self.views.values()):
+            grid.addWidget(view, i // 2, i % 2)
+        layout.addLayout(grid, 1)
+        self.status = QtWidgets.QLabel("Previews start with the first change")
+        self.status.setStyleSheet("color: #999;")
+        layout.addWidget(self.status)
+        self.images: dict[str, np.ndarray] = {}
+
+    def show_maps(self, images: dict, seconds: float, latency: float) -> None:
+        self.images = dict(images)
+        for name, array in images.items():
+            if name in self.views:
+                self.views[name].set_image(to_qimage(array))
+        self.status.setText(f"render {seconds * 1000:.0f} ms · latency {latency * 1000:.0f} ms")
+
+    def show_error(self, message: str) -> None:
+        self.status.setText(f"Preview failed: {message}")
+
+    def copy_map(self, name: str) -> bool:
+        view = self.views.get(name)
+        if view is None or view.image is None:
+            return False
+        view.copy()
+        return True
+

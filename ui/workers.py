@@ -1,0 +1,211 @@
+"""Control-map previews rendered off the UI thread, in a separate process.
+
+Why a process: pyrender needs its own GL context (EGL, headless) and Qt's viewport owns a GLX/xcb
+one; sharing a process works only with ``QT_XCB_GL_INTEGRATION=xcb_egl`` and is fragile, and
+pure-Python rendering in a thread would hold the GIL while the user drags. A ``spawn``-ed worker
+with ``PYOPENGL_PLATFORM=egl`` keeps the UI responsive and crashes in GL cannot take the editor
+down. Requests are *latest wins*: while the worker renders, newer scenes replace the pending one.
+
+Protocol: the UI sends ``(seq, scene_dict, maps, size)``; the worker answers
+``(seq, {name: uint8 array}, seconds, error_text_or_None)``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+import time
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+PREVIEW_MAPS = ("openpose", "depth", "normal", "canny", "seg")
+PREVIEW_MAX_SIDE = 384
+
+
+def preview_size(width: int, height: int, max_side: int = PREVIEW_MAX_SIDE) -> tuple[int, int]:
+    """Canvas size scaled down so the longer side is ``max_side`` (aspect kept, ≥ 16 px)."""
+    scale = min(1.0, max_side / max(width, height))
+    return max(16, int(round(width * scale))), max(16, int(round(height * scale)))
+
+
+def _serve(requests: "mp.Queue", results: "mp.Queue") -> None:
+    """Worker process main loop: render the newest request, answer, repeat; None stops it."""
+    os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from posestudio.render.pipeline import render_scene
+    from posestudio.scene.file_format import scene_from_dict
+
+    while True:
+        item = requests.get()
+        while True:                           # skip to the newest request
+            try:
+                item = requests.get_nowait()
+            except queue.Empty:
+                break
+        if item is None:
+            return
+        seq, scene_dict, maps, size = item
+        start = time.perf_counter()
+        try:
+            result = render_scene(scene_from_dict(scene_dict), maps=list(maps), size=size).maps
+            images = {name: np.ascontiguousarray(result[name]) for name in maps if name in result}
+            results.put((seq, images, time.perf_counter() - start, None))
+        except Exception as exc:              # report, keep serving: the UI shows the message
+            results.put((seq, {}, time.perf_counter() - start, f"{type(exc).__name__}: {exc}"))
+
+
+class PreviewWorker(QObject):
+    """Owns the render process; :meth:`request` is cheap and never blocks the UI thread.
+
+    Signals
+    -------
+    ready(images: dict, seconds: float, latency: float)
+        ``seconds`` is the render time in the worker, ``latency`` the time from the request
+        to the result arriving in the UI thread.
+    failed(message: str)
+    """
+
+    ready = Signal(object, float, float)
+    failed = Signal(str)
+
+    def __init__(self, maps=PREVIEW_MAPS, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.maps = tuple(maps)
+        self._ctx = mp.get_context("spawn")
+        self._requests = None
+        self._results = None
+        self._process = None
+        self._seq = 0
+        self._sent: dict[int, float] = {}
+        self.latencies: list[float] = []
+        self._timer = QTimer(self)
+        self._timer.setInterval(10)
+        self._timer.timeout.connect(self._poll)
+
+    def start(self) -> None:
+        if self._process is not None:
+            return
+        self._requests = self._ctx.Queue()
+        self._results = self._ctx.Queue()
+        old = os.environ.get("PYOPENGL_PLATFORM")
+        os.environ["PYOPENGL_PLATFORM"] = "egl"   # inherited by the spawned interpreter
+        try:
+            self._process = self._ctx.Process(target=_serve, args=(self._requests, self._results),
+                                              daemon=True, name="posestudio-preview")
+            self._process.start()
+        finally:
+            if old is None:
+                os.environ.pop("PYOPENGL_PLATFORM", None)
+            else:
+                os.environ["PYOPENGL_PLATFORM"] = old
+        self._timer.start()
+
+    def request(self, scene) -> int:
+        """Queue a render of ``scene`` at preview size; returns its sequence number."""
+        from posestudio.scene.file_format import scene_to_dict
+
+        self.start()
+        self._seq += 1
+        size = preview_size(scene.canvas.width, scene.canvas.height)
+        self._sent[self._seq] = time.perf_counter()
+        self._requests.put((self._seq, scene_to_dict(scene), self.maps, size))
+        return self._seq
+
+    def _poll(self) -> None:
+        newest = None
+        while True:
+            try:
+                newest = self._results.get_nowait()
+            except (queue.Empty, OSError, ValueError):
+                break
+            seq, images, seconds, error = newest
+            sent = self._sent.pop(seq, None)
+            for old in [s for s in self._sent if s < seq]:
+                self._sent.pop(old)           # superseded, never rendered
+            if error:
+                self.failed.emit(error)
+            elif sent is not None:
+                latency = time.perf_counter() - sent
+                self.latencies.append(latency)
+                del self.latencies[:-200]
+                self.ready.emit(images, seconds, latency)
+
+    def stop(self) -> None:
+        self._timer.stop()
+        if self._process is not None:
+            try:
+                self._requests.put(None)
+                self._process.join(timeout=2)
+            finally:
+                if self._process.is_alive():
+                    self._process.terminate()
+                    self._process.join(timeout=1)
+                self._process = None
+
+
+# --- pose-library thumbnails ---------------------------------------------------------------------
+
+THUMB_SIZE = (96, 128)
+
+
+def _render_thumbnails(jobs: list[tuple[str, list, list]], size: tuple[int, int]) -> dict:
+    """Worker-process job: shaded mannequin of each ``(name, pose, transl)``, framed front-on."""
+    os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+    from posestudio.body import load_body_model
+    from posestudio.camera import frame_points
+    from posestudio.render.pipeline import render_bodies
+    from posestudio.scene.model import Camera, Canvas, Person, RenderSettings
+
+    model = load_body_model("mannequin")
+    canvas = Canvas(*size)
+    out = {}
+    for name, pose, transl in jobs:
+        posed = model.pose_person(Person(pose=np.asarray(pose), transl=np.asarray(transl)))
+        camera = frame_points(Camera(yaw_deg=15.0, pitch_deg=5.0), canvas, posed.vertices,
+                              margin=0.06)
+        out[name] = render_bodies([posed], camera, canvas, RenderSettings(),
+                                  maps=["mannequin"]).maps["mannequin"]
+    return out
+
+
+class ThumbnailWorker(QObject):
+    """Renders pose thumbnails in a spawned process; ``done(dict name → uint8 image)``."""
+
+    done = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = None
+        self._futures = []
+        self._timer = QTimer(self)
+        self._timer.setInterval(50)
+        self._timer.timeout.connect(self._poll)
+
+    def render(self, jobs: list[tuple[str, np.ndarray, np.ndarray]]) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+
+        if not jobs:
+            return
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+        plain = [(n, np.asarray(p).tolist(), np.asarray(t).tolist()) for n, p, t in jobs]
+        self._futures.append(self._pool.submit(_render_thumbnails, plain, THUMB_SIZE))
+        self._timer.start()
+
+    def _poll(self) -> None:
+        for future in [f for f in self._futures if f.done()]:
+            self._futures.remove(future)
+            try:
+                self.done.emit(future.result())
+            except Exception:          # thumbnails are a nicety: keep the names without icons
+                pass
+        if not self._futures:
+            self._timer.stop()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
