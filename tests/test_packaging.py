@@ -1,24 +1,30 @@
 """The wheel carries everything: installed alone (no checkout), ``posestudio render`` works.
 
-Builds a wheel of the checkout, installs it (without dependencies) into a fresh venv whose only
-link to the outside is a ``.pth`` line naming this environment's site-packages (so numpy, torch,
-smplx, pyrender... resolve), then renders a bundled example from a folder outside the checkout.
-This proves ``rigs/`` (the mannequin) and ``resources/`` (the examples) ship as package data.
+Builds a wheel from a copy of the sources (so the checkout gets no ``build/`` folder and two test
+runs never share one), with ``--no-deps --no-build-isolation`` (nothing is downloaded). The wheel
+is installed without dependencies into a fresh venv whose only link to the outside is a ``.pth``
+line naming this environment's site-packages (so numpy, torch, smplx, pyrender... resolve without
+reinstalling them), then renders a bundled example from a folder outside the checkout. This proves
+``rigs/`` (the mannequin) and ``resources/`` (examples, presets) ship as package data.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# What setup.py packages (see its ROOTS), plus the files the build reads.
+SOURCES = ("pyproject.toml", "setup.py", "README.md", "posestudio", "ui", "rigs", "resources")
 
 
 def _run(cmd, **kw):
@@ -28,13 +34,25 @@ def _run(cmd, **kw):
 
 
 @pytest.fixture(scope="module")
-def wheel_venv(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("wheel")
-    _run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
-          "-q", "-w", str(tmp / "dist")], cwd=ROOT)
-    wheels = list((tmp / "dist").glob("posestudio-*.whl"))
+def wheel(tmp_path_factory) -> Path:
+    src = tmp_path_factory.mktemp("src")
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build", "dist")
+    for name in SOURCES:
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, src / name, ignore=skip)
+        else:
+            shutil.copy2(ROOT / name, src / name)
+    dist = src / "dist"
+    _run([sys.executable, "-m", "pip", "wheel", str(src), "--no-deps", "--no-build-isolation",
+          "--no-index", "-q", "-w", str(dist)], cwd=src)
+    wheels = list(dist.glob("posestudio-*.whl"))
     assert len(wheels) == 1, wheels
-    venv = tmp / "venv"
+    return wheels[0]
+
+
+@pytest.fixture(scope="module")
+def wheel_venv(wheel, tmp_path_factory) -> Path:
+    venv = tmp_path_factory.mktemp("wheel") / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
     python = venv / "bin" / "python"
     site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"])
@@ -43,7 +61,7 @@ def wheel_venv(tmp_path_factory) -> Path:
     # editable install's finder living there stays inactive.
     (site / "_deps.pth").write_text(sysconfig.get_path("purelib") + "\n")
     _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
-          "--no-index", "-q", str(wheels[0])])
+          "--no-index", "-q", str(wheel)])
     return venv
 
 
@@ -51,6 +69,24 @@ def _clean_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env.update(PYOPENGL_PLATFORM="egl", HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1")
     return env
+
+
+def test_wheel_carries_rig_examples_presets_and_entry_points(wheel):
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        entry_points = next(archive.read(n).decode() for n in names
+                            if n.endswith(".dist-info/entry_points.txt"))
+    assert "posestudio/rigs/mannequin.npz" in names
+    examples = {Path(n).name for n in names if n.startswith("posestudio/resources/examples/")}
+    shipped = {p.name for p in (ROOT / "resources" / "examples").glob("*.pose.json")}
+    assert shipped and shipped <= examples
+    presets = {n for n in names if n.startswith("posestudio/resources/presets/")}
+    assert "posestudio/resources/presets/hands.json" in presets
+    assert any(n.endswith(".json") and "/poses/" in n for n in presets)
+    assert "posestudio/cli/__init__.py" in names and "posestudio/ui/__init__.py" in names
+    assert not any("__pycache__" in n or n.startswith("tests/") for n in names)
+    assert "posestudio = posestudio.cli:main" in entry_points
+    assert "posestudio-gui = posestudio.ui.app:main" in entry_points
 
 
 def test_wheel_is_used_not_the_checkout(wheel_venv, tmp_path):

@@ -1,23 +1,18 @@
-"""Helpers for the CLI tests: run ``posestudio.cli.main`` in-process, make scene files."""
+"""Fixtures for the CLI tests: run ``posestudio.cli.main`` in-process, make scene files.
+
+Plain helpers (paths, ``assert_clean_failure``) live in ``cli_helpers.py``; import them from
+there, never ``from conftest import ...`` (another folder's conftest may answer).
+"""
 
 from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "resources" / "examples"
-
-
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
+from cli_helpers import EXAMPLES, CliResult
 
 
 @pytest.fixture
@@ -37,36 +32,14 @@ def cli(capsys):
     return run
 
 
-def bundled_scenes() -> list[Path]:
-    return sorted(EXAMPLES.glob("*.pose.json"))
-
-
 @pytest.fixture
 def scene_file(tmp_path) -> Path:
     """A valid one-person scene file in ``tmp_path`` (a copy of the bundled standing example)."""
-    source = EXAMPLES / "standing.pose.json"
     path = tmp_path / "scene.pose.json"
-    if source.exists():
-        shutil.copyfile(source, path)
-    else:  # examples not there yet: a default person through the real writer
-        from posestudio.scene.file_format import save_scene
-        from posestudio.scene.model import Person, Scene
-
-        save_scene(Scene(people=[Person()]), path)
+    shutil.copyfile(EXAMPLES / "standing.pose.json", path)
     return path
 
 
 @pytest.fixture
 def scene_dict(scene_file) -> dict:
     return json.loads(scene_file.read_text())
-
-
-def assert_clean_failure(result: CliResult, root: Path, before: set[Path] | None = None) -> None:
-    """Non-zero exit, exactly one line on stderr, no traceback, no new files under ``root``."""
-    assert result.code != 0, result
-    lines = result.err.splitlines()
-    assert len(lines) == 1 and lines[0].strip(), f"expected one error line, got {result.err!r}"
-    assert "Traceback" not in result.err
-    if before is not None:
-        after = set(root.rglob("*"))
-        assert after == before, f"left behind: {sorted(map(str, after - before))}"

@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from conftest import assert_clean_failure
+from cli_helpers import assert_clean_failure
 
 
 def _write(path, text: str):

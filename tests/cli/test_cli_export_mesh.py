@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import trimesh
 
-from conftest import EXAMPLES
+from cli_helpers import EXAMPLES
 
 
 def _posed(scene_path):

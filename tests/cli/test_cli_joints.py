@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import EXAMPLES
+from cli_helpers import EXAMPLES
 
 
 def project_with_camera_json(points: np.ndarray, cam: dict) -> np.ndarray:

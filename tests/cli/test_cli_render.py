@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import EXAMPLES, bundled_scenes
+from cli_helpers import EXAMPLES, bundled_scenes
 
 PNG_MAPS = ("openpose", "mannequin", "depth", "normal", "canny", "seg")
 SMALL = (192, 256)
@@ -74,7 +74,7 @@ def test_scene_canvas_size_is_used(cli, tmp_path, scene_file, scene_dict):
 @pytest.mark.parametrize("where", ["repo_root", "elsewhere"])
 @pytest.mark.parametrize("name", ["examples/standing.pose.json", "standing.pose.json", "standing"])
 def test_bundled_example_resolves_from_anywhere(cli, tmp_path, monkeypatch, where, name):
-    from conftest import ROOT
+    from cli_helpers import ROOT
 
     monkeypatch.chdir(ROOT if where == "repo_root" else tmp_path)
     result = cli("joints", name)
