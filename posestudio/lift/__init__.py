@@ -136,7 +136,7 @@ def lift(
         raise InputError(f"focal length must be a positive number of pixels, got {focal_px!r}")
     t0 = time.perf_counter()
     threads = torch.get_num_threads()
-    torch.set_num_threads(min(threads, 2))  # tiny tensors: more threads only add overhead
+    torch.set_num_threads(1)  # tiny tensors: more threads only add overhead (and stall under load)
     try:
         body, model = _keypoint_model(rig)
         from posestudio.lift.fit import fit_person, selection_matrix

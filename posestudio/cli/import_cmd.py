@@ -1,0 +1,155 @@
+"""``posestudio import INPUT --out SCENE``: a photo, an OpenPose JSON or a scene → a scene file.
+
+Photo → detect (MediaPipe by default) + lift; OpenPose JSON (OpenPose, A1111 ControlNet,
+DWPose; pixel or normalised coordinates) → lift; scene file → copy. Everything is checked and
+computed before ``--out`` is written (atomically), so a bad input leaves no file and an existing
+``--out`` untouched.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from posestudio.errors import ImportFormatError, InputError
+
+HELP = """\
+Import a pose into a new scene file:
+  photo (.jpg/.png/...)   detect the people (MediaPipe, offline) and lift them into 3D mannequins;
+                          the canvas is the photo's size and the camera overlays the photo, so
+                          'posestudio joints' gives back photo pixels
+  OpenPose JSON           (OpenPose, A1111 ControlNet, DWPose output; pixels or normalised) → lift;
+                          a list of frames takes --frame N
+  scene (*.pose.json)     copied (validated; --size and --person applied)
+--person I keeps only person I (0-based, largest first for photos)."""
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("import", help="photo / OpenPose JSON / scene → scene file (lifts 2D poses to 3D)",
+                              description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("input", metavar="INPUT", help="photo, OpenPose JSON or scene file")
+    p.add_argument("--out", required=True, metavar="SCENE", help="scene file to write (*.pose.json)")
+    p.add_argument("--size", metavar="WxH",
+                   help="canvas size of the new scene (default: the photo's / JSON's canvas); also the "
+                        "canvas of an OpenPose JSON that does not state one")
+    p.add_argument("--frame", metavar="N", help="frame of a multi-frame OpenPose JSON (0-based)")
+    p.add_argument("--person", metavar="I", help="import only this person (0-based)")
+    p.add_argument("--detector", default="mediapipe", metavar="mediapipe|openpose",
+                   help="photo detector (default mediapipe, built in)")
+    p.add_argument("--weights", metavar="DIR",
+                   help="folder with the detector's weights (openpose: body_pose_model.pth "
+                        "[+ hand_pose_model.pth] from lllyasviel/Annotators)")
+    p.add_argument("--focal-px", metavar="F", help="focal length in pixels (default: EXIF, else "
+                                                    "the image diagonal)")
+    p.add_argument("--max-people", default="4", metavar="N", help="most people detected (default 4)")
+    p.set_defaults(func=run)
+
+
+def _index(text: str | None, option: str) -> int | None:
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputError(f"{option} {text!r}: expected a 0-based index") from None
+    if value < 0:
+        raise InputError(f"{option} {text}: must be 0 or more (0-based)")
+    return value
+
+
+def _positive(text: str | None, option: str, kind=float):
+    if text is None:
+        return None
+    try:
+        value = kind(text)
+    except ValueError:
+        raise InputError(f"{option} {text!r}: expected a positive number") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise InputError(f"{option} {text}: must be a positive number")
+    return value
+
+
+def _kind_of(path: Path) -> str:
+    """"photo" | "json" | "bvh" by suffix; an unknown suffix is tried as a photo."""
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return "json"
+    if suffix == ".bvh":
+        return "bvh"
+    return "photo"
+
+
+def _is_scene(data) -> bool:
+    return isinstance(data, dict) and data.get("format") == "posestudio-scene"
+
+
+def run(args: argparse.Namespace) -> int:
+    from posestudio.cli.render_cmd import parse_size
+    from posestudio.detect import DETECTORS
+    from posestudio.export.atomic import check_writable_file
+
+    # Cheap checks first: a bad argument costs no detection and writes nothing.
+    size = parse_size(args.size) if args.size else None
+    frame = _index(args.frame, "--frame")
+    person = _index(args.person, "--person")
+    focal = _positive(args.focal_px, "--focal-px")
+    max_people = _positive(args.max_people, "--max-people", int)
+    if args.detector not in DETECTORS:
+        raise InputError(f"--detector {args.detector!r}: choose one of {', '.join(DETECTORS)}")
+    out = check_writable_file(args.out)
+    source = Path(args.input)
+    if not source.exists():
+        raise ImportFormatError(f"{source}: no such file")
+    if source.is_dir():
+        raise ImportFormatError(f"{source}: is a folder, expected a photo, OpenPose JSON or scene file")
+
+    kind = _kind_of(source)
+    keypoints = None
+    if kind == "bvh":
+        raise ImportFormatError(f"{source}: BVH import is not available in this version; "
+                                f"import a photo, an OpenPose JSON or a scene file")
+    if kind == "json":
+        from posestudio.lift.importer import read_json_file, import_openpose_json
+
+        data = read_json_file(source)
+        if _is_scene(data):
+            scene = _copy_scene(source, person)
+        else:
+            scene, keypoints = import_openpose_json(data, canvas_size=size, frame=frame,
+                                                    person=person, focal_px=focal)
+    else:
+        from posestudio.lift.importer import import_photo
+
+        if frame not in (None, 0):
+            raise InputError(f"--frame {frame}: a photo has a single frame")
+        scene, keypoints = import_photo(source, detector=args.detector, weights=args.weights,
+                                        max_people=max_people, person=person, focal_px=focal)
+    if size is not None:
+        from posestudio.scene.model import Canvas
+
+        # Same vertical field of view on the new canvas: the people keep their place,
+        # centred, scaled with the height.
+        scene.canvas = Canvas(*size)
+
+    from posestudio.scene.file_format import save_scene
+
+    save_scene(scene, out)
+    summary = f"wrote {args.out}: {len(scene.people)} " + ("person" if len(scene.people) == 1 else "people")
+    if keypoints is not None:
+        errors = ", ".join(f"{e:.1f}" for e in keypoints.reprojection_px)
+        summary += (f" lifted from {source.name} ({keypoints.canvas_size[0]}x{keypoints.canvas_size[1]}"
+                    f", reprojection {errors} px)")
+    print(summary)
+    return 0
+
+
+def _copy_scene(source: Path, person: int | None):
+    from posestudio.scene.file_format import load_scene
+
+    scene = load_scene(source)
+    if person is not None:
+        if person >= len(scene.people):
+            raise InputError(f"--person {person}: {source} has {len(scene.people)} people (0-based index)")
+        scene.people = [scene.people[person]]
+    return scene
+
