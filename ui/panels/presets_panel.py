@@ -15,8 +15,8 @@ from posestudio.scene.edits import SetPose
 
 from .. import files
 from ..document import Document
+from ..images import to_qimage
 from ..workers import ThumbnailWorker
-from .preview_dock import to_qimage
 
 ROLE = Qt.ItemDataRole.UserRole
 

@@ -6,22 +6,7 @@ import numpy as np
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
-
-def to_qimage(array: np.ndarray) -> QtGui.QImage:
-    """uint8 (H, W), (H, W, 3) or (H, W, 4) → a QImage that owns its pixels."""
-    a = np.ascontiguousarray(array)
-    if a.dtype != np.uint8:
-        a = np.clip(a, 0, 255).astype(np.uint8)
-    if a.ndim == 2:
-        fmt, a = QtGui.QImage.Format.Format_Grayscale8, a
-        image = QtGui.QImage(a.data, a.shape[1], a.shape[0], a.strides[0], fmt)
-    elif a.shape[2] == 3:
-        image = QtGui.QImage(a.data, a.shape[1], a.shape[0], a.strides[0],
-                             QtGui.QImage.Format.Format_RGB888)
-    else:
-        image = QtGui.QImage(a.data, a.shape[1], a.shape[0], a.strides[0],
-                             QtGui.QImage.Format.Format_RGBA8888)
-    return image.copy()
+from ..images import to_qimage
 
 
 class _MapView(QtWidgets.QLabel):

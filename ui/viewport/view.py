@@ -5,6 +5,11 @@ The widget only *shows* state and turns mouse input into signals; the posing con
 (:mod:`ui.posing`) turns those signals into scene edits. Navigation (orbit/pan/zoom) changes
 the widget's own view camera — or, when looking through the scene camera, asks for a camera edit.
 
+Photo matching (used by photo import): :meth:`Viewport.set_background_image` shows a photo inside
+the canvas frame behind the mannequin and :meth:`Viewport.set_overlay_points` draws 2D keypoints
+(canvas pixels) over it; both appear only while looking through the scene camera, where canvas
+pixels have a place on screen.
+
 Mouse: left click picks a joint/bone; left-drag on a gizmo ring rotates about that axis, inside
 the rings it is a free trackball, on an IK effector's dot it drags the chain (IK); left-drag on
 empty space, middle-drag or Alt+left orbit; Shift+middle or right-drag pans; wheel/pinch zooms.
@@ -24,6 +29,7 @@ from PySide6.QtCore import Qt, Signal
 from posestudio.camera import world_to_camera
 from posestudio.scene.model import Camera, Canvas
 
+from ..images import to_qimage
 from .gizmo import AXIS_COLORS, RING_PIXELS, Gizmo, drag_rotation, ring_points
 from .math3d import perspective, project_to_screen, ray_mesh, ray_plane, screen_ray
 from .shading import mannequin_shader
@@ -92,7 +98,7 @@ class Viewport(gl.GLViewWidget):
                                   target=(0.0, -0.1, 0.0), fov_y_deg=40.0)
         self.scene_camera = Camera()
         self.canvas = Canvas()
-        self.look_through = False
+        self._look_through = False
         self.ik_joints: set[int] = set()
         self.ik_enabled = True
         self.show_mesh = True
@@ -104,6 +110,9 @@ class Viewport(gl.GLViewWidget):
         self._gizmo: Gizmo | None = None
         self._drag: dict | None = None
         self.frame_times: list[float] = []
+        self._background: QtGui.QImage | None = None
+        self._background_opacity = 0.5
+        self._overlay_points: np.ndarray | None = None       # (N, 3) canvas px + confidence
 
         grid = gl.GLGridItem(size=QtGui.QVector3D(10, 10, 1), color=(255, 255, 255, 60))
         grid.setSpacing(0.5, 0.5, 1)
@@ -124,6 +133,16 @@ class Viewport(gl.GLViewWidget):
             item.setDepthValue(20)
             item.setVisible(False)
             self.addItem(item)
+
+    @property
+    def look_through(self) -> bool:
+        """True while the viewport shows the scene camera's view (canvas frame, photo)."""
+        return self._look_through
+
+    @look_through.setter
+    def look_through(self, on: bool) -> None:
+        self._look_through = bool(on)
+        self._update_floor_visibility()
 
     # ------------------------------------------------------------------ matrices
     def active_camera(self) -> Camera:
@@ -155,6 +174,13 @@ class Viewport(gl.GLViewWidget):
         fw = fh * self.canvas.aspect
         return QtCore.QRectF((w - fw) / 2, (h - fh) / 2, fw, fh)
 
+    def canvas_to_widget(self, points_px: np.ndarray) -> np.ndarray:
+        """Canvas pixels (N, 2) → widget pixels (N, 2) inside :meth:`canvas_frame_rect`."""
+        frame = self.canvas_frame_rect()
+        pts = np.asarray(points_px, dtype=np.float64).reshape(-1, 2)
+        scale = np.array([frame.width() / self.canvas.width, frame.height() / self.canvas.height])
+        return pts * scale + np.array([frame.x(), frame.y()])
+
     def viewMatrix(self):  # noqa: N802 (pyqtgraph API)
         return QtGui.QMatrix4x4(*self.view_matrix_np().astype(np.float32).ravel())
 
@@ -184,6 +210,44 @@ class Viewport(gl.GLViewWidget):
                                    color=(*body.color, 1.0), smooth=True)
             items.mesh.setVisible(self.show_mesh)
         self._refresh_overlay()
+
+    def set_background_image(self, rgb: np.ndarray | None, opacity: float = 0.5) -> None:
+        """Show a photo behind the mannequin, filling the canvas frame, in camera mode.
+
+        Parameters
+        ----------
+        rgb : (H, W, 3) or (H, W, 4) uint8, or None to remove it. The photo is stretched over the
+            canvas frame, so photo pixel (u, v) lies on canvas pixel (u·W/w, v·H/h); a photo
+            imported at its own size (canvas = photo size) lines up pixel for pixel.
+        opacity : 0..1, how strongly the photo shows over the viewport background.
+        """
+        if rgb is None:
+            self._background = None
+        else:
+            array = np.asarray(rgb)
+            if array.ndim != 3 or array.shape[2] not in (3, 4):
+                raise ValueError(f"background must be (H, W, 3|4) uint8, got shape {array.shape}")
+            self._background = to_qimage(array)
+        self._background_opacity = float(np.clip(opacity, 0.0, 1.0))
+        self._update_floor_visibility()
+        self.update()
+
+    def set_overlay_points(self, points_px: np.ndarray | None) -> None:
+        """Draw 2D keypoints over the canvas frame in camera mode (None removes them).
+
+        ``points_px``: (N, 2) canvas pixels, or (N, 3) with a confidence column; points with
+        confidence ≤ 0 are absent and not drawn.
+        """
+        if points_px is None:
+            self._overlay_points = None
+        else:
+            pts = np.asarray(points_px, dtype=np.float64)
+            if pts.ndim != 2 or pts.shape[1] not in (2, 3):
+                raise ValueError(f"overlay points must be (N, 2) or (N, 3), got shape {pts.shape}")
+            if pts.shape[1] == 2:
+                pts = np.column_stack([pts, np.ones(len(pts))])
+            self._overlay_points = pts
+        self.update()
 
     def set_floor(self, y: float) -> None:
         """Put the ground grid at height ``y`` (metres; the lowest foot of the rest pose)."""
@@ -427,9 +491,40 @@ class Viewport(gl.GLViewWidget):
         self.frame_times.append(timer.nsecsElapsed() / 1e9)
         del self.frame_times[:-500]
 
+    def paint(self, *, region, viewport, useItemNames=False):  # noqa: N803 (pyqtgraph API)
+        """pyqtgraph's paint, with the background photo drawn between the clear and the items."""
+        if self._background is None or not self.look_through:
+            super().paint(region=region, viewport=viewport, useItemNames=useItemNames)
+            return
+        self.setProjection(region, viewport)
+        self.setModelview()
+        GL.glClearColor(*self.opts["bgcolor"])
+        GL.glClear(GL.GL_DEPTH_BUFFER_BIT | GL.GL_COLOR_BUFFER_BIT)
+        painter = QtGui.QPainter(self)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
+        painter.setOpacity(self._background_opacity)
+        painter.drawImage(self.canvas_frame_rect(), self._background)
+        painter.end()
+        GL.glClear(GL.GL_DEPTH_BUFFER_BIT)
+        self.drawItemTree(useItemNames=useItemNames)
+
+    def _update_floor_visibility(self) -> None:
+        # the floor grid would cross the photo; the photo shows where the floor is
+        shown = not (self.look_through and self._background is not None)
+        for item in (self._grid, self._axes):
+            if item.visible() != shown:
+                item.setVisible(shown)
+
     def _paint_overlay(self) -> None:
         painter = QtGui.QPainter(self)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        if self.look_through and self._overlay_points is not None:
+            present = self._overlay_points[self._overlay_points[:, 2] > 0]
+            painter.setPen(QtGui.QPen(QtGui.QColor(20, 20, 20), 1.0))
+            painter.setBrush(QtGui.QColor(255, 60, 200))
+            for x, y in self.canvas_to_widget(present[:, :2]):
+                painter.drawEllipse(QtCore.QPointF(x, y), 4.0, 4.0)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
         if self.look_through:
             frame = self.canvas_frame_rect()
             outside = QtGui.QPainterPath()
