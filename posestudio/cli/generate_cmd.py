@@ -119,13 +119,6 @@ def build_request(args: argparse.Namespace, reused=None, canvas: tuple[int, int]
     return GenerationRequest(**base)
 
 
-def output_names(out: Path, count: int, maps: list[str]) -> tuple[list[Path], dict[str, Path]]:
-    """``out.png``, ``out-1.png``... and ``out.<map>.png`` for each control map used."""
-    images = [out if i == 0 else out.with_name(f"{out.stem}-{i}{out.suffix}") for i in range(count)]
-    controls = {m: out.with_name(f"{out.stem}.{m}.png") for m in maps}
-    return images, controls
-
-
 class _Progress:
     """Step progress on stderr: a redrawn line on a terminal, a line per step otherwise."""
 
@@ -144,8 +137,8 @@ def run(args: argparse.Namespace) -> int:
     from posestudio.cli.render_cmd import (apply_body_model, check_rigs, load_scene_arg,
                                            parse_size)
     from posestudio.export.atomic import check_writable_file
-    from posestudio.generate.families import check_pairing, inspect_base, inspect_controlnet
     from posestudio.generate.metadata import read_parameters
+    from posestudio.generate.outputs import check_models, generate_scene
 
     out = Path(args.out)
     if out.suffix.lower() != ".png":
@@ -170,69 +163,11 @@ def run(args: argparse.Namespace) -> int:
     request = build_request(args, reused, (scene.canvas.width, scene.canvas.height))
 
     # Model files and their pairing: milliseconds, before any rendering or loading.
-    base = inspect_base(request.base)
-    check_pairing(base, [inspect_controlnet(c.path) for c in request.controlnets])
+    check_models(request)
     check_rigs(scene)
 
-    maps = list(dict.fromkeys(c.map for c in request.controlnets))
-    control = render_control_maps(scene, maps)
-
-    from posestudio.generate.engine import generate
-
-    results = generate(request, [control[c.map] for c in request.controlnets], progress=_Progress())
-    image_paths, map_paths = output_names(out, len(results), maps)
-    write_outputs(results, image_paths, control, map_paths, scene, request)
-    seeds = ", ".join(str(r.request.seed) for r in results)
-    print(f"wrote {', '.join(os.fspath(p) for p in image_paths)} (seed {seeds}; "
-          f"{results[0].family}, {request.width}x{request.height})")
+    done = generate_scene(scene, request, out, progress=_Progress())
+    seeds = ", ".join(str(r.request.seed) for r in done.results)
+    print(f"wrote {', '.join(os.fspath(p) for p in done.image_paths)} (seed {seeds}; "
+          f"{done.results[0].family}, {request.width}x{request.height})")
     return 0
-
-
-def render_control_maps(scene, maps: list[str]) -> dict:
-    """``{map name: (H, W[, 3]) uint8}`` of the scene at its canvas size."""
-    from posestudio.render.pipeline import render_scene
-
-    result = render_scene(scene, maps=tuple(maps))
-    found = getattr(result, "maps", result)
-    return {m: found[m] for m in maps}
-
-
-def write_outputs(results, image_paths, control, map_paths, scene, request) -> None:
-    """Write images and control maps to temporary siblings, then rename them all into place."""
-    import tempfile
-
-    from PIL import Image
-
-    from posestudio.generate.engine import to_control_image
-    from posestudio.generate.metadata import png_info
-    from posestudio.scene.file_format import scene_to_dict
-
-    scene_dict = scene_to_dict(scene)
-    control_files = [map_paths[c.map].name for c in request.controlnets]
-    pending: list[tuple[Path, Path]] = []
-    try:
-        image_paths[0].parent.mkdir(parents=True, exist_ok=True)  # only now that all succeeded
-        for result, path in zip(results, image_paths):
-            tmp = _temp_sibling(path, tempfile)
-            pending.append((tmp, path))
-            result.image.save(tmp, format="PNG", pnginfo=png_info(
-                result.request, result.family, scene=scene_dict, control_files=control_files))
-        for name, path in map_paths.items():
-            tmp = _temp_sibling(path, tempfile)
-            pending.append((tmp, path))
-            to_control_image(control[name], name).save(tmp, format="PNG")
-        for tmp, path in pending:
-            os.replace(tmp, path)
-        pending.clear()
-    except OSError as exc:
-        raise InputError(f"--out {image_paths[0]}: cannot write ({exc.strerror or exc})") from None
-    finally:
-        for tmp, _ in pending:
-            tmp.unlink(missing_ok=True)
-
-
-def _temp_sibling(path: Path, tempfile) -> Path:
-    # Same folder as the target, so the final os.replace is a rename on one file system.
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".partial.png", dir=path.parent)
-    os.close(fd)
-    return Path(name)

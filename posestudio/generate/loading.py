@@ -15,6 +15,7 @@ import logging
 import os
 import tempfile
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,9 @@ def _offline() -> None:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    # transformers' import-time notices (e.g. "requires torchvision") would break the CLI's
+    # "progress lines, then one error line" stderr; real errors still raise.
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 def _dtype_kw(dtype) -> dict:
@@ -177,6 +181,16 @@ def _build(request: GenerationRequest, base: ModelInfo, cns: list[ModelInfo], de
 
     _quiet_loading()
     family = FAMILIES[base.family]
+    with warnings.catch_warnings():
+        # diffusers' own deprecation notices about its internals (FluxPosEmbed...) are not
+        # something a PoseStudio user can act on.
+        warnings.simplefilter("ignore", FutureWarning)
+        return _build_pipeline(request, base, cns, device, dtype, key, family)
+
+
+def _build_pipeline(request, base, cns, device, dtype, key, family) -> LoadedPipeline:
+    import diffusers
+
     models = [_load_controlnet(cn, base, dtype) for cn in cns]
     controlnet = models[0]
     if len(models) > 1:

@@ -1,4 +1,4 @@
-"""Tiny random models of every supported family, built once per test session (a few seconds)."""
+"""Tiny random models of every supported family, built once per test session on first use."""
 
 from __future__ import annotations
 
@@ -8,14 +8,26 @@ import pytest
 import tiny_models  # tests/generate is on sys.path (pytest rootdir-less import)
 
 
+class TinyModels(dict):
+    """``{family: (base folder, controlnet folder)}``; a family is built (≈0.2 s) when first asked
+    for, so a test run that needs only SD 1.5 never builds the other four."""
+
+    def __init__(self, root):
+        super().__init__()
+        self.root = root
+
+    def __missing__(self, family):
+        self[family] = tiny_models.BUILDERS[family](self.root)
+        return self[family]
+
+
 @pytest.fixture(scope="session")
 def tiny(tmp_path_factory):
-    """``{family: (base folder, controlnet folder)}`` for sd15, sdxl, zimage, flux, sd3."""
+    """``tiny["sd15"|"sdxl"|"zimage"|"flux"|"sd3"]`` → (base folder, controlnet folder)."""
     import torch
 
     torch.set_num_threads(1)  # CI has 2 cores shared with other jobs; tiny models gain nothing
-    root = tmp_path_factory.mktemp("tiny-models")
-    return {name: build(root) for name, build in tiny_models.BUILDERS.items()}
+    return TinyModels(tmp_path_factory.mktemp("tiny-models"))
 
 
 @pytest.fixture

@@ -104,6 +104,11 @@ def _wake(controlnet):
 
 
 def _save_pipeline(pipe, path: Path) -> Path:
+    import diffusers
+    import transformers
+
+    diffusers.utils.logging.disable_progress_bar()   # "Writing model shards" bars in test logs
+    transformers.utils.logging.disable_progress_bar()
     pipe.save_pretrained(path, safe_serialization=True)
     return path
 
