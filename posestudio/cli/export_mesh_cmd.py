@@ -11,7 +11,9 @@ mesh with every person) or .glb (one node per person). The file appears complete
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("export-mesh", help="write the posed people as .obj/.ply/.glb",
-                              description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+                              description=HELP,
+                              epilog="example: posestudio export-mesh two_people --out people.glb",
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scene", metavar="SCENE", help="scene file (*.pose.json) or bundled example")
     p.add_argument("--out", required=True, metavar="FILE.obj|.ply|.glb", help="mesh file to write")
     p.add_argument("--body-model", metavar="FILE",

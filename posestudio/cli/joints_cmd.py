@@ -23,12 +23,17 @@ their pixel coordinates (openpose.json marks those with confidence 0)."""
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("joints", help="print a person's 3D joints and 2D pixels as JSON",
-                              description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+                              description=HELP,
+                              epilog="example: posestudio joints two_people --person 1 "
+                                     "--format body25 > joints.json",
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scene", metavar="SCENE", help="scene file (*.pose.json) or bundled example")
     p.add_argument("--person", default="0", metavar="I",
                    help="0-based index of the person in the scene (default 0)")
     p.add_argument("--format", default="openpose18", metavar="|".join(FORMATS),
                    help="keypoint set (default openpose18)")
+    p.add_argument("--body-model", metavar="FILE",
+                   help="use this SMPL / SMPL+H / SMPL-X file (.pkl/.npz) for every person")
     p.set_defaults(func=run)
 
 
@@ -97,12 +102,12 @@ def _keypoints_3d(posed, fmt: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    from posestudio.cli.render_cmd import load_scene_arg
+    from posestudio.cli.render_cmd import apply_body_model, load_scene_arg
 
     index = _parse_person(args.person)
     if args.format not in FORMATS:
         raise InputError(f"--format {args.format!r}: choose one of {', '.join(FORMATS)}")
-    scene = load_scene_arg(args.scene)
+    scene = apply_body_model(load_scene_arg(args.scene), args.body_model)
     count = len(scene.people)
     if count == 0:
         raise InputError(f"scene {args.scene}: has no people")

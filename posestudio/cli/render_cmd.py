@@ -28,6 +28,16 @@ seg.png and camera.json ({"width", "height", "K", "world_to_camera"}).
 SCENE is a *.pose.json file, or the name of a bundled example (e.g. examples/standing.pose.json
 or just standing), which works from any folder."""
 
+EXAMPLES_EPILOG = """\
+examples:
+  posestudio render standing --out out/                      all maps, scene camera and canvas
+  posestudio render my.pose.json --out out/ --size 1024x1024 --maps openpose,depth
+  posestudio render walking --out out/ --orbit=-30,10         camera 30° to the person's right, 10° up
+  posestudio render waving --out spin/ --views 8              turntable: spin/view_000 ... view_007
+  posestudio render sitting --out sheet/ --turnaround         + turnaround_<map>.png sheets
+
+bundled examples: {examples}"""
+
 
 # --- shared helpers (also used by joints_cmd and export_mesh_cmd) ------------------------------
 
@@ -171,8 +181,11 @@ def apply_view_options(scene, args: argparse.Namespace):
 # --- the command -------------------------------------------------------------------------------
 
 def register(subparsers) -> None:
+    examples = ", ".join(sorted(n[: -len(SCENE_SUFFIX)] for n in bundled_examples()))
     p = subparsers.add_parser("render", help="write control maps (OpenPose, depth, normal, ...)",
-                              description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+                              description=HELP,
+                              epilog=EXAMPLES_EPILOG.format(examples=examples or "none installed"),
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scene", metavar="SCENE", help="scene file (*.pose.json) or bundled example")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (made if missing)")
     p.add_argument("--size", metavar="WxH",
@@ -187,7 +200,10 @@ def register(subparsers) -> None:
                    help="turntable: N views with yaw evenly spaced over 360° from the scene "
                         "camera's, in sub-folders view_000, view_001, ...")
     p.add_argument("--turnaround", action="store_true",
-                   help="also write a turnaround sheet (front/side/back views side by side)")
+                   help="also write turnaround sheets turnaround_<map>.png: the pose from the "
+                        "front, three-quarter, side and back, side by side on one canvas "
+                        "(each panel the canvas size, views relative to the way the first "
+                        "person faces)")
     p.add_argument("--body-model", metavar="FILE",
                    help="use this SMPL / SMPL+H / SMPL-X file (.pkl/.npz) for every person")
     p.add_argument("--hide-occluded", action="store_true",
@@ -249,7 +265,6 @@ def run(args: argparse.Namespace) -> int:
         if args.turnaround:
             from posestudio.render.turnaround import write_turnaround
 
-            write_turnaround(scene, maps, tmp)
-            written.append("turnaround")
+            written.extend(p.name for p in write_turnaround(scene, maps, tmp))
     print(f"wrote {os.fspath(args.out)}: {', '.join(written)}")
     return 0

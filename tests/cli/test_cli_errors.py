@@ -51,6 +51,16 @@ def unknown_rig(tmp, scene, d):
     return ["render", _write(tmp / "rig.pose.json", json.dumps(d)), "--out", tmp / "o"], "robot"
 
 
+def unknown_field(tmp, scene, d):
+    d["people"][0]["betaz"] = [0.0] * 10  # a typo must not silently drop data
+    return ["render", _write(tmp / "typo.pose.json", json.dumps(d)), "--out", tmp / "o"], "betaz"
+
+
+def canvas_huge_in_file(tmp, scene, d):
+    d["canvas"]["height"] = 100000
+    return ["render", _write(tmp / "c.pose.json", json.dumps(d)), "--out", tmp / "o"], "height"
+
+
 def canvas_zero_in_file(tmp, scene, d):
     d["canvas"]["width"] = 0
     return ["render", _write(tmp / "c.pose.json", json.dumps(d)), "--out", tmp / "o"], "width"
@@ -155,6 +165,11 @@ def joints_bad_format(tmp, scene, d):
     return ["joints", scene, "--format", "coco99"], "coco99"
 
 
+def joints_bad_body_model(tmp, scene, d):
+    (tmp / "body.npz").write_bytes(b"\x00" * 64)
+    return ["joints", scene, "--body-model", tmp / "body.npz"], "body.npz"
+
+
 def joints_missing_scene(tmp, scene, d):
     return ["joints", tmp / "gone.pose.json"], "gone"
 
@@ -184,11 +199,11 @@ def mesh_nobody_visible(tmp, scene, d):
 
 
 CASES = [corrupt_json, truncated_file, empty_file, newer_version, wrong_format, not_a_scene,
-         unknown_rig, canvas_zero_in_file, size_zero, size_0x0, size_huge, size_garbage,
+         unknown_field, unknown_rig, canvas_zero_in_file, canvas_huge_in_file, size_zero, size_0x0, size_huge, size_garbage,
          garbage_body_pkl, garbage_body_npz, npz_without_model, unsafe_pickle, missing_body,
          body_is_dir, missing_scene, scene_is_dir, out_through_file, out_is_file, unknown_map,
          bad_views, bad_layout, person_out_of_range, person_negative, person_not_a_number,
-         joints_bad_format, joints_missing_scene, mesh_unknown_ext, mesh_no_ext,
+         joints_bad_format, joints_bad_body_model, joints_missing_scene, mesh_unknown_ext, mesh_no_ext,
          mesh_out_through_file, mesh_corrupt_scene, mesh_nobody_visible]
 
 
@@ -200,6 +215,24 @@ def test_bad_input_fails_cleanly(case, cli, tmp_path, scene_file, scene_dict):
     assert_clean_failure(result, tmp_path, before)
     assert word.lower() in result.err.lower(), f"error should name {word!r}: {result.err!r}"
     assert result.out == ""
+
+
+@pytest.mark.parametrize("case", [corrupt_json, newer_version, unknown_rig, size_huge,
+                                  garbage_body_npz, unknown_map],
+                         ids=lambda c: c.__name__)
+def test_failure_leaves_an_existing_output_folder_untouched(case, cli, tmp_path, scene_file,
+                                                            scene_dict):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "depth.png").write_bytes(b"earlier run")
+    (out / "view_000").mkdir()
+    (out / "view_000" / "seg.png").write_bytes(b"earlier view")
+    argv, _ = case(tmp_path, scene_file, scene_dict)
+    assert argv[argv.index("--out") + 1] == out
+    before = {p: p.read_bytes() if p.is_file() else None for p in tmp_path.rglob("*")}
+    result = cli(*argv)
+    assert_clean_failure(result, tmp_path)
+    assert {p: p.read_bytes() if p.is_file() else None for p in tmp_path.rglob("*")} == before
 
 
 @pytest.mark.parametrize("orbit", ["abc", "10", "10,95", "nan,0", "1,2,3", "inf,0", "10,-90"])

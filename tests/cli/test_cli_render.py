@@ -137,3 +137,39 @@ def test_hide_occluded_drops_far_side_points(cli, tmp_path, scene_file):
 
     # From the side, the far eye, ear and shoulder are behind the head and chest.
     assert present("--hide-occluded") < present()
+
+
+def test_turnaround_sheet_has_four_views_of_the_canvas_size(cli, tmp_path, scene_file):
+    out = tmp_path / "out"
+    result = cli("render", scene_file, "--out", out, "--size", "64x96", "--maps",
+                 "depth,openpose", "--turnaround")
+    assert result.code == 0, result.err
+    assert "turnaround_depth.png" in result.out
+    for name in ("depth", "openpose"):
+        with Image.open(out / f"turnaround_{name}.png") as image:
+            assert image.size == (4 * 64, 96), name
+    sheet = np.asarray(Image.open(out / "turnaround_depth.png"))
+    sheet = sheet if sheet.ndim == 2 else sheet[..., 0]
+    panels = [sheet[:, i * 64:(i + 1) * 64] > 0 for i in range(4)]
+    widths = [np.count_nonzero(p.any(axis=0)) for p in panels]
+    assert all(p.mean() > 0.01 for p in panels), "every view shows the figure"
+    # A T-ish standing figure is wider from the front than from the side.
+    assert widths[2] < widths[0] and widths[2] < widths[3]
+    assert not (out / "view_000").exists()
+
+
+@pytest.mark.parametrize("size", [(96, 160), (160, 96), (128, 128)])
+def test_size_keeps_the_scene_camera(cli, tmp_path, scene_file, scene_dict, size):
+    """--size changes the canvas only: same pose of the camera, K from the vertical FOV."""
+    out = tmp_path / "out"
+    assert cli("render", scene_file, "--out", out, "--size", f"{size[0]}x{size[1]}",
+               "--maps", "seg").code == 0
+    cam = json.loads((out / "camera.json").read_text())
+    c = scene_dict["camera"]
+    focal = (size[1] / 2) / math.tan(math.radians(c.get("fov_y_deg", 40.0)) / 2)
+    np.testing.assert_allclose(cam["K"], [[focal, 0, size[0] / 2], [0, focal, size[1] / 2],
+                                          [0, 0, 1]], rtol=1e-9)
+    yaw, pitch = math.radians(c.get("yaw_deg", 0.0)), math.radians(c.get("pitch_deg", 0.0))
+    expected = np.asarray(c.get("target", [0, 0, 0])) + c.get("distance", 3.0) * np.array(
+        [math.cos(pitch) * math.sin(yaw), math.sin(pitch), math.cos(pitch) * math.cos(yaw)])
+    np.testing.assert_allclose(_camera_eye(cam), expected, atol=1e-6)
