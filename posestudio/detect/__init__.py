@@ -8,6 +8,10 @@
 ``"openpose"``
     controlnet_aux's OpenPose body (+ hand) networks from a local folder of weights
     (``weights=`` the folder holding ``body_pose_model.pth`` [``hand_pose_model.pth``]).
+``"dwpose"``
+    controlnet_aux's DWPose (whole body) from a local folder holding
+    ``yolox_l_8x8_300e_coco_20211126_140236-d3bd2b23.pth`` and ``dw-ll_ucoco_384.pth``; needs
+    the mmcv/mmdet/mmpose packages, which PoseStudio does not install.
 
 Importing this package is cheap; detector modules (mediapipe, torch) load on first use.
 """
@@ -23,7 +27,7 @@ from posestudio.detect.photo import Photo, default_focal_px, load_photo, photo_f
 from posestudio.detect.types import DetectedPerson
 from posestudio.errors import DetectionError, InputError
 
-DETECTORS = ("mediapipe", "openpose")
+DETECTORS = ("mediapipe", "openpose", "dwpose")
 
 __all__ = [
     "DETECTORS", "DetectedPerson", "Detection", "Photo", "detect", "load_photo",
@@ -61,8 +65,8 @@ def detect(
     Parameters
     ----------
     source : path of an image file, an (H, W[, 3]) image array (RGB), or a :class:`Photo`
-    detector : "mediapipe" | "openpose"
-    weights : folder with the detector's weights (OpenPose only)
+    detector : "mediapipe" | "openpose" | "dwpose"
+    weights : folder with the detector's weights (OpenPose, DWPose)
     max_people : int, at most this many people are returned
 
     Raises
@@ -93,6 +97,12 @@ def detect(
         from posestudio.detect.openpose_aux import detect_openpose
 
         people = detect_openpose(photo.pixels, weights)[:max_people]
+    elif detector == "dwpose":
+        if weights is None:
+            raise DetectionError("the DWPose detector needs a weights folder (--weights DIR)")
+        from posestudio.detect.openpose_aux import detect_dwpose
+
+        people = detect_dwpose(photo.pixels, weights)[:max_people]
     else:
         raise InputError(f"unknown detector {detector!r}; choose one of {', '.join(DETECTORS)}")
 

@@ -75,6 +75,9 @@ def _load(folder: str | Path):
         try:
             body = body_mod.Body(str(body_path))
             hand = hand_mod.Hand(str(hand_path)) if hand_path else None
+        except KeyError as exc:  # a state dict, but of another network
+            raise DetectionError(f"cannot load OpenPose weights from {folder}: not the "
+                                 f"lllyasviel/Annotators OpenPose model (no tensor {exc})") from None
         except Exception as exc:  # wrong file, truncated download, not a state dict...
             raise DetectionError(f"cannot load OpenPose weights from {folder}: {exc}") from None
         _cache[key] = (body_mod, body, hand)
@@ -137,3 +140,67 @@ def _add_hands(person: DetectedPerson, bgr: np.ndarray, hand_net) -> None:
         pts[found, 2] = 0.8  # the hand network's peaks carry no score in controlnet_aux
         if found.sum() >= 5:
             setattr(person, f"hand_{side}", pts)
+
+
+# --- DWPose (controlnet_aux.dwpose: mmdet YOLOX person boxes + mmpose DWPose whole body) -------
+DWPOSE_DET_WEIGHTS = "yolox_l_8x8_300e_coco_20211126_140236-d3bd2b23.pth"
+DWPOSE_POSE_WEIGHTS = "dw-ll_ucoco_384.pth"
+DWPOSE_PACKAGES = ("mmcv", "mmdet", "mmpose")
+
+
+def check_dwpose_folder(folder: str | Path) -> tuple[Path, Path]:
+    """The detector and pose weight files of DWPose in ``folder``; DetectionError naming what is
+    missing (files first, then the mmcv/mmdet/mmpose packages controlnet_aux runs it with)."""
+    folder = Path(folder)
+    wanted = f"{DWPOSE_DET_WEIGHTS} and {DWPOSE_POSE_WEIGHTS}"
+    if not folder.is_dir():
+        raise DetectionError(f"DWPose weights folder {folder} does not exist: point to a folder "
+                             f"holding {wanted}")
+    det, pose = folder / DWPOSE_DET_WEIGHTS, folder / DWPOSE_POSE_WEIGHTS
+    missing = [p.name for p in (det, pose) if not p.is_file()]
+    if missing:
+        raise DetectionError(f"DWPose weights missing in {folder}: {', '.join(missing)} not found "
+                             f"(DWPose needs {wanted})")
+    absent = [name for name in DWPOSE_PACKAGES if importlib.util.find_spec(name) is None]
+    if absent:
+        raise DetectionError(f"the DWPose detector needs the packages {', '.join(absent)} "
+                             f"(controlnet_aux runs DWPose through mmpose); install them or use "
+                             f"the mediapipe detector")
+    return det, pose
+
+
+def detect_dwpose(pixels: np.ndarray, folder: str | Path) -> list[DetectedPerson]:
+    """Detect people with DWPose (body 18, hands 21 ×2, face 68 + absent pupils).
+
+    Parameters
+    ----------
+    pixels : (H, W, 3) uint8 RGB
+    folder : folder with ``DWPOSE_DET_WEIGHTS`` and ``DWPOSE_POSE_WEIGHTS``
+    """
+    det_path, pose_path = check_dwpose_folder(folder)
+    key = f"dwpose:{det_path.resolve()}"
+    with _lock:
+        if key not in _cache:
+            if "controlnet_aux" not in sys.modules:
+                _open_pose_modules()  # registers the bare controlnet_aux package
+            root = list(sys.modules["controlnet_aux"].__path__)[0]
+            if "controlnet_aux.dwpose" not in sys.modules:
+                sub = types.ModuleType("controlnet_aux.dwpose")
+                sub.__path__ = [str(Path(root) / "dwpose")]
+                sys.modules["controlnet_aux.dwpose"] = sub
+            try:
+                from controlnet_aux.dwpose.wholebody import Wholebody
+
+                _cache[key] = (Wholebody(det_ckpt=str(det_path), pose_ckpt=str(pose_path)),)
+            except Exception as exc:  # wrong/corrupt checkpoint, mm* version clash
+                raise DetectionError(f"cannot load DWPose from {folder}: {exc}") from None
+        (model,) = _cache[key]
+        keypoints, scores = model(np.ascontiguousarray(pixels[:, :, ::-1]))
+    people = []
+    for kp, sc in zip(np.asarray(keypoints), np.asarray(scores)):
+        pts = np.concatenate([kp, np.clip(sc, 0, 1)[:, None]], 1)
+        pts[pts[:, 2] < 0.3] = 0.0  # controlnet_aux's own visibility threshold
+        face = np.vstack([pts[24:92], np.zeros((2, 3))])
+        people.append(DetectedPerson(body=pts[:18], hand_left=pts[92:113], hand_right=pts[113:134],
+                                     face=face, score=float(np.mean(sc[:18]))))
+    return people

@@ -132,6 +132,8 @@ def load_photo(path: str | os.PathLike) -> Photo:
                 image = ImageOps.exif_transpose(image)
                 image = image.convert("RGB")
                 pixels = np.asarray(image, dtype=np.uint8).copy()
+    except InputError:  # our size check (an InputError is a ValueError too: not "corrupt")
+        raise
     except UnidentifiedImageError:
         raise ImportFormatError(f"{path}: not an image file Pillow can read") from None
     except Image.DecompressionBombError:

@@ -1,0 +1,155 @@
+"""Detection on a real photo (scikit-image's astronaut) and the detectors' failure modes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from posestudio.detect import detect, load_photo
+from posestudio.detect.openpose_aux import (
+    BODY_WEIGHTS, DWPOSE_DET_WEIGHTS, DWPOSE_POSE_WEIGHTS, check_dwpose_folder, check_openpose_folder,
+)
+from posestudio.errors import DetectionError, ImportFormatError, InputError
+from posestudio.skeletons import COCO18_NAMES
+
+C = {name: i for i, name in enumerate(COCO18_NAMES)}
+
+
+@pytest.fixture(scope="module")
+def astronaut_jpg(tmp_path_factory):
+    skimage_data = pytest.importorskip("skimage.data")
+    from PIL import Image
+
+    path = tmp_path_factory.mktemp("photos") / "astronaut.jpg"
+    Image.fromarray(skimage_data.astronaut()).save(path, quality=92)
+    return path
+
+
+@pytest.fixture(scope="module")
+def detection(astronaut_jpg):
+    return detect(astronaut_jpg)
+
+
+def test_astronaut_is_one_person(detection):
+    assert detection.photo.width == 512 and detection.photo.height == 512
+    assert len(detection.people) == 1
+
+
+def test_astronaut_keypoints_are_plausible(detection):
+    person = detection.people[0]
+    body = person.body
+    assert body.shape == (18, 3)
+    assert np.all((body[:, 2] >= 0) & (body[:, 2] <= 1))
+    for name in ("nose", "neck", "right_shoulder", "left_shoulder", "right_eye", "left_eye"):
+        assert body[C[name], 2] > 0.5, name
+    # The subject's right shoulder is on the image's left (she faces the camera).
+    assert body[C["right_shoulder"], 0] < body[C["neck"], 0] < body[C["left_shoulder"], 0]
+    shoulders_y = body[[C["right_shoulder"], C["left_shoulder"]], 1].mean()
+    for name in ("nose", "right_eye", "left_eye", "right_ear", "left_ear"):
+        if body[C[name], 2] > 0:
+            assert body[C[name], 1] < shoulders_y - 50, name  # head well above the shoulders
+    # The hips are below the frame, so absent in 2D (0, 0, 0); the detector's 3D still has them
+    # below the shoulders (y up).
+    for name in ("right_hip", "left_hip"):
+        assert body[C[name], 2] == 0 or body[C[name], 1] > shoulders_y
+    p3 = person.points3d
+    assert p3 is not None
+    assert p3[[C["right_hip"], C["left_hip"]], 1].mean() < p3[[C["right_shoulder"], C["left_shoulder"]], 1].mean() - 0.2
+    # Keypoints inside the photo; absent ones exactly 0.
+    present = body[:, 2] > 0
+    assert np.all((body[present, :2] >= 0) & (body[present, :2] < 512))
+    assert np.all(body[~present] == 0)
+
+
+def test_astronaut_face_points_lie_on_the_face(detection):
+    person = detection.people[0]
+    assert person.face is not None and person.face.shape == (70, 3)
+    face = person.face[person.face[:, 2] > 0]
+    assert len(face) >= 60 and np.all((face[:, 2] > 0) & (face[:, 2] <= 1))
+    nose = person.body[C["nose"], :2]
+    # All within a head's size (about 120 px here) of the nose.
+    assert np.linalg.norm(face[:, :2] - nose, axis=1).max() < 120
+    x0, y0, x1, y1 = person.bbox()
+    assert x1 - x0 > 150 and y1 - y0 > 250
+
+
+@pytest.mark.parametrize("kind", ["blank", "noise"])
+def test_no_person_is_a_detection_error(kind):
+    rng = np.random.default_rng(0)
+    pixels = (np.full((256, 256, 3), 200, np.uint8) if kind == "blank"
+              else rng.integers(0, 256, (256, 256, 3), dtype=np.uint8))
+    with pytest.raises(DetectionError, match="no person found"):
+        detect(pixels)
+
+
+def test_non_image_and_corrupt_files(tmp_path, astronaut_jpg):
+    text = tmp_path / "notes.jpg"
+    text.write_text("not a photo")
+    with pytest.raises(ImportFormatError, match="not an image"):
+        load_photo(text)
+    truncated = tmp_path / "cut.jpg"
+    truncated.write_bytes(astronaut_jpg.read_bytes()[:4000])
+    with pytest.raises(ImportFormatError, match="corrupt or truncated"):
+        load_photo(truncated)
+    with pytest.raises(ImportFormatError, match="no such file"):
+        load_photo(tmp_path / "missing.png")
+
+
+def _png_header_only(path, width: int, height: int) -> None:
+    """A PNG whose header claims ``width`` x ``height`` and whose data is missing."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 64)  # a few bytes of the first row; the rest is missing
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat)
+                     + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("size", [(30000, 30000), (9000, 100)])
+def test_huge_image_is_refused_from_its_header(tmp_path, size):
+    path = tmp_path / "huge.png"
+    _png_header_only(path, *size)
+    assert path.stat().st_size < 200  # nothing to decode: refused on the header alone
+    with pytest.raises(InputError, match="too large"):
+        load_photo(path)
+
+
+def test_openpose_weights_folder_errors_name_the_files(tmp_path):
+    with pytest.raises(DetectionError, match="does not exist"):
+        check_openpose_folder(tmp_path / "nowhere")
+    with pytest.raises(DetectionError, match=BODY_WEIGHTS) as info:
+        check_openpose_folder(tmp_path)
+    assert str(tmp_path) in str(info.value)
+    with pytest.raises(DetectionError, match="needs a weights folder"):
+        detect(np.zeros((64, 64, 3), np.uint8), "openpose")
+    with pytest.raises(DetectionError, match=BODY_WEIGHTS):
+        detect(np.zeros((64, 64, 3), np.uint8), "openpose", weights=tmp_path)
+
+
+def test_openpose_corrupt_weights_give_a_detection_error(tmp_path):
+    (tmp_path / BODY_WEIGHTS).write_bytes(b"this is not a torch checkpoint")
+    with pytest.raises(DetectionError, match="cannot load OpenPose weights"):
+        detect(np.zeros((64, 64, 3), np.uint8), "openpose", weights=tmp_path)
+
+
+def test_dwpose_weights_folder_errors_name_the_files(tmp_path):
+    with pytest.raises(DetectionError, match="does not exist"):
+        check_dwpose_folder(tmp_path / "nowhere")
+    with pytest.raises(DetectionError) as info:
+        check_dwpose_folder(tmp_path)
+    assert DWPOSE_DET_WEIGHTS in str(info.value) and DWPOSE_POSE_WEIGHTS in str(info.value)
+    (tmp_path / DWPOSE_DET_WEIGHTS).write_bytes(b"x")
+    with pytest.raises(DetectionError) as info:
+        detect(np.zeros((64, 64, 3), np.uint8), "dwpose", weights=tmp_path)
+    assert f"missing in {tmp_path}: {DWPOSE_POSE_WEIGHTS} not found" in str(info.value)
+
+
+def test_unknown_detector_and_bad_arguments():
+    with pytest.raises(InputError, match="unknown detector"):
+        detect(np.zeros((64, 64, 3), np.uint8), "yolo")
+    with pytest.raises(InputError, match="too small"):
+        detect(np.zeros((8, 8, 3), np.uint8))
