@@ -266,3 +266,41 @@ def test_pose_file_round_trip_and_validation(tmp_path):
     bad["version"] = 3
     with pytest.raises(SceneFormatError, match=r"newer PoseStudio \(version 3\); this one reads up to 1"):
         ff.pose_from_dict(bad)
+
+
+EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "resources", "examples",
+                       "two_people.pose.json")
+
+
+def test_every_truncation_of_a_scene_file_is_a_clear_error(tmp_path):
+    """A file cut anywhere (a crash mid-copy, a full disk) is refused, never half-read."""
+    raw = open(EXAMPLE, "rb").read()
+    path = tmp_path / "cut.pose.json"
+    for cut in range(0, len(raw) - 1, 11):  # every 11th byte: each JSON token kind is hit
+        path.write_bytes(raw[:cut])
+        with pytest.raises(SceneFormatError) as info:
+            ff.load_scene(path)
+        assert str(info.value).startswith(str(path)) and "\n" not in str(info.value)
+
+
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=4))
+@settings(max_examples=150, deadline=None)
+def test_corrupted_bytes_load_or_fail_with_a_scene_error(flips):
+    """Random byte damage: either still a valid scene (a digit changed) or a SceneFormatError
+    with a one-line message — never another exception."""
+    raw = bytearray(open(EXAMPLE, "rb").read())
+    for where, byte in flips:
+        raw[where % len(raw)] = byte
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "damaged.pose.json")
+        with open(path, "wb") as f:
+            f.write(raw)
+        try:
+            scene = ff.load_scene(path)
+        except SceneFormatError as exc:
+            assert "\n" not in str(exc) and str(exc).startswith(path)
+        else:
+            assert isinstance(scene, Scene)
+            assert ff.scene_from_dict(ff.scene_to_dict(scene)) == scene
