@@ -417,7 +417,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ------------------------------------------------------------------ files
     def ask_save_changes(self) -> QtWidgets.QMessageBox.StandardButton:
-        """Ask what to do with unsaved changes (tests replace this)."""
+        """Ask what to do with unsaved changes: Save, Discard or Cancel."""
         B = QtWidgets.QMessageBox.StandardButton
         return QtWidgets.QMessageBox.question(
             self, "Unsaved changes", "The scene has unsaved changes. Save them first?",
@@ -503,18 +503,18 @@ class MainWindow(QtWidgets.QMainWindow):
             except (PoseStudioError, OSError) as exc:
                 self.statusBar().showMessage(f"Autosave failed: {exc}", 6000)
 
-    def offer_recovery(self, ask=None) -> bool:
+    def offer_recovery(self) -> bool:
         """If the last session died with unsaved work, offer to reopen it (True if recovered)."""
         pending = files.pending_recovery()
         if pending is None:
             return False
         path, source = pending
         B = QtWidgets.QMessageBox.StandardButton
-        ask = ask or (lambda: QtWidgets.QMessageBox.question(
+        answer = QtWidgets.QMessageBox.question(
             self, "Recover unsaved work?",
             f"PoseStudio did not exit cleanly. Recover the autosaved scene"
-            f"{' of ' + source if source else ''}?", B.Yes | B.No, B.Yes))
-        if ask() != B.Yes:
+            f"{' of ' + source if source else ''}?", B.Yes | B.No, B.Yes)
+        if answer != B.Yes:
             files.clear_autosave()
             return False
         from posestudio.scene.file_format import load_scene
@@ -531,10 +531,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self._frame_all()
         return True
 
-    def export_dialog(self) -> None:
+    def export_dialog(self):
+        """Open the export dialog (window-modal, without a nested event loop) and return it."""
         from .export_dialog import ExportDialog
 
-        ExportDialog(self.doc, self).exec()
+        dialog = ExportDialog(self.doc, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     def copy_map(self, name: str) -> None:
         if self.previews.copy_map(name):
@@ -575,6 +579,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.maybe_save():
             ev.ignore()
             return
+        self._autosave.stop()
         files.clear_autosave()
         if self.preview is not None:
             self.preview.stop()

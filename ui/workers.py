@@ -132,17 +132,32 @@ class PreviewWorker(QObject):
                 del self.latencies[:-200]
                 self.ready.emit(images, seconds, latency)
 
+    def running(self) -> bool:
+        return self._process is not None and self._process.is_alive()
+
     def stop(self) -> None:
+        """Stop the render process (≤ 3 s, never blocks the exit of the editor)."""
         self._timer.stop()
-        if self._process is not None:
-            try:
-                self._requests.put(None)
-                self._process.join(timeout=2)
-            finally:
-                if self._process.is_alive():
-                    self._process.terminate()
-                    self._process.join(timeout=1)
-                self._process = None
+        if self._process is None:
+            return
+        try:
+            self._requests.put(None)
+            deadline = time.monotonic() + 2.0
+            while self._process.is_alive() and time.monotonic() < deadline:
+                # a worker exits only once its last answer is read out of the pipe
+                try:
+                    self._results.get(timeout=0.05)
+                except (queue.Empty, OSError, ValueError):
+                    pass
+        finally:
+            if self._process.is_alive():
+                self._process.terminate()
+            self._process.join(timeout=1)
+            for q in (self._requests, self._results):
+                q.cancel_join_thread()        # unsent requests must not hold up exit
+                q.close()
+            self._process = self._requests = self._results = None
+            self._sent.clear()
 
 
 # --- pose-library thumbnails ---------------------------------------------------------------------
@@ -204,8 +219,19 @@ class ThumbnailWorker(QObject):
         if not self._futures:
             self._timer.stop()
 
+    def running(self) -> bool:
+        return self._pool is not None
+
     def stop(self) -> None:
+        """Drop pending thumbnails and end the render process now (a render in progress
+        would otherwise hold up the editor's exit)."""
         self._timer.stop()
+        self._futures.clear()
         if self._pool is not None:
+            processes = list(getattr(self._pool, "_processes", {}).values())
             self._pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                if process.is_alive():
+                    process.terminate()
+                process.join(timeout=1)
             self._pool = None

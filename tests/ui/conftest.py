@@ -1,4 +1,9 @@
-"""GUI fixtures: a real main window under Xvfb, its data dir in a temporary folder."""
+"""GUI fixtures: a real main window under Xvfb, its data dir in a temporary folder.
+
+No GUI test may block: every modal dialog the app can open (message boxes, input and file
+dialogs, ``QDialog.exec``) is answered by :class:`Modals` instead of waiting for a person, and a
+watchdog closes any other modal window. A test that did not expect a dialog fails, naming it.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +19,74 @@ from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
 # context), so contexts must share resources, as the app does (set before QApplication exists).
 QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 
-import numpy as np
-import pytest
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from gui_helpers import close_window, open_window  # noqa: E402
+
+
+class Modals:
+    """Answers the app's modal dialogs in tests and records them.
+
+    ``answers`` maps a dialog's title, or its kind (``"question"``, ``"warning"``, ``"getText"``,
+    ``"getSaveFileName"``, ``"exec"`` …), to the value the dialog returns (or a function giving
+    it); the title wins. Dialogs without an answer are *unexpected*: they return a cancel-like
+    value and fail the test at teardown.
+    """
+
+    def __init__(self) -> None:
+        self.answers: dict[str, object] = {}
+        self.seen: list[tuple[str, str]] = []          # (kind, title or class name)
+        self.unexpected: list[tuple[str, str]] = []
+
+    def answer(self, kind: str, title: str, default):
+        self.seen.append((kind, title))
+        for key in (title, kind):
+            if key in self.answers:
+                value = self.answers[key]
+                return value() if callable(value) else value
+        self.unexpected.append((kind, title))
+        return default
+
+
+@pytest.fixture(autouse=True)
+def modals(request, monkeypatch):
+    guard = Modals()
+    if request.node.get_closest_marker("gui") is None:
+        yield guard                   # no display, no Qt application: nothing can block
+        return
+    request.getfixturevalue("qapp")
+    from PySide6 import QtCore, QtWidgets
+
+    B = QtWidgets.QMessageBox.StandardButton
+    for kind, default in (("question", B.Cancel), ("warning", B.Ok), ("critical", B.Ok),
+                          ("information", B.Ok)):
+        monkeypatch.setattr(QtWidgets.QMessageBox, kind, staticmethod(
+            lambda parent, title, *a, _k=kind, _d=default, **kw: guard.answer(_k, title, _d)))
+    for kind in ("getText", "getItem", "getInt", "getDouble", "getMultiLineText"):
+        monkeypatch.setattr(QtWidgets.QInputDialog, kind, staticmethod(
+            lambda parent, title, *a, _k=kind, **kw: guard.answer(_k, title, ("", False))))
+    for kind, default in (("getOpenFileName", ("", "")), ("getSaveFileName", ("", "")),
+                          ("getOpenFileNames", ([], "")), ("getExistingDirectory", "")):
+        monkeypatch.setattr(QtWidgets.QFileDialog, kind, staticmethod(
+            lambda parent=None, title="", *a, _k=kind, _d=default, **kw:
+            guard.answer(_k, title, _d)))
+    monkeypatch.setattr(QtWidgets.QDialog, "exec", lambda self: guard.answer(
+        "exec", type(self).__name__, int(QtWidgets.QDialog.DialogCode.Rejected)))
+
+    def close_stray_modal() -> None:
+        widget = QtWidgets.QApplication.activeModalWidget()
+        if widget is not None:
+            guard.unexpected.append(("modal", widget.windowTitle() or type(widget).__name__))
+            widget.close()
+
+    watchdog = QtCore.QTimer()
+    watchdog.setInterval(200)
+    watchdog.timeout.connect(close_stray_modal)
+    watchdog.start()
+    yield guard
+    watchdog.stop()
+    assert not guard.unexpected, f"the test opened modal dialogs it did not answer: " \
+                                 f"{guard.unexpected}"
 
 
 @pytest.fixture
@@ -26,22 +97,12 @@ def data_dir(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def window(qtbot, data_dir):
+def window(qtbot, data_dir, modals):
     """The main window on the default scene, 1400×900, previews off (tests that need them
-    start their own worker)."""
-    from posestudio.ui.main_window import MainWindow
-
-    win = MainWindow(previews=False, thumbnails=False)
-    from PySide6.QtWidgets import QMessageBox
-
-    win.prompts = []                    # unsaved-changes prompts the test caused
-    win.ask_save_changes = lambda: (win.prompts.append(True), QMessageBox.StandardButton.Discard)[1]
-    qtbot.addWidget(win)
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    qtbot.wait(50)
-    return win
+    start their own worker). Closed at teardown, which must not block."""
+    win = open_window(qtbot, modals)
+    yield win
+    close_window(win)
 
 
 @pytest.fixture

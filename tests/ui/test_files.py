@@ -58,30 +58,48 @@ def test_save_then_reopen_gives_an_equal_scene(window, tmp_path):
     assert str(path) in __import__("posestudio.ui.files", fromlist=["x"]).recent_files()[0]
 
 
-def test_unsaved_changes_prompt_guards_new_and_can_cancel(window):
+def test_unsaved_changes_prompt_guards_new_and_close_and_can_cancel(window, modals):
     window.controller.set_joint_rotation(0, J["head"], np.array([0.3, 0.0, 0.0]))
     assert window.doc.dirty and window.windowTitle().startswith("Untitled *")
-    window.ask_save_changes = lambda: QMessageBox.StandardButton.Cancel
-    window.new_file()
+    modals.answers["Unsaved changes"] = QMessageBox.StandardButton.Cancel
+    window.actions["new"].trigger()
     assert window.doc.scene.people[0].pose[J["head"], 0] == 0.3      # kept
-    window.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
-    window.new_file()
+    assert not window.close() and window.isVisible(), "Cancel keeps the window open"
+    assert modals.seen.count(("question", "Unsaved changes")) == 2
+    modals.answers["Unsaved changes"] = QMessageBox.StandardButton.Discard
+    window.actions["new"].trigger()
     assert not window.doc.dirty and np.all(window.doc.scene.people[0].pose == 0)
 
 
-def test_export_writes_the_maps_with_expected_names(window, tmp_path):
-    from PIL import Image
+def test_save_on_the_prompt_of_an_untitled_scene_asks_for_a_file_name(window, modals, tmp_path):
+    window.controller.set_joint_rotation(0, J["head"], np.array([0.3, 0.0, 0.0]))
+    target = tmp_path / "kept"
+    modals.answers["Unsaved changes"] = QMessageBox.StandardButton.Save
+    modals.answers["Save scene as"] = (str(target), "")
+    window.actions["new"].trigger()
+    saved = load_scene(tmp_path / "kept.pose.json")
+    assert saved.people[0].pose[J["head"], 0] == 0.3
+    assert not window.doc.dirty and np.all(window.doc.scene.people[0].pose == 0)
 
-    from posestudio.ui.export_dialog import ExportDialog
+
+def test_export_dialog_writes_the_maps_with_expected_names(window, qtbot, tmp_path):
+    from PIL import Image
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QDialogButtonBox
 
     window.camera_panel.set_canvas(512, 768)
     window.frame_people()
-    dialog = ExportDialog(window.doc, window)
+    window.actions["export"].trigger()
+    dialog = window.findChild(__import__("posestudio.ui.export_dialog", fromlist=["x"]).ExportDialog)
+    assert dialog is not None and dialog.isVisible()
     dialog.folder.setText(str(tmp_path / "maps"))
     dialog.prefix.setText("shot01")
     for name, box in dialog.checks.items():
         box.setChecked(name in ("openpose", "depth"))
-    dialog.run_export()
+    export = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    QTest.mouseClick(export, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20000)
     names = sorted(p.name for p in (tmp_path / "maps").iterdir())
     assert names == ["shot01_camera.json", "shot01_depth.png", "shot01_depth_metric.npy",
                      "shot01_openpose.json", "shot01_openpose.png"]
@@ -93,21 +111,25 @@ def test_export_writes_the_maps_with_expected_names(window, tmp_path):
     assert data["canvas_width"] == 512 and len(data["people"]) == 1
 
 
-def test_autosave_is_offered_for_recovery_after_a_crash(window, qtbot, data_dir):
+def test_autosave_is_offered_for_recovery_after_a_crash(window, qtbot, data_dir, modals):
+    from gui_helpers import close_window, open_window
+
     from posestudio.ui import files
-    from posestudio.ui.main_window import MainWindow
 
     window.controller.set_joint_rotation(0, J["left_knee"], np.array([1.0, 0.0, 0.0]))
-    window.autosave()
-    assert files.autosave_path().exists()
+    window._autosave.setInterval(20)                 # the real timer, made quick
+    qtbot.waitUntil(files.autosave_path().exists, timeout=3000)
+    assert load_scene(files.autosave_path()).people[0].pose[J["left_knee"], 0] == 1.0
     # pretend this session died: the session file names a process that is gone
     files._session_path().write_text(json.dumps({"pid": 2 ** 22 + 12345, "source": None}))
-    second = MainWindow(previews=False, thumbnails=False)
-    qtbot.addWidget(second)
-    second.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
-    assert second.offer_recovery(ask=lambda: QMessageBox.StandardButton.Yes)
+    second = open_window(qtbot, modals)
+    modals.answers["Recover unsaved work?"] = QMessageBox.StandardButton.Yes
+    assert second.offer_recovery()
     assert second.doc.scene.people[0].pose[J["left_knee"], 0] == 1.0
     assert second.doc.dirty, "recovered work is unsaved work"
+    close_window(second)
+    # a clean exit leaves nothing to recover
+    assert files.pending_recovery() is None
 
 
 def test_dropping_a_scene_file_opens_it(window, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gui_helpers import drag, pt as _pt
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
@@ -11,19 +12,6 @@ from posestudio.skeletons import SMPLX_JOINT_INDEX as J, SMPLX_PARENTS
 
 pytestmark = pytest.mark.gui
 LEFT = Qt.MouseButton.LeftButton
-
-
-def _pt(p) -> QPoint:
-    return QPoint(int(round(p[0])), int(round(p[1])))
-
-
-def drag(qtbot, widget, points) -> None:
-    """Press at the first point, move through the others, release at the last."""
-    QTest.mousePress(widget, LEFT, Qt.KeyboardModifier.NoModifier, _pt(points[0]))
-    for p in points[1:]:
-        QTest.mouseMove(widget, _pt(p))
-        qtbot.wait(1)
-    QTest.mouseRelease(widget, LEFT, Qt.KeyboardModifier.NoModifier, _pt(points[-1]))
 
 
 def test_click_picks_the_joint_under_the_mouse(window, qtbot, joint_pixel):

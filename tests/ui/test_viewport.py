@@ -5,20 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gui_helpers import framebuffer
 
 pytestmark = pytest.mark.gui
-
-
-def framebuffer(viewport) -> np.ndarray:
-    """What the viewport shows now, (H, W, 3) uint8 in widget pixels."""
-    from PySide6.QtGui import QImage
-
-    image = viewport.grabFramebuffer().convertToFormat(QImage.Format.Format_RGB888)
-    if image.size() != viewport.size():           # device pixel ratio ≠ 1
-        image = image.scaled(viewport.size())
-    h, w = image.height(), image.width()
-    return np.frombuffer(image.constBits(), np.uint8).reshape(h, image.bytesPerLine())[
-        :, : w * 3].reshape(h, w, 3).copy()
 
 
 @pytest.fixture

@@ -1,0 +1,65 @@
+"""Helpers for GUI tests: open/close a main window, read the viewport's pixels, drag the mouse."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+LEFT = Qt.MouseButton.LeftButton
+NO_MOD = Qt.KeyboardModifier.NoModifier
+
+
+def open_window(qtbot, modals, **kwargs):
+    """A shown main window whose unsaved-changes prompt answers "Discard" (and is counted)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from posestudio.ui.main_window import MainWindow
+
+    modals.answers.setdefault("Unsaved changes", QMessageBox.StandardButton.Discard)
+    win = MainWindow(**{"previews": False, "thumbnails": False, **kwargs})
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.wait(50)
+    return win
+
+
+def close_window(win) -> None:
+    """Close like the user does; the window must go away and stop its workers."""
+    win.close()
+    assert not win.isVisible(), "the window refused to close"
+    if win.preview is not None:
+        assert not win.preview.running(), "the preview worker outlived its window"
+    worker = win.presets_panel.worker
+    assert worker is None or not worker.running(), "the thumbnail worker outlived its window"
+
+
+def framebuffer(viewport) -> np.ndarray:
+    """What the viewport shows now, (H, W, 3) uint8 in widget pixels."""
+    from PySide6.QtGui import QImage
+
+    image = viewport.grabFramebuffer().convertToFormat(QImage.Format.Format_RGB888)
+    if image.size() != viewport.size():           # device pixel ratio ≠ 1
+        image = image.scaled(viewport.size())
+    h, w = image.height(), image.width()
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(h, image.bytesPerLine())
+    return rows[:, : w * 3].reshape(h, w, 3).copy()
+
+
+def pt(p) -> QPoint:
+    return QPoint(int(round(p[0])), int(round(p[1])))
+
+
+def click(widget, p, modifier=NO_MOD) -> None:
+    QTest.mouseClick(widget, LEFT, modifier, pt(p))
+
+
+def drag(qtbot, widget, points, button=LEFT, modifier=NO_MOD) -> None:
+    """Press at the first point, move through the others, release at the last."""
+    QTest.mousePress(widget, button, modifier, pt(points[0]))
+    for p in points[1:]:
+        QTest.mouseMove(widget, pt(p))
+        qtbot.wait(1)
+    QTest.mouseRelease(widget, button, modifier, pt(points[-1]))
