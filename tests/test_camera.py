@@ -232,3 +232,57 @@ def test_projection_agrees_with_pyrender_render(c, canvas):
     rendered = _sphere_centroids(c, canvas, centres, radius=0.04 * c.distance / 3.0)
     uv, _ = cam.project(centres, c, canvas)
     np.testing.assert_allclose(rendered, uv, atol=0.1)  # measured ≤ 0.04 px
+
+
+@pytest.fixture(scope="module")
+def two_people():
+    from pathlib import Path
+
+    from posestudio.scene.file_format import load_scene
+
+    return load_scene(Path(__file__).resolve().parents[1] / "resources" / "examples"
+                      / "two_people.pose.json")
+
+
+@pytest.mark.parametrize("size", [(120, 200), (200, 120), (160, 160)],
+                         ids=["portrait", "landscape", "square"])
+@pytest.mark.parametrize("yaw,pitch", [(0.0, 0.0), (60.0, 25.0), (200.0, -10.0)])
+def test_framing_real_people_keeps_the_rendered_figures_inside_the_margin(two_people, size,
+                                                                          yaw, pitch):
+    """"Frame the people": every vertex and every rendered body pixel is inside the margin
+    box, and the figures reach the margin on the tighter axis."""
+    import dataclasses
+
+    from posestudio.body import pose_people
+    from posestudio.render.pipeline import render_scene
+
+    canvas, margin = Canvas(*size), 0.1
+    vertices = np.concatenate([b.vertices for b in pose_people(two_people)]).astype(np.float64)
+    start = dataclasses.replace(two_people.camera, yaw_deg=yaw, pitch_deg=pitch)
+    framed = cam.frame_points(start, canvas, vertices, margin=margin)
+    assert (framed.yaw_deg, framed.pitch_deg, framed.fov_y_deg) == (yaw, pitch, start.fov_y_deg)
+
+    uv, depth = cam.project(vertices, framed, canvas)
+    lo, hi = margin * np.array(size), (1 - margin) * np.array(size)
+    assert np.all(depth > framed.znear)
+    assert np.all(uv >= lo - 1e-6) and np.all(uv <= hi + 1e-6)
+
+    body = render_scene(two_people, maps=("depth",), size=size,
+                        camera=framed).maps["depth_metric"] > 0
+    rows, cols = np.nonzero(body)
+    # Pixel centres of covered pixels lie within the margin box (one pixel of rasterisation slack).
+    assert cols.min() + 0.5 >= lo[0] - 1 and cols.max() + 0.5 <= hi[0] + 1
+    assert rows.min() + 0.5 >= lo[1] - 1 and rows.max() + 0.5 <= hi[1] + 1
+    span = np.array([cols.max() - cols.min() + 1, rows.max() - rows.min() + 1]) / (hi - lo)
+    assert span.max() > 0.95, f"figures should fill the box on one axis, got {span}"
+
+
+def test_focal_length_with_sensor_size_gives_the_same_pixels_as_the_fov():
+    """A 50 mm lens on a 24 mm-high sensor, as FOV, gives fy = focal/sensor × image height."""
+    canvas = Canvas(600, 900)
+    for focal_mm, sensor_mm in ((50.0, 24.0), (35.0, 24.0), (24.0, 15.6), (85.0, 36.0)):
+        camera = Camera(fov_y_deg=cam.fov_from_focal_mm(focal_mm, sensor_height_mm=sensor_mm))
+        K = cam.intrinsics(camera, canvas)
+        assert K[1, 1] == pytest.approx(focal_mm / sensor_mm * canvas.height, rel=1e-12)
+        assert K[0, 0] == K[1, 1]
+        assert cam.focal_mm_from_fov(camera.fov_y_deg, sensor_mm) == pytest.approx(focal_mm)
