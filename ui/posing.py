@@ -69,7 +69,7 @@ class PosingController(QObject):
                                   SHOWN_JOINTS[SHOWN_JOINTS < len(posed.joints)]))
         self.view.scene_camera = scene.camera
         self.view.canvas = scene.canvas
-        if self._floor_dirty:
+        if self._floor_dirty and self.posed:
             self._floor_dirty = False
             self.view.set_floor(self.floor_height())
         self.view.set_bodies(views)
@@ -77,12 +77,17 @@ class PosingController(QObject):
         self.bodiesUpdated.emit()
 
     def floor_height(self) -> float:
-        """Ground level: the lowest rest-pose vertex over all people (metres, world Y)."""
-        from posestudio.body import load_body_model
+        """Ground level: the lowest posed vertex of the visible people (metres, world Y).
 
-        lows = [float(load_body_model(p.rig).rest_vertices(p.betas)[:, 1].min() + p.transl[1])
-                for p in self.doc.scene.people]
+        The floor stays put while the user edits (a crouch or a jump moves the body, not the
+        floor); it settles again when people are added, removed or loaded, or a preset is applied.
+        """
+        lows = [float(np.asarray(posed.vertices)[:, 1].min()) for posed in self.posed.values()]
         return min(lows) if lows else 0.0
+
+    def settle_floor(self) -> None:
+        """Put the floor under the people at the next re-pose."""
+        self._floor_dirty = True
 
     def _on_changed(self, changes) -> None:
         if any(c.kind == "people" for c in changes):

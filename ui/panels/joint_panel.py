@@ -39,6 +39,8 @@ class JointPanel(QtWidgets.QWidget):
             button = QtWidgets.QToolButton()
             button.setDefaultAction(actions[name])
             button.setToolButtonStyle(button.toolButtonStyle().ToolButtonTextOnly)
+            button.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
+                                 QtWidgets.QSizePolicy.Policy.Preferred)
             buttons.addWidget(button, i // 2, i % 2)
         form.addRow(buttons)
         for name in ("symmetric", "ik_limits"):

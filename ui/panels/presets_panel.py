@@ -107,6 +107,7 @@ class PresetsPanel(QtWidgets.QWidget):
         if self.doc.current_person() is None:
             return
         pose, transl = self.poses[name]
+        self.ctl.settle_floor()            # a preset stands (sits, lies) on the ground
         self.doc.push(SetPose.from_scene(self.doc.scene, self.doc.person, pose, transl,
                                          text=f"Pose preset {name}"))
 

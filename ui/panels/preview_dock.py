@@ -52,7 +52,11 @@ class PreviewDock(QtWidgets.QWidget):
         grid = QtWidgets.QGridLayout()
         self.views = {name: _MapView(name) for name in names}
         for i, view in enumerate(self.views.values()):
-            grid.addWidget(view, i // 2, i % 2)
+            caption = QtWidgets.QLabel(view.name)
+            caption.setStyleSheet("color: #aaa; font-size: 9pt;")
+            grid.addWidget(caption, 2 * (i // 2), i % 2)
+            grid.addWidget(view, 2 * (i // 2) + 1, i % 2)
+            grid.setRowStretch(2 * (i // 2) + 1, 1)
         layout.addLayout(grid, 1)
         self.status = QtWidgets.QLabel("Previews start with the first change")
         self.status.setStyleSheet("color: #999;")
