@@ -113,11 +113,15 @@ def _save_pipeline(pipe, path: Path) -> Path:
     return path
 
 
-def build_sd15(root: Path) -> tuple[Path, Path]:
-    """A tiny Stable Diffusion 1.x base (folder) and an SD ControlNet (folder)."""
+def build_sd15(root: Path, channels: tuple[int, int] = (8, 16), name: str = "sd15") -> tuple[Path, Path]:
+    """A tiny Stable Diffusion 1.x base (folder) and an SD ControlNet (folder).
+
+    ``channels`` are the UNet/ControlNet block widths: the benchmark uses wider ones so a step
+    costs enough for PoseStudio's per-call overhead to be measured against it.
+    """
     from diffusers import ControlNetModel, DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
 
-    blocks = dict(block_out_channels=(8, 16), layers_per_block=1, norm_num_groups=8,
+    blocks = dict(block_out_channels=tuple(channels), layers_per_block=1, norm_num_groups=8,
                   down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), cross_attention_dim=32)
     torch.manual_seed(0)
     unet = UNet2DConditionModel(sample_size=32, in_channels=4, out_channels=4,
@@ -127,11 +131,11 @@ def build_sd15(root: Path) -> tuple[Path, Path]:
     pipe = StableDiffusionPipeline(vae=_sd_vae(), text_encoder=_clip_text(), tokenizer=_clip_tokenizer(),
                                    unet=unet, scheduler=scheduler, safety_checker=None,
                                    feature_extractor=None, requires_safety_checker=False)
-    base = _save_pipeline(pipe, root / "sd15-base")
+    base = _save_pipeline(pipe, root / f"{name}-base")
     torch.manual_seed(1)
     controlnet = ControlNetModel(in_channels=4, conditioning_embedding_out_channels=(16, 32), **blocks)
-    _wake(controlnet).save_pretrained(root / "sd15-controlnet-openpose")
-    return base, root / "sd15-controlnet-openpose"
+    _wake(controlnet).save_pretrained(root / f"{name}-controlnet-openpose")
+    return base, root / f"{name}-controlnet-openpose"
 
 
 def build_sdxl(root: Path) -> tuple[Path, Path]:
