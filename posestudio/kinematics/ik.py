@@ -307,7 +307,33 @@ class _Solver:
             pose = best[1]
             if best[0] <= IK_TOLERANCE:
                 return pose
-        return self._dls(pose, fk, usable, e, target)
+        best = self._dls(pose, fk, usable, e, target)
+        err = self._error(best, transl, e, target)
+        for start in self._restarts(usable):
+            if err <= IK_TOLERANCE:
+                break
+            # Stuck in a corner of the limit box or at a straight-limb singularity: try again
+            # from a neutral chain and keep whichever lands closer (a far target stays a stretch
+            # towards it).
+            restart = pose.copy()
+            restart[usable] = start
+            fk_restart = forward_kinematics(self.rest, self.parents, restart, transl)
+            other = self._dls(restart, fk_restart, usable, e, target)
+            other_err = self._error(other, transl, e, target)
+            if other_err < err - 1e-6:
+                best, err = other, other_err
+        return best
+
+    def _restarts(self, chain: list[int]) -> tuple[np.ndarray, ...]:
+        """Starting rotations for retries: the rest pose, then mid-range (bent) joints."""
+        lo, hi = self.lower[chain], self.upper[chain]
+        rest = np.clip(0.0, lo, hi)
+        mid = np.where(np.isfinite(lo) & np.isfinite(hi), (lo + hi) / 2.0, 0.0)
+        return rest, np.clip(np.clip(mid, -0.5, 0.5), lo, hi)
+
+    def _error(self, pose: np.ndarray, transl: np.ndarray, e: int, target: np.ndarray) -> float:
+        return _norm(forward_kinematics(self.rest, self.parents, pose, transl).positions[e]
+                     - target)
 
     def _limb_end(self, pose: np.ndarray, fk: FKResult, up: int, mid: int, end: int) -> np.ndarray:
         """World position of ``end`` after changing only ``up`` and ``mid``'s rotations."""
@@ -398,7 +424,8 @@ class _Solver:
 
     # -- damped least squares -----------------------------------------------------------------
     def _dls(self, pose: np.ndarray, fk: FKResult, chain: list[int], e: int, target: np.ndarray,
-             iterations: int = 60, damping: float = 0.02, max_step: float = 0.15) -> np.ndarray:
+             iterations: int = 60, damping: float = 0.02, max_step: float = 0.15,
+             max_angle: float = 0.2) -> np.ndarray:
         """Bounded damped least squares on the rotations of ``chain`` (ancestors of ``e``)."""
         pose = pose.copy()
         depth = {j: len(self.ancestors(j)) for j in chain}
@@ -453,5 +480,10 @@ class _Solver:
                     break
             if not free.any() or not np.any(step):
                 break
+            # Small angular steps keep the solve in the basin of the nearest solution; one big
+            # step lands in a corner of the limit box that DLS cannot climb out of.
+            largest = float(np.max(np.abs(step)))
+            if largest > max_angle:
+                step *= max_angle / largest
             pose[cols] = np.clip(x + step, lo, hi).reshape(-1, 3)
         return best_pose

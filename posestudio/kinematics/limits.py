@@ -5,7 +5,7 @@ A range is a box on the joint's axis-angle components ``(x, y, z)`` in the joint
 Z = forward). For small and medium angles each component is the rotation about that axis, so the
 box reads like per-axis anatomical limits, and clamping is a cheap, idempotent projection.
 
-Signs, checked against the bundled rig (``tests/kinematics/test_limits.py``):
+Signs, checked against the bundled rig (``tests/kinematics/test_joint_limits.py``):
 
 * knee flexion is **+X** (the shin swings backwards), left and right alike;
 * hip flexion (thigh forwards) is **−X**, spine/neck flexion (bending forwards) **+X**,
@@ -46,13 +46,16 @@ LIMITS_DEG: dict[str, tuple[tuple[float, float], ...]] = {
     "left_eye_smplhf": ((-30, 30), (-40, 40), (-2, 2)),
     "left_hip": ((-130, 35), (-45, 45), (-30, 80)),
     "left_knee": ((0, 150), (-15, 15), (-5, 5)),
-    "left_ankle": ((-25, 50), (-30, 30), (-25, 25)),
+    # dorsiflexion to 35 (a deep crouch with flat feet), plantar flexion to 75 (kneeling and
+    # sitting on the heels point the feet flat backwards)
+    "left_ankle": ((-35, 75), (-30, 30), (-25, 25)),
     "left_foot": ((-45, 30), (-5, 5), (-5, 5)),
     "left_collar": ((-15, 15), (-25, 20), (-15, 30)),
     "left_shoulder": ((-90, 90), (-130, 45), (-100, 90)),
     "left_elbow": ((-20, 20), (-150, 0), (-5, 5)),
     "left_wrist": ((-80, 80), (-25, 35), (-80, 70)),
-    "left_thumb1": ((-45, 45), (-45, 45), (-45, 45)),
+    # thumb CMC: +X folds the thumb under the palm, up to ~60 degrees in a fist
+    "left_thumb1": ((-45, 70), (-45, 45), (-45, 45)),
     "left_thumb2": ((-50, 50), (-50, 50), (-50, 50)),
     "left_thumb3": ((-60, 60), (-60, 60), (-60, 60)),
 }
