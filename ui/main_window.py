@@ -395,8 +395,10 @@ class MainWindow(QtWidgets.QMainWindow):
         if posed is None:
             self._frame_all()
         elif j >= 0:
-            chain = [k for k in range(len(posed.joints)) if k == j or SMPLX_PARENTS[k] == j]
-            self.viewport.frame_points(np.asarray(posed.joints)[chain], margin=3.0)
+            joints = np.asarray(posed.joints, float)
+            chain = joints[[k for k in range(len(joints)) if k == j or SMPLX_PARENTS[k] == j]]
+            # centred on the joint, wide enough for the bones to its children
+            self.viewport.frame_points(np.concatenate([chain, 2 * joints[j] - chain]), margin=3.0)
         else:
             self.viewport.frame_points(posed.vertices)
         self.actions["look_through"].setChecked(False)

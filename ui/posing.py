@@ -143,12 +143,14 @@ class PosingController(QObject):
     def set_joint_rotation(self, person: int, joint: int, rotation: np.ndarray,
                            merge_key=None, base_pose: np.ndarray | None = None) -> None:
         """Set one joint's local axis-angle; with symmetric editing, mirror it to the other side."""
+        from posestudio.kinematics.mirror import mirror_rotations
+
         scene = self.doc.scene
         twin = SMPLX_JOINT_INDEX.get(mirror_name(SMPLX_JOINT_NAMES[joint]), joint)
         if self.symmetric and twin != joint:
             pose = (scene.people[person].pose if base_pose is None else base_pose).copy()
             pose[joint] = rotation
-            pose[twin] = rotation * np.array([1.0, -1.0, -1.0])   # reflect across the YZ plane
+            pose[twin] = mirror_rotations(rotation)           # reflected across the mid-plane
             self.doc.push(SetPose.from_scene(scene, person, pose,
                                              text=f"Rotate {SMPLX_JOINT_NAMES[joint]} (symmetric)",
                                              merge_key=merge_key))

@@ -21,7 +21,7 @@ QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from gui_helpers import close_window, open_window  # noqa: E402
+from gui_helpers import close_window, joint_px, open_window  # noqa: E402
 
 
 class Modals:
@@ -108,10 +108,4 @@ def window(qtbot, data_dir, modals):
 @pytest.fixture
 def joint_pixel():
     """``joint_pixel(win, person, joint)``: where a joint is drawn, (2,) widget pixels."""
-
-    def where(win, person: int, joint: int) -> np.ndarray:
-        pos = np.asarray(win.controller.posed[person].joints[joint], float)
-        px, _ = win.viewport.project(pos[None])
-        return px[0]
-
-    return where
+    return joint_px

@@ -22,7 +22,8 @@ def open_window(qtbot, modals, **kwargs):
     win.resize(1400, 900)
     win.show()
     qtbot.waitExposed(win)
-    qtbot.wait(50)
+    win.activateWindow()                  # window shortcuts need the active window
+    qtbot.waitUntil(win.isActiveWindow, timeout=3000)
     return win
 
 
@@ -63,3 +64,26 @@ def drag(qtbot, widget, points, button=LEFT, modifier=NO_MOD) -> None:
         QTest.mouseMove(widget, pt(p))
         qtbot.wait(1)
     QTest.mouseRelease(widget, button, modifier, pt(points[-1]))
+
+
+def joint_px(win, person: int, joint: int) -> np.ndarray:
+    """Where a joint is drawn in the viewport, (2,) widget pixels."""
+    pos = np.asarray(win.controller.posed[person].joints[joint], float)
+    px, _ = win.viewport.project(pos[None])
+    return px[0]
+
+
+def quarter_turn(win, joint: int, axis: str, steps: int = 20) -> list[np.ndarray]:
+    """Mouse path that grabs the selected joint's ``axis`` ring and sweeps a quarter turn
+    around the joint's projected centre."""
+    vp = win.viewport
+    gizmo = vp.gizmo()
+    assert gizmo is not None, "no gizmo: select an unlocked joint first"
+    view, proj = vp.view_matrix_np(), vp.proj_matrix_np()
+    start = gizmo.ring_pixel(axis, view, proj, vp.width(), vp.height())
+    assert gizmo.hit(*start, view, proj, vp.width(), vp.height()) == axis
+    center = joint_px(win, 0, joint)
+    r = start - center
+    return [center + np.array([np.cos(a) * r[0] - np.sin(a) * r[1],
+                               np.sin(a) * r[0] + np.cos(a) * r[1]])
+            for a in np.linspace(0, np.pi / 2, steps)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from gui_helpers import drag, pt as _pt
+from gui_helpers import drag, pt as _pt, quarter_turn
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
@@ -41,17 +41,7 @@ def test_dragging_a_gizmo_ring_rotates_about_that_axis_in_one_undo_step(window, 
     original = doc.scene.copy()
     elbow = J["left_elbow"]
     QTest.mouseClick(vp, LEFT, Qt.KeyboardModifier.NoModifier, _pt(joint_pixel(window, 0, elbow)))
-    gizmo = vp.gizmo()
-    assert gizmo is not None
-    view, proj = vp.view_matrix_np(), vp.proj_matrix_np()
-    start = gizmo.ring_pixel("y", view, proj, vp.width(), vp.height())
-    assert gizmo.hit(*start, view, proj, vp.width(), vp.height()) == "y"
-    center = joint_pixel(window, 0, elbow)
-    # sweep a quarter turn around the joint's projected centre, in 20 steps
-    r = start - center
-    angles = np.linspace(0, np.pi / 2, 20)
-    path = [center + np.array([np.cos(a) * r[0] - np.sin(a) * r[1],
-                               np.sin(a) * r[0] + np.cos(a) * r[1]]) for a in angles]
+    path = quarter_turn(window, elbow, "y")       # grab the Y ring, sweep a quarter turn
     before = doc.undo_stack.count()
     drag(qtbot, vp, path)
     rot = doc.scene.people[0].pose[elbow]
