@@ -33,7 +33,8 @@ examples:
   posestudio render standing --out out/                      all maps, scene camera and canvas
   posestudio render my.pose.json --out out/ --size 1024x1024 --maps openpose,depth
   posestudio render walking --out out/ --orbit=-30,10         camera 30° to the person's right, 10° up
-  posestudio render waving --out spin/ --views 8              turntable: spin/view_000 ... view_007
+  posestudio render waving --out spin/ --views 8 --frame      turntable: spin/view_000 ... view_007
+  posestudio render two_people --out tall/ --size 512x1024 --frame   (re-aimed for the new aspect)
   posestudio render sitting --out sheet/ --turnaround         + turnaround_<map>.png sheets
 
 bundled examples: {examples}"""
@@ -199,6 +200,13 @@ def register(subparsers) -> None:
     p.add_argument("--views", metavar="N",
                    help="turntable: N views with yaw evenly spaced over 360° from the scene "
                         "camera's, in sub-folders view_000, view_001, ...")
+    p.add_argument("--frame", action="store_true",
+                   help="re-aim the camera (same direction and lens) so every visible person "
+                        "fits the canvas with --margin around them; with --views all views "
+                        "share one distance, so the figures keep their size")
+    p.add_argument("--margin", metavar="FRACTION",
+                   help="free border for --frame on each side, as a fraction of the canvas "
+                        "(0..0.45, default 0.1)")
     p.add_argument("--turnaround", action="store_true",
                    help="also write turnaround sheets turnaround_<map>.png: the pose from the "
                         "front, three-quarter, side and back, side by side on one canvas "
@@ -211,6 +219,16 @@ def register(subparsers) -> None:
     p.add_argument("--layout", metavar="coco18|body25",
                    help="OpenPose body layout (default: the scene's, normally coco18)")
     p.set_defaults(func=run)
+
+
+def parse_margin(text: str) -> float:
+    try:
+        margin = float(text)
+    except ValueError:
+        raise InputError(f"--margin {text!r}: expected a fraction of the canvas, e.g. 0.1") from None
+    if not 0.0 <= margin <= 0.45:  # also refuses nan
+        raise InputError(f"--margin {text}: must be from 0 to 0.45 of the canvas")
+    return margin
 
 
 def parse_layout(text: str) -> str:
@@ -226,11 +244,46 @@ def parse_common(args: argparse.Namespace) -> argparse.Namespace:
     (argparse would add its multi-line usage).
     """
     for name, parse in (("size", parse_size), ("orbit", parse_orbit), ("layout", parse_layout),
-                        ("maps", parse_maps), ("views", parse_views)):
+                        ("maps", parse_maps), ("views", parse_views),
+                        ("margin", parse_margin)):
         value = getattr(args, name, None)
         if isinstance(value, str):
             setattr(args, name, parse(value))
     return args
+
+
+def view_cameras(scene, views: int | None) -> list:
+    """The cameras to render: the scene camera, or ``views`` of them with yaw evenly spaced
+    over 360° starting from the scene camera's (a turntable around its target)."""
+    import dataclasses
+
+    if not views:
+        return [scene.camera]
+    return [dataclasses.replace(scene.camera, yaw_deg=scene.camera.yaw_deg + 360.0 * i / views)
+            for i in range(views)]
+
+
+def frame_people(scene, cameras: list, margin: float) -> list:
+    """``cameras`` re-aimed so the visible people fill the canvas with ``margin`` around them.
+
+    Direction and lens stay; target and distance change. All cameras get the largest distance
+    any of them needs, so a turntable keeps one scale (moving a camera back along its axis
+    keeps everything inside its view).
+    """
+    import dataclasses
+
+    import numpy as np
+
+    from posestudio.body import pose_people
+    from posestudio.camera import frame_points
+
+    posed = pose_people(scene)
+    if not posed:
+        raise InputError("--frame: the scene has no visible person to frame")
+    points = np.concatenate([np.asarray(b.vertices, dtype=np.float64) for b in posed])
+    framed = [frame_points(c, scene.canvas, points, margin=margin) for c in cameras]
+    distance = max(c.distance for c in framed)
+    return [dataclasses.replace(c, distance=distance) for c in framed]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -238,6 +291,8 @@ def run(args: argparse.Namespace) -> int:
 
     # Check everything cheap first, so a bad argument costs no rendering and leaves no files.
     parse_common(args)
+    if args.margin is not None and not args.frame:
+        raise InputError("--margin: only used with --frame")
     check_writable_dir(args.out)
     scene = load_scene_arg(args.scene)
     scene = apply_view_options(scene, args)
@@ -246,23 +301,22 @@ def run(args: argparse.Namespace) -> int:
 
     from posestudio.render.pipeline import render_scene, write_maps
 
+    cameras = view_cameras(scene, args.views)
+    if args.frame:
+        cameras = frame_people(scene, cameras, 0.1 if args.margin is None else args.margin)
     maps = tuple(args.maps)
     written: list[str] = []
     with atomic_output_dir(args.out) as tmp:
         if args.views:
-            import dataclasses
-
-            for i in range(args.views):
-                yaw = scene.camera.yaw_deg + 360.0 * i / args.views
-                camera = dataclasses.replace(scene.camera, yaw_deg=yaw)
+            for i, camera in enumerate(cameras):
                 view_dir = tmp / f"view_{i:03d}"
                 view_dir.mkdir()
                 write_maps(render_scene(scene, maps=maps, camera=camera), view_dir)
                 written.append(view_dir.name + "/")
         else:
-            write_maps(render_scene(scene, maps=maps), tmp)
+            write_maps(render_scene(scene, maps=maps, camera=cameras[0]), tmp)
             written.extend(sorted(p.name for p in tmp.iterdir()))
-        if args.turnaround:
+        if args.turnaround:  # frames the people itself, view by view at one distance
             from posestudio.render.turnaround import write_turnaround
 
             written.extend(p.name for p in write_turnaround(scene, maps, tmp))

@@ -173,3 +173,68 @@ def test_size_keeps_the_scene_camera(cli, tmp_path, scene_file, scene_dict, size
     expected = np.asarray(c.get("target", [0, 0, 0])) + c.get("distance", 3.0) * np.array(
         [math.cos(pitch) * math.sin(yaw), math.sin(pitch), math.cos(pitch) * math.cos(yaw)])
     np.testing.assert_allclose(_camera_eye(cam), expected, atol=1e-6)
+
+
+def _body_box(folder):
+    """(left, top, right, bottom) pixel bounds of the body in depth_metric.npy."""
+    rows, cols = np.nonzero(np.load(folder / "depth_metric.npy") > 0)
+    return cols.min(), rows.min(), cols.max() + 1, rows.max() + 1
+
+
+def test_frame_fits_people_clipped_by_a_new_aspect(cli, tmp_path):
+    """two_people is a landscape scene; on a tall canvas its camera cuts the figures off, and
+    --frame re-aims it (same direction) so both fit inside the margin."""
+    scene, size = EXAMPLES / "two_people.pose.json", (64, 128)
+    args = ("render", scene, "--size", "64x128", "--maps", "depth")
+    assert cli(*args, "--out", tmp_path / "plain").code == 0
+    left, top, right, bottom = _body_box(tmp_path / "plain")
+    assert left == 0 or right == size[0], "without --frame the figures touch the side edges"
+
+    assert cli(*args, "--out", tmp_path / "framed", "--frame", "--margin", "0.15").code == 0
+    left, top, right, bottom = _body_box(tmp_path / "framed")
+    lo, hi = 0.15 * np.array(size), 0.85 * np.array(size)
+    assert left >= lo[0] - 1 and top >= lo[1] - 1 and right <= hi[0] + 1 and bottom <= hi[1] + 1
+    assert (right - left) >= 0.95 * (hi[0] - lo[0])  # tight on the binding (horizontal) axis
+    plain = np.asarray(json.loads((tmp_path / "plain" / "camera.json").read_text())
+                       ["world_to_camera"])
+    framed = np.asarray(json.loads((tmp_path / "framed" / "camera.json").read_text())
+                        ["world_to_camera"])
+    np.testing.assert_allclose(framed[:3, :3], plain[:3, :3], atol=1e-9)  # direction kept
+
+
+def _vertex_depths(scene_path, camera_json) -> np.ndarray:
+    """Depth (metres along the view axis) of every posed vertex, from camera.json."""
+    from posestudio.body import pose_people
+    from posestudio.scene.file_format import load_scene
+
+    vertices = np.concatenate([b.vertices for b in pose_people(load_scene(scene_path))])
+    view = np.asarray(camera_json["world_to_camera"])
+    return -(vertices @ view[:3, :3].T + view[:3, 3])[:, 2]
+
+
+def test_framed_turntable_keeps_one_scale_and_everybody_inside(cli, tmp_path):
+    scene, out = EXAMPLES / "two_people.pose.json", tmp_path / "spin"
+    result = cli("render", scene, "--out", out, "--size", "64x96", "--maps", "depth",
+                 "--views", "3", "--frame")
+    assert result.code == 0, result.err
+    distances = []
+    for i in range(3):
+        left, top, right, bottom = _body_box(out / f"view_{i:03d}")
+        assert left >= 0.1 * 64 - 1 and right <= 0.9 * 64 + 1
+        assert top >= 0.1 * 96 - 1 and bottom <= 0.9 * 96 + 1
+        depth = _vertex_depths(scene, json.loads((out / f"view_{i:03d}" / "camera.json")
+                                                 .read_text()))
+        distances.append((depth.min() + depth.max()) / 2)  # eye to the middle of the people
+    # One distance for all views: the same eye-to-people distance, so the same scale.
+    assert max(distances) - min(distances) < 1e-4, distances
+
+
+def test_margin_needs_frame_and_a_sane_value(cli, tmp_path, scene_file):
+    from cli_helpers import assert_clean_failure
+
+    before = set(tmp_path.rglob("*"))
+    for extra in (("--margin", "0.1"), ("--frame", "--margin", "0.6"),
+                  ("--frame", "--margin", "nan"), ("--frame", "--margin", "wide")):
+        result = cli("render", scene_file, "--out", tmp_path / "o", *extra)
+        assert_clean_failure(result, tmp_path, before)
+        assert "--margin" in result.err
