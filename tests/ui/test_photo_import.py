@@ -1,0 +1,279 @@
+"""Photo import in the editor: a real photo (scikit-image's astronaut) through the menu's code path
+and drag-and-drop, detect + lift in the worker thread, one undo step, the photo behind the
+mannequin and aligned with it, cancel and bad files leaving the scene alone, keypoint drag + refit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gui_helpers import drag, framebuffer
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from posestudio.keypoints import people_keypoints_2d
+
+pytestmark = pytest.mark.gui
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts"
+JOB_TIMEOUT_MS = 120_000          # a cold detector + lift is ~3 s; CI machines are slower
+R_WRIST = 4                        # COCO-18 index
+
+
+@pytest.fixture(scope="module")
+def astronaut(tmp_path_factory) -> Path:
+    from PIL import Image
+    from skimage import data
+
+    path = tmp_path_factory.mktemp("photos") / "astronaut.png"
+    Image.fromarray(data.astronaut()).save(path)
+    return path
+
+
+@pytest.fixture
+def photo(window):
+    from posestudio.ui.photo_import import install
+
+    controller = install(window)
+    yield controller
+    if controller.job is not None:
+        controller.cancel()
+    from posestudio.ui.photo_import.job import FitJob
+
+    assert FitJob.wait_all(30_000), "an import thread outlived its test"
+
+
+def run_job(qtbot, photo, start) -> str:
+    """Start a job with ``start()`` and wait for its outcome ("imported", "failed", ...)."""
+    with qtbot.waitSignal(photo.jobFinished, timeout=JOB_TIMEOUT_MS) as outcome:
+        assert start() is not False
+    return outcome.args[0]
+
+
+def imported(qtbot, photo, path) -> None:
+    assert run_job(qtbot, photo, lambda: photo.import_file(path)) == "imported", \
+        photo.window.statusBar().currentMessage()
+    qtbot.wait(30)
+
+
+def save_screenshot(window, path: Path) -> None:
+    """The window with the viewport's GL framebuffer painted in (``QWidget.grab`` leaves out
+    what the viewport paints with QPainter: the photo, the keypoints, the canvas frame)."""
+    image = window.grab()
+    vp = window.viewport
+    painter = QtGui.QPainter(image)
+    painter.drawImage(vp.mapTo(window, QtCore.QPoint(0, 0)), vp.grabFramebuffer())
+    painter.end()
+    path.parent.mkdir(exist_ok=True)
+    assert image.save(str(path))
+
+
+def body_keypoints_of_fit(window) -> np.ndarray:
+    """(18, 3) COCO-18 points of the fitted person 0, projected through the scene camera."""
+    scene = window.doc.scene
+    person = people_keypoints_2d([window.controller.posed[0]], scene.camera, scene.canvas,
+                                 hands=False, face=False)[0]
+    return person.body
+
+
+def test_import_photo_replaces_the_scene_in_one_undo_step(qtbot, window, photo, astronaut):
+    doc = window.doc
+    original = doc.scene.copy()
+    depth = doc.undo_stack.count()
+    imported(qtbot, photo, astronaut)
+
+    scene = doc.scene
+    assert len(scene.people) == 1
+    assert (scene.canvas.width, scene.canvas.height) == (512, 512)
+    assert doc.undo_stack.count() == depth + 1
+    assert window.viewport.look_through and window.actions["look_through"].isChecked()
+    assert "astronaut.png" in window.statusBar().currentMessage()
+    # the fitted mannequin reprojects onto the detected keypoints (within 4 % of the photo)
+    fitted, detected = body_keypoints_of_fit(window), photo.state.keypoints[0][:18]
+    both = (fitted[:, 2] > 0) & (detected[:, 2] > 0)
+    assert both.sum() >= 8
+    error = np.linalg.norm(fitted[both, :2] - detected[both, :2], axis=1).mean()
+    assert error < 0.04 * 512, error
+
+    window.actions["undo"].trigger()
+    assert doc.scene == original
+    assert photo.state is None and photo.overlay_points() is None
+    window.actions["redo"].trigger()
+    assert len(doc.scene.people) == 1 and doc.scene.canvas.width == 512
+    assert photo.state is not None and photo.state.image.shape == (512, 512, 3)
+
+
+def test_the_photo_is_shown_behind_the_mannequin_and_aligned_with_it(qtbot, window, photo,
+                                                                      astronaut):
+    from skimage import data
+
+    imported(qtbot, photo, astronaut)
+    vp, rgb = window.viewport, data.astronaut()
+    photo.panel.opacity.setValue(100)
+    qtbot.wait(30)
+    shown = framebuffer(vp)
+    save_screenshot(window, ARTIFACTS / "photo_import.png")
+
+    # a photo pixel away from the person shows the photo itself (opacity 100 %)
+    u, v = 480, 40                                   # top-right: the flag / background
+    x, y = vp.canvas_to_widget(np.array([[u + 0.5, v + 0.5]]))[0].astype(int)
+    assert np.abs(shown[y, x].astype(int) - rgb[v, u]).max() <= 20
+    # the mannequin's joints land where the photo's keypoints are, on screen
+    fitted, detected = body_keypoints_of_fit(window), photo.state.keypoints[0][:18]
+    both = (fitted[:, 2] > 0) & (detected[:, 2] > 0)
+    on_screen = vp.canvas_to_widget(detected[both, :2])
+    frame = vp.canvas_frame_rect()
+    assert np.all((on_screen[:, 0] > frame.left()) & (on_screen[:, 0] < frame.right()))
+    error = np.linalg.norm(vp.canvas_to_widget(fitted[both, :2]) - on_screen, axis=1).mean()
+    assert error < 0.04 * frame.height()
+    # and the mannequin is drawn over the photo there: the neck pixel is not the photo's
+    nx, ny = vp.canvas_to_widget(fitted[1:2, :2])[0].astype(int)
+    photo.panel.opacity.setValue(0)
+    qtbot.wait(30)
+    without = framebuffer(vp)
+    assert np.abs(without[ny, nx].astype(int) - shown[ny, nx].astype(int)).max() <= 12
+    assert np.abs(without[y, x].astype(int) - shown[y, x].astype(int)).max() > 40
+
+
+def test_keypoints_toggle_shows_and_hides_the_detected_points(qtbot, window, photo, astronaut):
+    imported(qtbot, photo, astronaut)
+    vp = window.viewport
+    photo.panel.opacity.setValue(0)
+    points = photo.overlay_points()
+    present = points[points[:, 2] > 0]
+    assert len(present) >= 18
+    x, y = vp.canvas_to_widget(photo.state.keypoints[0][R_WRIST:R_WRIST + 1, :2])[0].round()
+    x, y = int(x), int(y)
+    qtbot.wait(30)
+    on = framebuffer(vp)[y, x].astype(int)
+    photo.panel.show_keypoints.setChecked(False)
+    qtbot.wait(30)
+    off = framebuffer(vp)[y, x].astype(int)
+    assert photo.overlay_points() is None
+    magenta = np.array([255, 60, 200])
+    assert np.abs(on - magenta).max() <= 30 < np.abs(off - magenta).max()
+
+
+def _drop(window, path: Path) -> tuple[bool, bool]:
+    """Send a drag-enter then a drop of ``path`` to the window; (enter accepted, drop accepted)."""
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(path))])
+    pos = QtCore.QPointF(window.width() / 2, window.height() / 2)
+    action = QtCore.Qt.DropAction.CopyAction
+    enter = QtGui.QDragEnterEvent(pos.toPoint(), action, mime, QtCore.Qt.MouseButton.LeftButton,
+                                  QtCore.Qt.KeyboardModifier.NoModifier)
+    QtWidgets.QApplication.sendEvent(window, enter)
+    drop = QtGui.QDropEvent(pos, action, mime, QtCore.Qt.MouseButton.LeftButton,
+                            QtCore.Qt.KeyboardModifier.NoModifier)
+    QtWidgets.QApplication.sendEvent(window, drop)
+    return enter.isAccepted(), drop.isAccepted()
+
+
+def test_dropping_a_photo_on_the_window_imports_it(qtbot, window, photo, astronaut):
+    with qtbot.waitSignal(photo.jobFinished, timeout=JOB_TIMEOUT_MS) as outcome:
+        assert _drop(window, astronaut) == (True, True)
+    assert outcome.args == ["imported"]
+    assert len(window.doc.scene.people) == 1 and window.doc.scene.canvas.height == 512
+
+
+def test_dropping_a_scene_file_still_opens_it(qtbot, window, photo, tmp_path):
+    from posestudio.scene.file_format import save_scene
+
+    scene = window.doc.scene.copy()
+    scene.canvas.width = 640
+    path = tmp_path / "other.pose.json"
+    save_scene(scene, path)
+    _drop(window, path)
+    assert photo.job is None                      # not an import ...
+    assert window.doc.scene.canvas.width == 640   # ... the window opened it
+
+
+def test_cancel_mid_lift_leaves_the_scene_untouched(qtbot, window, photo, astronaut):
+    doc = window.doc
+    original, depth = doc.scene.copy(), doc.undo_stack.count()
+    reached = []
+    photo.import_file(astronaut)
+    job = photo.job
+    job.cancelled.connect(lambda: reached.append("cancelled"), QtCore.Qt.ConnectionType.DirectConnection)
+    job.succeeded.connect(lambda _: reached.append("succeeded"), QtCore.Qt.ConnectionType.DirectConnection)
+    assert photo.progress.isVisible() and photo.progress.cancel.isEnabled()
+    # wait until the lift is running (past detection), then press Cancel
+    qtbot.waitUntil(lambda: photo.progress.bar.value() >= 20, timeout=JOB_TIMEOUT_MS)
+    with qtbot.waitSignal(photo.jobFinished, timeout=5000) as outcome:
+        qtbot.mouseClick(photo.progress.cancel, QtCore.Qt.MouseButton.LeftButton)
+    assert outcome.args == ["cancelled"]
+    assert not photo.progress.isVisible() and photo.job is None
+    assert job.wait(30_000)
+    qtbot.wait(50)                                   # any late signal has been delivered
+    assert reached == ["cancelled"], "the worker did not stop at the cancel"
+    assert doc.scene == original and doc.undo_stack.count() == depth
+    assert photo.state is None
+    assert "cancelled" in window.statusBar().currentMessage()
+
+
+@pytest.mark.parametrize("name, content, words", [
+    ("broken.png", None, "corrupt"),                      # a truncated PNG
+    ("notes.jpg", b"this is not a picture at all\n", "not an image"),
+    ("coffee.png", "coffee", "no person"),                 # a real photo with nobody in it
+])
+def test_bad_photo_gives_one_message_and_leaves_the_scene_untouched(qtbot, window, photo, astronaut,
+                                                                    tmp_path, name, content, words):
+    from PIL import Image
+    from skimage import data
+
+    path = tmp_path / name
+    if content is None:
+        path.write_bytes(astronaut.read_bytes()[:4000])
+    elif content == "coffee":
+        Image.fromarray(data.coffee()).save(path)
+    else:
+        path.write_bytes(content)
+    doc = window.doc
+    original, depth = doc.scene.copy(), doc.undo_stack.count()
+    assert run_job(qtbot, photo, lambda: photo.import_file(path)) == "failed"
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Import failed:") and words in message.lower(), message
+    assert name in message
+    assert doc.scene == original and doc.undo_stack.count() == depth and photo.state is None
+
+
+def test_openpose_json_import_lifts_its_people(qtbot, window, photo, tmp_path):
+    """A JSON the CLI's render wrote (OpenPose format + canvas size) goes the same way."""
+    import json
+
+    from posestudio.body import pose_people
+    from posestudio.render.openpose_json import to_openpose_json
+    from posestudio.scene.model import Canvas
+
+    scene = window.doc.scene.copy()
+    scene.canvas = Canvas(512, 640)
+    scene.people[0].pose[16] = [0.0, 0.0, -1.0]          # left shoulder: arm down
+    people = people_keypoints_2d(pose_people(scene), scene.camera, scene.canvas)
+    path = tmp_path / "pose_keypoints.json"
+    path.write_text(json.dumps(to_openpose_json(people, scene.canvas)))
+    assert run_job(qtbot, photo, lambda: photo.import_file(path)) == "imported"
+    assert (window.doc.scene.canvas.width, window.doc.scene.canvas.height) == (512, 640)
+    assert photo.state.image is None and len(window.doc.scene.people) == 1
+
+
+def test_dragging_a_keypoint_refits_the_mannequin_to_it(qtbot, window, photo, astronaut):
+    imported(qtbot, photo, astronaut)
+    vp, doc = window.viewport, window.doc
+    before_people = [p.copy() for p in doc.scene.people]
+    start = photo.state.keypoints[0][R_WRIST, :2].copy()
+    target = start + np.array([60.0, -60.0])             # right wrist up, towards the belly
+    a = vp.canvas_to_widget(start[None])[0]
+    b = vp.canvas_to_widget(target[None])[0]
+    with qtbot.waitSignal(photo.jobFinished, timeout=JOB_TIMEOUT_MS) as outcome:
+        drag(qtbot, vp, [a, (a + b) / 2, b])             # drop → refit (auto refit is on)
+    assert outcome.args == ["refitted"]
+    moved = photo.state.keypoints[0][R_WRIST, :2]
+    assert np.linalg.norm(moved - target) < 2.0           # the keypoint went where it was dropped
+    wrist = body_keypoints_of_fit(window)[R_WRIST, :2]
+    assert np.linalg.norm(wrist - target) < 0.3 * np.linalg.norm(start - target)
+    assert doc.scene.people[0].name == before_people[0].name
+    # one undo step brings the previous fit and the detected keypoint back
+    window.actions["undo"].trigger()
+    assert doc.scene.people == before_people
+    assert np.allclose(photo.state.keypoints[0][R_WRIST, :2], start)

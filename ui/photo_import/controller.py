@@ -1,0 +1,390 @@
+"""Photo import in the editor: menu actions, drag-and-drop, the worker, the photo behind the scene.
+
+Flow: a path (menu, drop, or :meth:`PhotoImport.import_file`) → :class:`~.job.FitJob` runs
+detection + lifting in a thread, with a progress bar and Cancel in the status bar → on success
+ONE undo step (:class:`~.edits.PhotoEdit`) replaces the people, canvas and camera and shows the
+photo (background) and the detected keypoints (overlay) through the scene camera. A failure or a
+cancel leaves the scene exactly as it was and says so in the status bar.
+
+The user can drag a keypoint (scene-camera view) and refit: the lift runs again from the edited
+2D keypoints, also one undo step, which brings the previous fit and keypoints back on undo.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+from PySide6 import QtGui, QtWidgets
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+
+from .edits import PhotoEdit, replace_people_edits, scene_frame_edits
+from .fitting import PhotoState, classify, fit_openpose, fit_photo, photo_suffixes, refit
+from .job import FitJob
+from .keypoint_drag import KeypointDragger
+from .panel import DEFAULT_OPACITY, PhotoPanel, ProgressBox
+
+MESSAGE_MS = 10000
+
+
+class PhotoImport(QObject):
+    """Owns the import actions, the Photo dock, the progress box and the photo state.
+
+    Attributes
+    ----------
+    state : PhotoState or None
+        The photo (and keypoints) behind the current scene; follows undo/redo.
+    detector : str
+        Detector name for :func:`posestudio.detect.detect`.
+
+    Signals
+    -------
+    jobFinished(outcome: str)
+        ``"imported"``, ``"refitted"``, ``"failed"`` or ``"cancelled"``, after the scene (or
+        nothing) changed and the status bar says what happened.
+    """
+
+    jobFinished = Signal(str)
+
+    def __init__(self, window: QtWidgets.QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.doc = window.doc
+        self.viewport = window.viewport
+        self.state: PhotoState | None = None
+        self._committed: PhotoState | None = None
+        self.detector = "mediapipe"
+        self.opacity = DEFAULT_OPACITY
+        self.show_photo = True
+        self.show_keypoints = True
+        self.job: FitJob | None = None
+        self._job_kind = ""
+        self._make_actions()
+        self._make_dock()
+        self.progress = ProgressBox()
+        self.progress.cancelRequested.connect(self.cancel)
+        window.statusBar().addPermanentWidget(self.progress)
+        self.dragger = KeypointDragger(self.viewport, self._draggable_points)
+        self.dragger.moved.connect(self.move_keypoint)
+        self.dragger.dropped.connect(self._on_keypoint_dropped)
+        self.doc.changed.connect(self._on_scene_changed)
+        window.installEventFilter(self)
+        app = QtWidgets.QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self._on_quit)
+
+    # ------------------------------------------------------------------ setup
+    def _make_actions(self) -> None:
+        w = self.window
+        self.import_photo_action = self._action(
+            "import_photo", "Import &Photo…", self.import_photo_dialog, "Ctrl+I",
+            "Detect the pose in a photo and lift it into the mannequin")
+        self.import_json_action = self._action(
+            "import_openpose", "Import &OpenPose JSON…", self.import_openpose_dialog,
+            "Ctrl+Shift+I", "Lift the people of an OpenPose / DWPose keypoints JSON")
+        file_menu = _menu(w.menuBar(), "&File")
+        if file_menu is not None:
+            anchor = w.actions.get("save") if hasattr(w, "actions") else None
+            if anchor is not None and anchor in file_menu.actions():
+                file_menu.insertAction(anchor, self.import_photo_action)
+                file_menu.insertAction(anchor, self.import_json_action)
+                file_menu.insertSeparator(anchor)
+            else:
+                file_menu.addActions([self.import_photo_action, self.import_json_action])
+
+    def _action(self, name: str, text: str, slot, shortcut: str, tip: str) -> QtGui.QAction:
+        action = QtGui.QAction(text, self.window)
+        action.setShortcut(QtGui.QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setToolTip(f"{tip} ({shortcut})")
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.window.addAction(action)
+        if isinstance(getattr(self.window, "actions", None), dict):
+            self.window.actions[name] = action   # listed in Help ▸ Keyboard Shortcuts
+        return action
+
+    def _make_dock(self) -> None:
+        self.panel = PhotoPanel()
+        self.panel.importRequested.connect(self.import_photo_dialog)
+        self.panel.opacityChanged.connect(self.set_opacity)
+        self.panel.photoToggled.connect(self.set_show_photo)
+        self.panel.keypointsToggled.connect(self.set_show_keypoints)
+        self.panel.refitRequested.connect(self.refit)
+        self.panel.resetKeypointsRequested.connect(self.reset_keypoints)
+        self.panel.removeRequested.connect(self.remove_photo)
+        self.dock = QtWidgets.QDockWidget("Photo", self.window)
+        self.dock.setObjectName("photo")
+        self.dock.setWidget(self.panel)
+        self.window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.dock)
+        docks = getattr(self.window, "docks", None)
+        if isinstance(docks, dict):
+            docks["photo"] = self.dock
+        view_menu = _menu(self.window.menuBar(), "&View")
+        panels = _menu(view_menu, "&Panels") if view_menu is not None else None
+        if panels is not None:
+            panels.addAction(self.dock.toggleViewAction())
+
+    # ------------------------------------------------------------------ entry points
+    @property
+    def busy(self) -> bool:
+        return self.job is not None
+
+    def import_photo_dialog(self) -> None:
+        patterns = " ".join(f"*{s}" for s in photo_suffixes())
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self.window, "Import photo", "", f"Photos ({patterns});;All files (*)")
+        if path:
+            self.import_photo(path)
+
+    def import_openpose_dialog(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self.window, "Import OpenPose JSON", "", "OpenPose JSON (*.json);;All files (*)")
+        if path:
+            self.import_openpose_json(path)
+
+    def import_file(self, path: str | Path) -> bool:
+        """Import a photo or an OpenPose JSON, by its kind; False (and a message) otherwise."""
+        kind = classify(path)
+        if kind == "photo":
+            return self.import_photo(path)
+        if kind == "openpose":
+            return self.import_openpose_json(path)
+        self._message(f"{Path(path).name}: not a photo or an OpenPose JSON")
+        return False
+
+    def import_photo(self, path: str | Path) -> bool:
+        """Start detecting + lifting ``path`` in the background; False if a job already runs."""
+        work = functools.partial(fit_photo, str(path), detector=self.detector)
+        return self._start(work, "import", f"Importing {Path(path).name}")
+
+    def import_openpose_json(self, path: str | Path) -> bool:
+        work = functools.partial(fit_openpose, str(path))
+        return self._start(work, "import", f"Importing {Path(path).name}")
+
+    def refit(self) -> bool:
+        """Lift again from the current (possibly dragged) 2D keypoints."""
+        if self.state is None:
+            self._message("Nothing to refit: import a photo first")
+            return False
+        rig = self.doc.scene.people[0].rig if self.doc.scene.people else "mannequin"
+        work = functools.partial(refit, self.state.copy(), rig=rig)
+        return self._start(work, "refit", "Refitting")
+
+    def cancel(self) -> None:
+        """Stop the running job now; the scene is not touched (a late result is dropped)."""
+        job = self._end_job()
+        if job is None:
+            return
+        job.cancel()
+        self._message("Import cancelled: the scene is unchanged" if self._job_kind == "import"
+                      else "Refit cancelled: the scene is unchanged")
+        self.jobFinished.emit("cancelled")
+
+    # ------------------------------------------------------------------ photo state
+    def set_opacity(self, opacity: float) -> None:
+        self.opacity = float(np.clip(opacity, 0.0, 1.0))
+        self._show_background()
+
+    def set_show_photo(self, on: bool) -> None:
+        self.show_photo = bool(on)
+        self._show_background()
+
+    def set_show_keypoints(self, on: bool) -> None:
+        self.show_keypoints = bool(on)
+        self._show_overlay()
+
+    def reset_keypoints(self) -> None:
+        if self.state is None:
+            return
+        self.state.keypoints = [k.copy() for k in self.state.detected]
+        self._show_overlay()
+        if self.panel.auto_refit.isChecked():
+            self.refit()
+
+    def remove_photo(self) -> None:
+        """Take the photo away (one undo step; the people and camera stay)."""
+        if self.state is not None:
+            self.doc.push(PhotoEdit("Remove photo", [], self.state, None, self._set_state))
+
+    def _set_state(self, state: PhotoState | None) -> None:
+        """The photo behind the scene changed (import, refit, undo, redo)."""
+        self.state = state
+        # as the undo stack knows it: keypoint drags change ``state`` only, so undoing the refit
+        # that followed a drag puts the keypoint back where the previous fit saw it
+        self._committed = None if state is None else state.copy()
+        self.panel.set_state(state, busy=self.busy)
+        self._show_background()
+        self._show_overlay()
+
+    def _show_background(self) -> None:
+        state = self.state
+        image = state.image if state is not None and self.show_photo else None
+        self.viewport.set_background_image(image, self.opacity)
+
+    def _to_scene_canvas(self) -> np.ndarray:
+        """Scale from the photo's pixels to the scene canvas' (1, 1 unless the user resized it;
+        the viewport stretches the photo over the canvas frame, so the keypoints follow)."""
+        canvas, photo = self.doc.scene.canvas, self.state.canvas
+        return np.array([canvas.width / photo.width, canvas.height / photo.height])
+
+    def keypoints_on_canvas(self) -> list[np.ndarray]:
+        """Per person (K, 3): the keypoints in scene-canvas pixels + confidence (0 = absent)."""
+        if self.state is None:
+            return []
+        scale = np.append(self._to_scene_canvas(), 1.0)
+        return [k * scale for k in self.state.keypoints]
+
+    def overlay_points(self) -> np.ndarray | None:
+        """(N, 3) scene-canvas pixels + confidence of everyone's keypoints, or None (overlay off)."""
+        if self.state is None or not self.show_keypoints:
+            return None
+        return np.concatenate(self.keypoints_on_canvas())
+
+    def _show_overlay(self) -> None:
+        self.viewport.set_overlay_points(self.overlay_points())
+
+    def _on_scene_changed(self, changes) -> None:
+        if self.state is not None and any(c.kind == "canvas" for c in changes):
+            self._show_overlay()     # keypoints follow the canvas size
+
+    # ------------------------------------------------------------------ keypoint dragging
+    def _draggable_points(self) -> list | None:
+        if self.state is None or not self.show_keypoints or self.busy:
+            return None
+        return self.keypoints_on_canvas()
+
+    def move_keypoint(self, person: int, index: int, xy_canvas) -> None:
+        """Put keypoint ``index`` of ``person`` at ``xy_canvas`` (scene-canvas pixels)."""
+        photo = self.state.canvas
+        xy = np.asarray(xy_canvas, dtype=np.float64) / self._to_scene_canvas()
+        keypoint = self.state.keypoints[person][index]
+        keypoint[:2] = np.clip(xy, 0.0, [photo.width, photo.height])
+        keypoint[2] = 1.0          # placed by the user: certain, whatever the detector thought
+        self._show_overlay()
+
+    def _on_keypoint_dropped(self, person: int, index: int) -> None:
+        if self.panel.auto_refit.isChecked():
+            self.refit()
+        else:
+            self._message("Keypoint moved: press Refit to fit the mannequin to it")
+
+    # ------------------------------------------------------------------ the worker
+    def _start(self, work, kind: str, label: str) -> bool:
+        if self.job is not None:
+            self._message("An import is already running: wait for it or cancel it")
+            return False
+        job = FitJob(work, label)
+        job.progressed.connect(self._on_progress)
+        job.succeeded.connect(self._on_succeeded)
+        job.failed.connect(self._on_failed)
+        job.cancelled.connect(self._on_cancelled)
+        self.job, self._job_kind = job, kind
+        self.progress.start(label)
+        self.panel.set_state(self.state, busy=True)
+        job.start()
+        return True
+
+    def _end_job(self) -> FitJob | None:
+        job, self.job = self.job, None
+        self.progress.stop()
+        self.panel.set_state(self.state, busy=False)
+        return job
+
+    def _current(self) -> bool:
+        """The signal comes from the running job (not one cancelled earlier)."""
+        return self.job is not None and self.sender() is self.job
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        if self._current():
+            self.progress.set_progress(fraction, message)
+
+    def _on_failed(self, message: str) -> None:
+        if not self._current():
+            return
+        self._end_job()
+        what = "Import" if self._job_kind == "import" else "Refit"
+        self._message(f"{what} failed: {message}", error=True)
+        self.jobFinished.emit("failed")
+
+    def _on_cancelled(self) -> None:
+        if self._current():
+            self.cancel()
+
+    def _on_succeeded(self, outcome) -> None:
+        if not self._current():
+            return
+        self._end_job()
+        scene, state = self.doc.scene, outcome.state
+        if self._job_kind == "import":
+            edits = replace_people_edits(scene, outcome.people)
+            text = f"Import {Path(state.source).name}"
+        else:
+            edits = replace_people_edits(scene, outcome.people, count=len(outcome.people),
+                                         keep_identity=True)
+            text = "Refit to keypoints"
+        edits += scene_frame_edits(scene, state.canvas, outcome.camera)
+        try:
+            self.doc.push(PhotoEdit(text, edits, self._committed, state, self._set_state))
+        except Exception as exc:  # an edit that cannot apply has reverted itself: scene intact
+            self._message(f"{text} failed: {exc}", error=True)
+            self.jobFinished.emit("failed")
+            return
+        if self._job_kind == "import":
+            self.doc.select(0, -1)
+            self.dock.show()
+            self.dock.raise_()
+        self._look_through()
+        errors = ", ".join(f"{e:.1f}" for e in state.reprojection_px)
+        who = f"{len(outcome.people)} {'person' if len(outcome.people) == 1 else 'people'}"
+        self._message(f"{text}: {who} fitted in {outcome.seconds:.1f} s "
+                      f"(keypoint error {errors} px)")
+        self.jobFinished.emit("imported" if self._job_kind == "import" else "refitted")
+
+    def _look_through(self) -> None:
+        action = getattr(self.window, "actions", {}).get("look_through")
+        if action is not None and action.isCheckable():
+            action.setChecked(True)
+        if not self.viewport.look_through:
+            self.viewport.set_look_through(True)
+
+    def _on_quit(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+        FitJob.wait_all(5000)
+
+    # ------------------------------------------------------------------ drag and drop
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
+        kind = event.type()
+        if obj is self.window and kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove,
+                                           QEvent.Type.Drop):
+            paths = _importable(event.mimeData())
+            if not paths:
+                return False          # e.g. a scene file: the window opens it
+            event.acceptProposedAction()
+            if kind == QEvent.Type.Drop:
+                self.import_file(paths[0])
+            return True
+        return False
+
+    def _message(self, text: str, *, error: bool = False) -> None:
+        self.window.statusBar().showMessage(text, MESSAGE_MS * (2 if error else 1))
+        self.panel.fit_info.setText(text if error else self.panel.fit_info.text())
+
+
+def _importable(mime) -> list[str]:
+    """Local files in a drag that we import (photos, OpenPose JSON), in drag order."""
+    if not mime.hasUrls():
+        return []
+    paths = [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+    return [p for p in paths if classify(p) is not None]
+
+
+def _menu(parent, title: str) -> QtWidgets.QMenu | None:
+    """The sub-menu of a menu bar / menu whose title is ``title``."""
+    for action in parent.actions():
+        menu = action.menu()
+        if menu is not None and action.text() == title:
+            return menu
+    return None
