@@ -41,7 +41,7 @@ FULL_CURL = _table({"index": _CURL, "middle": _CURL, "pinky": _CURL, "ring": _CU
 _EXT = ((0.0, 0.0, 20.0), (0.0, 0.0, 5.0), (0.0, 0.0, 10.0))
 #: Left hand at curl = −1, radians: fingers bent slightly backwards, thumb opened out.
 EXTENSION = _table({"index": _EXT, "middle": _EXT, "pinky": _EXT, "ring": _EXT,
-                        "thumb": ((-20.0, -15.0, 0.0), (0.0, -15.0, 0.0), (0.0, -20.0, 0.0))})
+                        "thumb": ((-10.0, -10.0, 0.0), (0.0, -10.0, 0.0), (0.0, -10.0, 0.0))})
 
 
 def _spread(angle: float) -> tuple[tuple[float, float, float], ...]:
