@@ -45,3 +45,27 @@ def test_joints_json_on_stdout_from_any_folder(tmp_path):
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert len(data["joints2d"]) == 25 and proc.stderr == ""
+
+
+HEAVY = ("numpy", "torch", "smplx", "pyrender", "trimesh", "diffusers", "transformers", "cv2",
+         "PIL", "scipy", "mediapipe", "OpenGL")
+
+
+def test_help_defers_heavy_imports(tmp_path):
+    """``posestudio --help`` and every command's ``--help`` load no numeric/GL/ML library, which
+    is what keeps start-up fast (bench/bench_cli_startup.py measures the time)."""
+    script = (
+        "import contextlib, io, json, sys\n"
+        "from posestudio.cli import build_parser, main\n"
+        "commands = sorted(build_parser()._subparsers._group_actions[0].choices)\n"
+        "for argv in [['--help']] + [[c, '--help'] for c in commands]:\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        try: main(argv)\n"
+        "        except SystemExit: pass\n"
+        f"print(json.dumps([commands, [m for m in {HEAVY!r} if m in sys.modules]]))\n")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    commands, heavy = json.loads(proc.stdout)
+    assert {"render", "joints", "export-mesh"} <= set(commands)
+    assert heavy == [], f"--help imported {heavy}"
