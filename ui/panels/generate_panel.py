@@ -1,0 +1,759 @@
+"""The Generate panel: local ControlNet generation from the scene, in a background thread.
+
+The user picks a base model and one ControlNet per control map ("OpenPose 1.0 + depth 0.5"),
+types a prompt and presses Generate. A :class:`GenerationThread` copies nothing from the live
+document: it gets a snapshot of the scene, renders the control maps at the canvas size (its own GL
+context, on its own thread), runs :func:`posestudio.generate.outputs.generate_scene` (the path the
+CLI takes) and reports progress per denoising step; Cancel takes effect within one step. Results
+land in a gallery with the control maps that made them; "Reuse parameters" puts a result's
+parameters back into the fields. Model paths and fields are remembered in the app settings.
+
+No modal dialog opens except the file pickers behind the "…" buttons: errors go to the panel's
+status line and the window's status bar.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtCore import Qt, Signal
+
+from posestudio.errors import Cancelled, PoseStudioError
+from posestudio.generate.params import (CONTROL_MAPS, DEVICES, OFFLOADS, PRECISIONS, SCHEDULERS,
+                                        ControlSpec, GenerationRequest, MemoryOptions,
+                                        parse_seed)
+
+MAP_LABELS = {"openpose": "OpenPose", "depth": "Depth", "normal": "Normal", "canny": "Canny",
+              "seg": "Segmentation", "mannequin": "Mannequin"}
+DEFAULT_ROWS = (("openpose", 1.0, True), ("depth", 0.5, False))
+THUMB = 96
+SETTINGS_KEY = "generate/state"
+
+
+def _settings():
+    from .. import files
+
+    return files.settings()
+
+
+def default_output_dir() -> Path:
+    from .. import files
+
+    return files.data_dir() / "generations"
+
+
+@dataclass
+class GalleryEntry:
+    """One generated image in the gallery: its file, the request that remakes it, its maps."""
+
+    path: Path
+    request: GenerationRequest
+    family: str
+    map_paths: dict
+
+
+# ---------------------------------------------------------------------------------- worker
+class GenerationThread(QtCore.QThread):
+    """Runs one generation off the UI thread.
+
+    Signals
+    -------
+    stage(str)            what it is doing ("Rendering control maps", "Loading models"...)
+    progress(int, int)    denoising steps done, total (over the batch)
+    succeeded(object)     :class:`~posestudio.generate.outputs.SceneGeneration`
+    failed(str)           one-line message (a PoseStudioError, or an unexpected error's text)
+    cancelled()
+    """
+
+    stage = Signal(str)
+    progress = Signal(int, int)
+    succeeded = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, scene, request: GenerationRequest, out: Path, parent=None) -> None:
+        super().__init__(parent)
+        self.scene, self.request, self.out = scene, request, out
+        self._stop = threading.Event()
+        self.steps_done = 0
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+    def _on_step(self, done: int, total: int) -> None:
+        self.steps_done = done
+        self.progress.emit(done, total)
+
+    def run(self) -> None:  # noqa: D401 - QThread entry point, runs on the worker thread
+        from posestudio.generate.outputs import check_models, generate_scene, maps_of
+
+        try:
+            check_models(self.request)
+            self.stage.emit("Rendering control maps")
+            control = render_control_maps_with_own_context(self.scene, maps_of(self.request))
+            if self._stop.is_set():
+                raise Cancelled("generation cancelled")
+            self.stage.emit("Loading models" if not _cached(self.request) else "Generating")
+            done = generate_scene(self.scene, self.request, self.out, control=control,
+                                  progress=self._on_step, cancel=self._stop.is_set)
+        except Cancelled:
+            self.cancelled.emit()
+        except PoseStudioError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # a bug or a library failure: report it, keep the editor alive
+            self.failed.emit(f"{type(exc).__name__}: {exc}")
+        else:
+            self.succeeded.emit(done)
+
+
+def render_control_maps_with_own_context(scene, maps: list[str]) -> dict:
+    """Render on this thread with a GL context made (and freed) here: the process-wide renderer
+    belongs to whichever thread created it, and a worker thread must not borrow it."""
+    from posestudio.render.gl import OffscreenRenderer
+    from posestudio.render.pipeline import render_scene
+
+    renderer = OffscreenRenderer()
+    try:
+        result = render_scene(scene, maps=tuple(maps), renderer=renderer)
+    finally:
+        renderer.delete()
+    return {m: result.maps[m] for m in maps}
+
+
+def _cached(request: GenerationRequest) -> bool:
+    from posestudio.generate.loading import DEFAULT_CACHE
+
+    loaded = DEFAULT_CACHE.loaded
+    return loaded is not None and loaded.key[0] == str(Path(request.base).resolve())
+
+
+# ---------------------------------------------------------------------------------- widgets
+class PathPicker(QtWidgets.QWidget):
+    """A path field with a "…" menu: pick a diffusers folder or a single .safetensors file."""
+
+    changed = Signal(str)
+
+    def __init__(self, placeholder: str, parent=None) -> None:
+        super().__init__(parent)
+        row = QtWidgets.QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.edit = QtWidgets.QLineEdit()
+        self.edit.setPlaceholderText(placeholder)
+        self.edit.editingFinished.connect(lambda: self.changed.emit(self.text()))
+        button = QtWidgets.QToolButton()
+        button.setText("…")
+        button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QtWidgets.QMenu(button)
+        menu.addAction("Model folder…", self._pick_folder)
+        menu.addAction(".safetensors file…", self._pick_file)
+        button.setMenu(menu)
+        row.addWidget(self.edit, 1)
+        row.addWidget(button)
+
+    def text(self) -> str:
+        return self.edit.text().strip()
+
+    def set_text(self, text: str) -> None:
+        self.edit.setText(text)
+
+    def _pick_folder(self) -> None:
+        path = QtWidgets.QFileDialog.getExistingDirectory(self, "Model folder", self.text())
+        if path:
+            self.set_text(path)
+            self.changed.emit(path)
+
+    def _pick_file(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Model file", self.text(),
+                                                        "safetensors (*.safetensors)")
+        if path:
+            self.set_text(path)
+            self.changed.emit(path)
+
+
+class ControlRow(QtWidgets.QWidget):
+    """One ControlNet: on/off, which control map, model path, weight and guidance window."""
+
+    changed = Signal()
+    removed = Signal(object)
+
+    def __init__(self, map_name: str = "openpose", scale: float = 1.0, enabled: bool = True,
+                 path: str = "", start: float = 0.0, end: float = 1.0, parent=None) -> None:
+        super().__init__(parent)
+        grid = QtWidgets.QGridLayout(self)
+        grid.setContentsMargins(0, 2, 0, 2)
+        self.enabled = QtWidgets.QCheckBox()
+        self.enabled.setToolTip("Use this ControlNet")
+        self.map = QtWidgets.QComboBox()
+        for name in CONTROL_MAPS:
+            self.map.addItem(MAP_LABELS[name], name)
+        self.map.setToolTip("Control map of the scene this ControlNet takes")
+        self.scale = self._spin(0.0, 2.0, 0.05, "Weight (conditioning scale)")
+        self.start = self._spin(0.0, 1.0, 0.05, "Guidance start: fraction of steps before it acts")
+        self.end = self._spin(0.0, 1.0, 0.05, "Guidance end: fraction of steps after which it stops")
+        self.path = PathPicker("ControlNet folder or .safetensors")
+        remove = QtWidgets.QToolButton()
+        remove.setText("✕")
+        remove.setToolTip("Remove this ControlNet")
+        remove.clicked.connect(lambda: self.removed.emit(self))
+        grid.addWidget(self.enabled, 0, 0)
+        grid.addWidget(self.map, 0, 1)
+        grid.addWidget(QtWidgets.QLabel("weight"), 0, 2)
+        grid.addWidget(self.scale, 0, 3)
+        grid.addWidget(QtWidgets.QLabel("steps"), 0, 4)
+        grid.addWidget(self.start, 0, 5)
+        grid.addWidget(self.end, 0, 6)
+        grid.addWidget(remove, 0, 7)
+        grid.addWidget(self.path, 1, 1, 1, 7)
+        self.set_values(map_name, scale, enabled, path, start, end)
+        for signal in (self.enabled.toggled, self.map.currentIndexChanged, self.scale.valueChanged,
+                       self.start.valueChanged, self.end.valueChanged, self.path.changed):
+            signal.connect(lambda *_: self.changed.emit())
+
+    @staticmethod
+    def _spin(lo: float, hi: float, step: float, tip: str) -> QtWidgets.QDoubleSpinBox:
+        box = QtWidgets.QDoubleSpinBox()
+        box.setRange(lo, hi)
+        box.setSingleStep(step)
+        box.setDecimals(2)
+        box.setToolTip(tip)
+        return box
+
+    def set_values(self, map_name: str, scale: float, enabled: bool, path: str,
+                   start: float = 0.0, end: float = 1.0) -> None:
+        self.enabled.setChecked(bool(enabled))
+        index = self.map.findData(map_name)
+        self.map.setCurrentIndex(max(index, 0))
+        self.scale.setValue(float(scale))
+        self.start.setValue(float(start))
+        self.end.setValue(float(end))
+        self.path.set_text(path)
+
+    def spec(self) -> ControlSpec | None:
+        """The ControlSpec of a ticked row (None when unticked); InputError names a bad field."""
+        if not self.enabled.isChecked():
+            return None
+        return ControlSpec(self.path.text(), self.map.currentData(), self.scale.value(),
+                           self.start.value(), self.end.value())
+
+    def state(self) -> dict:
+        return {"map": self.map.currentData(), "scale": self.scale.value(),
+                "enabled": self.enabled.isChecked(), "path": self.path.text(),
+                "start": self.start.value(), "end": self.end.value()}
+
+
+class GeneratePanel(QtWidgets.QWidget):
+    """Models, prompt and parameters, Generate/Cancel with progress, and the results gallery.
+
+    Signals
+    -------
+    resultAdded(GalleryEntry)   after each image of a finished run lands in the gallery
+    runFinished(str)            "done", "cancelled" or "failed" when a run ends
+    """
+
+    resultAdded = Signal(object)
+    runFinished = Signal(str)
+
+    def __init__(self, document, parent=None, *, status_bar: QtWidgets.QStatusBar | None = None,
+                 output_dir: Path | None = None) -> None:
+        super().__init__(parent)
+        self.doc = document
+        self.status_bar = status_bar
+        self.output_dir = Path(output_dir) if output_dir else None
+        self.thread: GenerationThread | None = None
+        self.entries: list[GalleryEntry] = []
+        self.rows: list[ControlRow] = []
+        self._restoring = False
+        self._build()
+        self._restore()
+        self.doc.changed.connect(lambda *_: self._update_size())
+        self._update_size()
+
+    # -- layout ------------------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QtWidgets.QVBoxLayout(self)
+        models = QtWidgets.QGroupBox("Models")
+        form = QtWidgets.QFormLayout(models)
+        self.base = PathPicker("Base model folder (model_index.json) or .safetensors")
+        self.base.changed.connect(self._on_base_changed)
+        self.family = QtWidgets.QLabel("")
+        self.family.setStyleSheet("color: #999;")
+        form.addRow("Base", self.base)
+        form.addRow("", self.family)
+        self.rows_box = QtWidgets.QVBoxLayout()
+        form.addRow(self.rows_box)
+        add = QtWidgets.QPushButton("Add ControlNet")
+        add.clicked.connect(lambda: self.add_row("openpose", 1.0, True))
+        form.addRow(add)
+        layout.addWidget(models)
+
+        prompts = QtWidgets.QGroupBox("Prompt")
+        form = QtWidgets.QFormLayout(prompts)
+        self.prompt = QtWidgets.QPlainTextEdit()
+        self.prompt.setPlaceholderText("a dancer on a stage, studio light")
+        self.prompt.setFixedHeight(60)
+        self.negative = QtWidgets.QPlainTextEdit()
+        self.negative.setPlaceholderText("blurry, extra limbs")
+        self.negative.setFixedHeight(40)
+        form.addRow("Prompt", self.prompt)
+        form.addRow("Negative", self.negative)
+        layout.addWidget(prompts)
+
+        params = QtWidgets.QGroupBox("Parameters")
+        form = QtWidgets.QFormLayout(params)
+        self.steps = QtWidgets.QSpinBox()
+        self.steps.setRange(1, 1000)
+        self.steps.setValue(30)
+        self.guidance = QtWidgets.QDoubleSpinBox()
+        self.guidance.setRange(0.0, 100.0)
+        self.guidance.setSingleStep(0.5)
+        self.guidance.setValue(7.0)
+        seed_row = QtWidgets.QHBoxLayout()
+        self.seed = QtWidgets.QLineEdit("0")
+        self.seed.setValidator(QtGui.QRegularExpressionValidator(QtCore.QRegularExpression(r"\d{0,10}")))
+        self.random_seed = QtWidgets.QCheckBox("random")
+        self.random_seed.setChecked(True)
+        self.random_seed.toggled.connect(lambda on: self.seed.setEnabled(not on))
+        self.seed.setEnabled(False)
+        seed_row.addWidget(self.seed, 1)
+        seed_row.addWidget(self.random_seed)
+        self.batch = QtWidgets.QSpinBox()
+        self.batch.setRange(1, 64)
+        self.scheduler = QtWidgets.QComboBox()
+        self.scheduler.addItems(SCHEDULERS)
+        self.device = QtWidgets.QComboBox()
+        self.device.addItems(DEVICES)
+        self.precision = QtWidgets.QComboBox()
+        self.precision.addItems(PRECISIONS)
+        self.offload = QtWidgets.QComboBox()
+        self.offload.addItems(OFFLOADS)
+        self.offload.setToolTip("CPU offload for small GPUs (slower, far less GPU memory)")
+        self.vae_tiling = QtWidgets.QCheckBox("VAE tiling")
+        self.size = QtWidgets.QLabel()
+        form.addRow("Steps", self.steps)
+        form.addRow("Guidance", self.guidance)
+        form.addRow("Seed", seed_row)
+        form.addRow("Batch", self.batch)
+        form.addRow("Scheduler", self.scheduler)
+        form.addRow("Device", self.device)
+        form.addRow("Precision", self.precision)
+        form.addRow("Offload", self.offload)
+        form.addRow("", self.vae_tiling)
+        form.addRow("Size", self.size)
+        layout.addWidget(params)
+
+        run = QtWidgets.QHBoxLayout()
+        self.generate_button = QtWidgets.QPushButton("Generate")
+        self.generate_button.setDefault(True)
+        self.generate_button.clicked.connect(self.generate)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        run.addWidget(self.generate_button, 1)
+        run.addWidget(self.cancel_button)
+        layout.addLayout(run)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        layout.addWidget(self.progress)
+        self.status = QtWidgets.QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.status)
+
+        self.gallery = QtWidgets.QListWidget()
+        self.gallery.setViewMode(QtWidgets.QListView.ViewMode.IconMode)
+        self.gallery.setIconSize(QtCore.QSize(THUMB, THUMB))
+        self.gallery.setResizeMode(QtWidgets.QListView.ResizeMode.Adjust)
+        self.gallery.setMinimumHeight(THUMB + 30)
+        self.gallery.currentRowChanged.connect(self._show_entry)
+        layout.addWidget(self.gallery, 1)
+        self.detail = QtWidgets.QHBoxLayout()
+        layout.addLayout(self.detail)
+        buttons = QtWidgets.QHBoxLayout()
+        self.reuse_button = QtWidgets.QPushButton("Reuse parameters")
+        self.reuse_button.setToolTip("Put the selected image's parameters (seed included) back "
+                                     "into the fields")
+        self.reuse_button.clicked.connect(self.reuse_selected)
+        self.reuse_button.setEnabled(False)
+        reuse_file = QtWidgets.QPushButton("From image…")
+        reuse_file.setToolTip("Reuse the parameters saved in a PoseStudio PNG")
+        reuse_file.clicked.connect(self._pick_reuse_file)
+        buttons.addWidget(self.reuse_button)
+        buttons.addWidget(reuse_file)
+        layout.addLayout(buttons)
+
+        for signal in (self.prompt.textChanged, self.negative.textChanged, self.steps.valueChanged,
+                       self.guidance.valueChanged, self.batch.valueChanged,
+                       self.scheduler.currentIndexChanged, self.device.currentIndexChanged,
+                       self.precision.currentIndexChanged, self.offload.currentIndexChanged,
+                       self.vae_tiling.toggled, self.random_seed.toggled, self.seed.editingFinished):
+            signal.connect(lambda *_: self._save())
+
+    def add_row(self, map_name: str = "openpose", scale: float = 1.0, enabled: bool = True,
+                path: str = "", start: float = 0.0, end: float = 1.0) -> ControlRow:
+        row = ControlRow(map_name, scale, enabled, path, start, end)
+        row.changed.connect(self._save)
+        row.removed.connect(self._remove_row)
+        self.rows.append(row)
+        self.rows_box.addWidget(row)
+        self._save()
+        return row
+
+    def _remove_row(self, row: ControlRow) -> None:
+        self.rows.remove(row)
+        row.setParent(None)
+        row.deleteLater()
+        self._save()
+
+    def _clear_rows(self) -> None:
+        for row in list(self.rows):
+            self.rows.remove(row)
+            row.setParent(None)
+            row.deleteLater()
+
+    # -- settings ------------------------------------------------------------------------------
+    def state(self) -> dict:
+        """What the settings remember: model pickers, control rows and the fields."""
+        return {"base": self.base.text(), "controlnets": [r.state() for r in self.rows],
+                "prompt": self.prompt.toPlainText(), "negative": self.negative.toPlainText(),
+                "steps": self.steps.value(), "guidance": self.guidance.value(),
+                "seed": self.seed.text(), "random_seed": self.random_seed.isChecked(),
+                "batch": self.batch.value(), "scheduler": self.scheduler.currentText(),
+                "device": self.device.currentText(), "precision": self.precision.currentText(),
+                "offload": self.offload.currentText(), "vae_tiling": self.vae_tiling.isChecked()}
+
+    def _save(self) -> None:
+        if self._restoring:
+            return
+        settings = _settings()
+        settings.setValue(SETTINGS_KEY, json.dumps(self.state()))
+        settings.sync()
+
+    def _restore(self) -> None:
+        raw = _settings().value(SETTINGS_KEY, "")
+        try:
+            state = json.loads(raw) if raw else {}
+        except (TypeError, ValueError):
+            state = {}                   # a damaged setting is forgotten, not fatal
+        self._restoring = True
+        try:
+            self.base.set_text(str(state.get("base", "")))
+            rows = state.get("controlnets") or [{"map": m, "scale": s, "enabled": e}
+                                                 for m, s, e in DEFAULT_ROWS]
+            for row in rows:
+                try:
+                    self.add_row(row.get("map", "openpose"), float(row.get("scale", 1.0)),
+                                 bool(row.get("enabled", True)), str(row.get("path", "")),
+                                 float(row.get("start", 0.0)), float(row.get("end", 1.0)))
+                except (TypeError, ValueError, AttributeError):
+                    continue
+            self.prompt.setPlainText(str(state.get("prompt", "")))
+            self.negative.setPlainText(str(state.get("negative", "")))
+            for box, key in ((self.steps, "steps"), (self.batch, "batch")):
+                if isinstance(state.get(key), int):
+                    box.setValue(state[key])
+            if isinstance(state.get("guidance"), (int, float)):
+                self.guidance.setValue(float(state["guidance"]))
+            self.seed.setText(str(state.get("seed", "0")))
+            self.random_seed.setChecked(bool(state.get("random_seed", True)))
+            for combo, key in ((self.scheduler, "scheduler"), (self.device, "device"),
+                               (self.precision, "precision"), (self.offload, "offload")):
+                index = combo.findText(str(state.get(key, "")))
+                if index >= 0:
+                    combo.setCurrentIndex(index)
+            self.vae_tiling.setChecked(bool(state.get("vae_tiling", False)))
+        finally:
+            self._restoring = False
+        self._describe_base()
+
+    # -- model family --------------------------------------------------------------------------
+    def _on_base_changed(self, _text: str = "") -> None:
+        info = self._describe_base()
+        if info is not None:
+            from posestudio.generate.families import FAMILIES
+
+            family = FAMILIES[info.family]
+            self.steps.setValue(family.default_steps)   # each family has its own sweet spot
+            self.guidance.setValue(family.default_guidance)
+        self._save()
+
+    def _describe_base(self):
+        from posestudio.generate.families import inspect_base
+
+        if not self.base.text():
+            self.family.setText("")
+            return None
+        try:
+            info = inspect_base(self.base.text())
+        except PoseStudioError as exc:
+            self.family.setText(str(exc))
+            return None
+        self.family.setText(info.label)
+        return info
+
+    def _update_size(self) -> None:
+        canvas = self.doc.scene.canvas
+        self.size.setText(f"{canvas.width}×{canvas.height} (scene canvas)")
+
+    # -- request -------------------------------------------------------------------------------
+    def build_request(self) -> GenerationRequest:
+        """The request of the fields and the scene canvas; PoseStudioError names a bad field."""
+        from posestudio.errors import InputError
+
+        specs = [s for s in (r.spec() for r in self.rows) if s is not None]
+        if not self.base.text():
+            raise InputError("choose a base model (a diffusers folder or a .safetensors file)")
+        if not specs:
+            raise InputError("tick at least one ControlNet and choose its model")
+        seed = None if self.random_seed.isChecked() else parse_seed(self.seed.text() or "0")
+        canvas = self.doc.scene.canvas
+        return GenerationRequest(
+            base=self.base.text(), controlnets=specs, prompt=self.prompt.toPlainText(),
+            negative_prompt=self.negative.toPlainText(), steps=self.steps.value(),
+            guidance=self.guidance.value(), seed=seed, batch_count=self.batch.value(),
+            width=canvas.width, height=canvas.height, scheduler=self.scheduler.currentText(),
+            device=self.device.currentText(), precision=self.precision.currentText(),
+            memory=MemoryOptions(self.offload.currentText(), self.vae_tiling.isChecked()))
+
+    def apply_request(self, request: GenerationRequest) -> None:
+        """Put a request's parameters into the fields (the size stays the scene's)."""
+        self._restoring = True
+        try:
+            self.base.set_text(request.base)
+            self._clear_rows()
+            for spec in request.controlnets:
+                self.add_row(spec.map, spec.scale, True, spec.path, spec.start, spec.end)
+            self.prompt.setPlainText(request.prompt)
+            self.negative.setPlainText(request.negative_prompt)
+            if request.steps is not None:
+                self.steps.setValue(request.steps)
+            if request.guidance is not None:
+                self.guidance.setValue(request.guidance)
+            self.random_seed.setChecked(request.seed is None)
+            self.seed.setText(str(request.seed if request.seed is not None else 0))
+            self.batch.setValue(request.batch_count)
+            for combo, value in ((self.scheduler, request.scheduler), (self.device, request.device),
+                                 (self.precision, request.precision),
+                                 (self.offload, request.memory.offload)):
+                combo.setCurrentIndex(max(combo.findText(value), 0))
+            self.vae_tiling.setChecked(request.memory.vae_tiling)
+        finally:
+            self._restoring = False
+        self._describe_base()
+        self._save()
+        canvas = self.doc.scene.canvas
+        if (request.width, request.height) != (canvas.width, canvas.height):
+            self._message(f"Parameters reused; that image was {request.width}×{request.height}, "
+                          f"the scene canvas is {canvas.width}×{canvas.height}")
+        else:
+            self._message(f"Parameters reused (seed {request.seed})")
+
+    def reuse_selected(self) -> None:
+        row = self.gallery.currentRow()
+        if 0 <= row < len(self.entries):
+            self.apply_request(self.entries[row].request)
+
+    def reuse_file(self, path: str | Path) -> bool:
+        """Reuse the parameters saved in a PoseStudio PNG; False (and a message) if it has none."""
+        from posestudio.generate.metadata import read_parameters
+
+        try:
+            request, _scene = read_parameters(path)
+        except PoseStudioError as exc:
+            self._message(str(exc), error=True)
+            return False
+        self.apply_request(request)
+        return True
+
+    def _pick_reuse_file(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Reuse parameters from image",
+                                                        str(self._output_dir()), "PNG (*.png)")
+        if path:
+            self.reuse_file(path)
+
+    # -- running -------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.isRunning()
+
+    def _output_dir(self) -> Path:
+        return self.output_dir or default_output_dir()
+
+    def _output_path(self) -> Path:
+        stem = self.doc.path.name.split(".")[0] if self.doc.path else "untitled"
+        stem = f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+        folder = self._output_dir()
+        out, n = folder / f"{stem}.png", 2
+        while out.exists():
+            out, n = folder / f"{stem}_{n}.png", n + 1
+        return out
+
+    def generate(self) -> bool:
+        """Start a run in the background; False (with a message in the status line) if the
+        fields are wrong or a run is already going."""
+        if self.running:
+            return False
+        from posestudio.generate.outputs import check_models
+        from posestudio.scene.file_format import scene_from_dict, scene_to_dict
+
+        try:
+            request = self.build_request()
+            check_models(request)        # milliseconds: a wrong pairing is reported at once
+        except PoseStudioError as exc:
+            self._message(str(exc), error=True)
+            return False
+        self._save()
+        scene = scene_from_dict(scene_to_dict(self.doc.scene))  # a snapshot: editing goes on
+        self.thread = GenerationThread(scene, request, self._output_path(), self)
+        self.thread.stage.connect(self._on_stage)
+        self.thread.progress.connect(self._on_progress)
+        self.thread.succeeded.connect(self._on_succeeded)
+        self.thread.failed.connect(self._on_failed)
+        self.thread.cancelled.connect(self._on_cancelled)
+        self.thread.finished.connect(self._on_thread_finished)
+        self.progress.setRange(0, 0)     # busy until the first step reports
+        self.generate_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self._message("Starting…")
+        self.thread.start()
+        return True
+
+    def cancel(self) -> None:
+        if self.thread is not None:
+            self.thread.cancel()
+            self._message("Cancelling…")
+
+    def shutdown(self, timeout_ms: int = 60000) -> None:
+        """Cancel a running generation and wait for its thread (the window is closing)."""
+        if self.thread is not None:
+            self.thread.cancel()
+            self.thread.wait(timeout_ms)
+
+    def _on_stage(self, text: str) -> None:
+        self._message(text + "…")
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.status.setText(f"Step {done}/{total}")
+
+    def _on_succeeded(self, done) -> None:
+        for result, path in zip(done.results, done.image_paths):
+            entry = GalleryEntry(path, result.request, result.family, dict(done.map_paths))
+            self.entries.append(entry)
+            item = QtWidgets.QListWidgetItem(QtGui.QIcon(QtGui.QPixmap(str(path))),
+                                             f"seed {result.request.seed}")
+            item.setToolTip(f"{path}\n{result.request.prompt}")
+            self.gallery.addItem(item)
+            self.resultAdded.emit(entry)
+        self.gallery.setCurrentRow(self.gallery.count() - 1)
+        seeds = ", ".join(str(r.request.seed) for r in done.results)
+        self._message(f"Wrote {done.image_paths[0].name}"
+                      + (f" (+{len(done.image_paths) - 1})" if len(done.image_paths) > 1 else "")
+                      + f" · seed {seeds}")
+        self._finish("done")
+
+    def _on_failed(self, message: str) -> None:
+        self._message(message, error=True)
+        self._finish("failed")
+
+    def _on_cancelled(self) -> None:
+        self._message("Cancelled")
+        self._finish("cancelled")
+
+    def _finish(self, how: str) -> None:
+        if self.progress.maximum() == 0:
+            self.progress.setRange(0, 1)
+        if how != "done":
+            self.progress.setValue(0)
+        self.generate_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.runFinished.emit(how)
+
+    def _on_thread_finished(self) -> None:
+        thread, self.thread = self.thread, None
+        if thread is not None:
+            thread.deleteLater()
+
+    def _message(self, text: str, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet("color: #e05050;" if error else "")
+        if self.status_bar is not None:
+            self.status_bar.showMessage(("Generate: " if error else "") + text, 8000)
+
+    # -- gallery -------------------------------------------------------------------------------
+    def _show_entry(self, row: int) -> None:
+        while self.detail.count():
+            widget = self.detail.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()
+        self.reuse_button.setEnabled(0 <= row < len(self.entries))
+        if not 0 <= row < len(self.entries):
+            return
+        entry = self.entries[row]
+        for label, path in [("image", entry.path)] + list(entry.map_paths.items()):
+            view = QtWidgets.QLabel()
+            pixmap = QtGui.QPixmap(str(path))
+            if not pixmap.isNull():
+                view.setPixmap(pixmap.scaled(THUMB * 2 if label == "image" else THUMB,
+                                             THUMB * 2 if label == "image" else THUMB,
+                                             Qt.AspectRatioMode.KeepAspectRatio,
+                                             Qt.TransformationMode.SmoothTransformation))
+            view.setToolTip(f"{label}: {path}")
+            self.detail.addWidget(view)
+        self.detail.addStretch(1)
+
+
+# ---------------------------------------------------------------------------------- install
+def install(window) -> GeneratePanel:
+    """Add the Generate panel as a dock of ``window`` (a ``MainWindow``), with a Generate menu.
+
+    The running generation is cancelled and waited for when the window closes or the app quits.
+    """
+    panel = GeneratePanel(window.doc, window, status_bar=window.statusBar())
+    scroll = QtWidgets.QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(panel)
+    dock = QtWidgets.QDockWidget("Generate", window)
+    dock.setObjectName("generate")
+    dock.setWidget(scroll)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    docks = getattr(window, "docks", None)
+    if isinstance(docks, dict):
+        docks["generate"] = dock
+    menu = window.menuBar().addMenu("&Generate")
+    run = menu.addAction("&Generate Image", panel.generate)
+    run.setShortcut(QtGui.QKeySequence("Ctrl+Shift+G"))
+    menu.addAction("&Cancel Generation", panel.cancel)
+    menu.addSeparator()
+    menu.addAction(dock.toggleViewAction())
+    window.generate_panel = panel
+    window.generate_dock = dock
+    watcher = _CloseWatcher(panel, window)
+    window.installEventFilter(watcher)
+    app = QtWidgets.QApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(panel.shutdown)
+    return panel
+
+
+class _CloseWatcher(QtCore.QObject):
+    """Stops the generation once the window really closed (its own closeEvent may refuse)."""
+
+    def __init__(self, panel: GeneratePanel, window) -> None:
+        super().__init__(window)
+        self.panel, self.window = panel, window
+
+    def eventFilter(self, obj, event):  # noqa: N802
+        if obj is self.window and event.type() == QtCore.QEvent.Type.Close:
+            QtCore.QTimer.singleShot(0, self.panel, self._after_close)
+        return False
+
+    def _after_close(self) -> None:
+        if not self.window.isVisible():
+            self.panel.shutdown()
