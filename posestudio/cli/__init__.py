@@ -19,8 +19,15 @@ from posestudio.errors import PoseStudioError
 COMMAND_MODULES = ("render", "joints", "export_mesh", "import", "generate", "export_sequence")
 
 
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose usage errors are one line on stderr, like every other CLI error."""
+
+    def error(self, message: str):  # argparse prints the usage block first; we point to --help
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="posestudio",
         description="Pose a 3D mannequin and export ControlNet control maps "
         "(OpenPose, depth, normal, canny, segmentation), or generate images from them.",

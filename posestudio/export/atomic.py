@@ -37,6 +37,8 @@ def check_writable_dir(out_dir: str | os.PathLike, what: str = "--out") -> Path:
     place. Raises :class:`InputError` when it is a file, when a parent is a file, or when the
     deepest existing ancestor is not writable.
     """
+    if not os.fspath(out_dir).strip():  # Path("") would quietly mean the working folder
+        raise InputError(f"{what}: empty path, expected a folder name")
     path = Path(out_dir).expanduser().absolute()
     if path.exists() and not path.is_dir():
         raise InputError(f"{what} {out_dir}: exists and is not a folder")
@@ -50,6 +52,8 @@ def check_writable_dir(out_dir: str | os.PathLike, what: str = "--out") -> Path:
 
 def check_writable_file(out_file: str | os.PathLike, what: str = "--out") -> Path:
     """Check up front that ``out_file`` can be written (atomically); return it absolute."""
+    if not os.fspath(out_file).strip():
+        raise InputError(f"{what}: empty path, expected a file name")
     path = Path(out_file).expanduser().absolute()
     if path.is_dir():
         raise InputError(f"{what} {out_file}: is a folder, expected a file name")

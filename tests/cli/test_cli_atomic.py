@@ -84,3 +84,9 @@ def test_dir_that_is_a_file_and_file_that_is_a_dir(tmp_path):
         check_writable_dir(tmp_path / "f")
     with pytest.raises(InputError, match="is a folder"):
         check_writable_file(tmp_path)
+
+
+@pytest.mark.parametrize("check", [check_writable_dir, check_writable_file])
+def test_empty_path_is_refused_not_taken_as_the_working_folder(check):
+    with pytest.raises(InputError, match="empty path"):
+        check("")

@@ -137,6 +137,10 @@ def out_is_file(tmp, scene, d):
     return ["render", scene, "--out", tmp / "taken"], "taken"
 
 
+def out_empty(tmp, scene, d):  # must not mean "the working folder"
+    return ["render", scene, "--out", ""], "--out"
+
+
 def unknown_map(tmp, scene, d):
     return ["render", scene, "--out", tmp / "o", "--maps", "depth,xray"], "xray"
 
@@ -187,6 +191,10 @@ def mesh_out_through_file(tmp, scene, d):
     return ["export-mesh", scene, "--out", tmp / "plain.txt" / "m.obj"], "plain.txt"
 
 
+def mesh_out_empty(tmp, scene, d):
+    return ["export-mesh", scene, "--out", ""], "--out"
+
+
 def mesh_corrupt_scene(tmp, scene, d):
     return ["export-mesh", _write(tmp / "bad.pose.json", "{"), "--out", tmp / "m.obj"], "bad"
 
@@ -201,10 +209,10 @@ def mesh_nobody_visible(tmp, scene, d):
 CASES = [corrupt_json, truncated_file, empty_file, newer_version, wrong_format, not_a_scene,
          unknown_field, unknown_rig, canvas_zero_in_file, canvas_huge_in_file, size_zero, size_0x0, size_huge, size_garbage,
          garbage_body_pkl, garbage_body_npz, npz_without_model, unsafe_pickle, missing_body,
-         body_is_dir, missing_scene, scene_is_dir, out_through_file, out_is_file, unknown_map,
+         body_is_dir, missing_scene, scene_is_dir, out_through_file, out_is_file, out_empty, unknown_map,
          bad_views, bad_layout, person_out_of_range, person_negative, person_not_a_number,
          joints_bad_format, joints_bad_body_model, joints_missing_scene, mesh_unknown_ext, mesh_no_ext,
-         mesh_out_through_file, mesh_corrupt_scene, mesh_nobody_visible]
+         mesh_out_through_file, mesh_out_empty, mesh_corrupt_scene, mesh_nobody_visible]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.__name__ for c in CASES])
@@ -215,6 +223,19 @@ def test_bad_input_fails_cleanly(case, cli, tmp_path, scene_file, scene_dict):
     assert_clean_failure(result, tmp_path, before)
     assert word.lower() in result.err.lower(), f"error should name {word!r}: {result.err!r}"
     assert result.out == ""
+
+
+@pytest.mark.parametrize("argv,word", [
+    (["render", "standing"], "--out"),                         # a required option left out
+    (["render", "standing", "--out", "o", "--bogus"], "--bogus"),
+    (["frobnicate"], "frobnicate"),
+    (["joints"], "SCENE"),
+])
+def test_usage_errors_are_one_line_too(argv, word, cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli(*argv)
+    assert_clean_failure(result, tmp_path, set())
+    assert word in result.err and "--help" in result.err
 
 
 @pytest.mark.parametrize("case", [corrupt_json, newer_version, unknown_rig, size_huge,
