@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -70,7 +71,7 @@ def read_model_arrays(path: Path) -> dict[str, np.ndarray]:
                         out[key] = data[key]
         except ValueError as e:  # an object array among the keys we need
             raise BodyModelError(f"body model file {path}: {e}") from None
-        except (OSError, EOFError, zipfile.BadZipFile) as e:
+        except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as e:
             raise BodyModelError(
                 f"body model file {path} is corrupt or truncated ({type(e).__name__}: {e})"
             ) from None

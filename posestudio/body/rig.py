@@ -27,6 +27,8 @@ and the 51 static face landmarks (OpenPose face points 17-67) as ``lmk_faces_idx
 
 from __future__ import annotations
 
+import zipfile
+import zlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -86,13 +88,16 @@ def load_rig(path: Path | None = None) -> MannequinRig:
     except FileNotFoundError:
         raise BodyModelError(f"rig file {path} does not exist (rebuild it with "
                              "`python rigs/build_mannequin.py`)") from None
-    except (OSError, ValueError, EOFError) as e:
-        raise BodyModelError(f"rig file {path} is unreadable: {e}") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+        # a truncated or bit-flipped archive fails in zipfile/zlib, not only with OSError
+        raise BodyModelError(f"rig file {path} is corrupt or not a rig file "
+                             f"({type(e).__name__}: {e})") from None
     if str(d["format"]) != RIG_FORMAT or int(d["version"]) != RIG_VERSION:
         raise BodyModelError(f"rig file {path} is not a {RIG_FORMAT} v{RIG_VERSION} file")
     if tuple(d["joint_names"]) != SMPLX_JOINT_NAMES or tuple(d["parents"]) != SMPLX_PARENTS:
         raise BodyModelError(f"rig file {path} does not use the SMPL-X joint layout")
     v = d["v_template"]
+    _check_shapes(path, d)
     reg = np.zeros((len(SMPLX_JOINT_NAMES), len(v)), dtype=np.float32)
     reg[d["j_regressor_rows"].astype(np.int64), d["j_regressor_cols"]] = d["j_regressor_vals"]
     return MannequinRig(
@@ -102,6 +107,37 @@ def load_rig(path: Path | None = None) -> MannequinRig:
         beta_names=tuple(str(s) for s in d["beta_names"]), j_regressor=reg,
         landmark_names=tuple(str(s) for s in d["landmark_names"]),
         landmark_faces=d["landmark_faces"].astype(np.int64), landmark_bary=d["landmark_bary"])
+
+
+def _check_shapes(path: Path, d: dict[str, np.ndarray]) -> None:
+    """BodyModelError naming the first array whose shape or index range is wrong."""
+    v = d["v_template"]
+    nv = len(v) if v.ndim == 2 else 0
+    nf = len(d["faces"]) if d["faces"].ndim == 2 else 0
+    nl = len(d["landmark_names"])
+    nnz = len(d["j_regressor_vals"])
+    checks = {
+        "v_template": v.ndim == 2 and v.shape[1] == 3 and nv > 0 and bool(np.isfinite(v).all()),
+        "faces": d["faces"].ndim == 2 and d["faces"].shape[1] == 3 and nf > 0
+        and 0 <= d["faces"].min() and d["faces"].max() < nv,
+        "shapedirs": d["shapedirs"].shape == (nv, 3, len(d["beta_names"])),
+        "skin_joint": d["skin_joint"].shape == (nv,)
+        and int(d["skin_joint"].max(initial=0)) < len(SMPLX_JOINT_NAMES),
+        "vertex_parts": d["vertex_parts"].shape == (nv,)
+        and int(d["vertex_parts"].max(initial=0)) < len(d["part_names"]),
+        "j_regressor_rows": d["j_regressor_rows"].shape == (nnz,)
+        and int(d["j_regressor_rows"].max(initial=0)) < len(SMPLX_JOINT_NAMES),
+        "j_regressor_cols": d["j_regressor_cols"].shape == (nnz,)
+        and 0 <= int(d["j_regressor_cols"].min(initial=0))
+        and int(d["j_regressor_cols"].max(initial=0)) < nv,
+        "landmark_faces": d["landmark_faces"].shape == (nl,)
+        and 0 <= int(d["landmark_faces"].min(initial=0))
+        and int(d["landmark_faces"].max(initial=0)) < nf,
+        "landmark_bary": d["landmark_bary"].shape == (nl, 3),
+    }
+    bad = [key for key, ok in checks.items() if not ok]
+    if bad:
+        raise BodyModelError(f"rig file {path}: wrong shape or range for {', '.join(bad)}")
 
 
 def smplx_arrays(rig: MannequinRig) -> dict[str, np.ndarray]:

@@ -215,3 +215,40 @@ def test_pose_people_visible_in_order(mannequin):
                                atol=1e-6)
     np.testing.assert_allclose(bodies[1].vertices, mannequin.pose(pose=BENT,
                                                                   transl=[-1, 0, 0]).vertices)
+
+
+def _dist(body, a, b):
+    get = lambda n: body.joint(n) if n in body.joint_names else body.landmark(n)  # noqa: E731
+    return np.linalg.norm(get(a) - get(b))
+
+
+BETA_MEASURES = {
+    "height": lambda b: _height(b),
+    "weight": lambda b: _width(b, "left_thigh"),
+    "leg_length": lambda b: _dist(b, "left_hip", "left_ankle"),
+    "torso_length": lambda b: _dist(b, "pelvis", "neck"),
+    "arm_length": lambda b: _dist(b, "left_shoulder", "left_middle_tip"),
+    "shoulder_width": lambda b: _dist(b, "left_shoulder", "right_shoulder"),
+    "hip_width": lambda b: _width(b, "pelvis"),
+    "head_size": lambda b: _height_of(b, "head"),
+    "chest": lambda b: _depth(b, "chest"),
+    "masculine": lambda b: _width(b, "chest") / _width(b, "pelvis"),
+}
+
+
+@pytest.mark.parametrize("name", BETA_NAMES)
+def test_each_beta_moves_its_measure_monotonically(mannequin, name):
+    """Sweeping one beta from -3 to +3 changes what its name says, in one direction only."""
+    values = [BETA_MEASURES[name](mannequin.pose(betas=_beta(name, v)))
+              for v in np.linspace(-3.0, 3.0, 7)]
+    assert np.all(np.diff(values) > 0), (name, values)
+    assert np.all(np.isfinite(values))
+
+
+def test_height_beta_is_about_seven_cm_per_unit(mannequin):
+    statures = np.array([_height(mannequin.pose(betas=_beta("height", v))) for v in (-2, 0, 2)])
+    assert 1.6 < statures[1] < 1.9
+    np.testing.assert_allclose(np.diff(statures) / 2.0, 0.07, atol=0.015)
+    # other betas leave the stature alone (within 2 cm per unit) except the lengths
+    for name in ("weight", "shoulder_width", "hip_width", "chest"):
+        assert abs(_height(mannequin.pose(betas=_beta(name, 1.0))) - statures[1]) < 0.02, name

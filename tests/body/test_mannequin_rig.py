@@ -121,3 +121,59 @@ def test_joints_follow_the_shape(mannequin, rig):
         j = J[name]
         ball = (rig.skin_joint == j) & (np.linalg.norm(rig.v_template - rig.j_regressor[j] @ rig.v_template, axis=1) < 0.06)
         assert ball.any()
+
+
+def _expected_part(name: str) -> str:
+    if name.startswith("face_") or name in ("nose",) or name.endswith(("_eye", "_ear")):
+        return "head"
+    side = name.split("_")[0]
+    return f"{side}_foot" if name.endswith(("_toe", "_heel")) else f"{side}_hand"
+
+
+def test_landmarks_defined_in_one_place_and_on_the_right_piece(rig):
+    """skeletons.LANDMARK_NAMES names them, build_mannequin.landmark_targets places them (the
+    one table), the rig stores them in that order, and each sits on the body part it names."""
+    base = build_mannequin.build_mesh(build_mannequin.BASE)
+    assert set(build_mannequin.landmark_targets(build_mannequin.BASE, base)) == set(LANDMARK_NAMES)
+    assert rig.landmark_names == LANDMARK_NAMES
+    corners = rig.faces[rig.landmark_faces]                       # (L, 3) vertex ids
+    for i, name in enumerate(rig.landmark_names):
+        parts = {rig.part_names[p] for p in rig.vertex_parts[corners[i]]}
+        assert parts == {_expected_part(name)}, (name, parts)
+
+
+def test_fingertips_toes_and_heels_are_at_the_ends(mannequin):
+    body = mannequin.pose()
+    for side in ("left", "right"):
+        for finger in ("thumb", "index", "middle", "ring", "pinky"):
+            tip = body.landmark(f"{side}_{finger}_tip")
+            j3 = body.joint(f"{side}_{finger}3")
+            j2 = body.joint(f"{side}_{finger}2")
+            # beyond the last knuckle, along the finger
+            assert np.dot(tip - j3, j3 - j2) > 0.8 * np.linalg.norm(tip - j3) * np.linalg.norm(j3 - j2)
+        sole = body.vertices[body.vertex_parts == body.part_names.index(f"{side}_foot"), 1].min()
+        ankle = body.joint(f"{side}_ankle")
+        assert body.landmark(f"{side}_heel")[2] < ankle[2] < body.landmark(f"{side}_big_toe")[2]
+        for point in ("heel", "big_toe", "small_toe"):
+            assert body.landmark(f"{side}_{point}")[1] - sole < 0.04, point
+
+
+@pytest.mark.parametrize("damage", ["cut", "flip", "empty", "shape"])
+def test_corrupt_rig_file_gives_body_model_error(tmp_path, damage):
+    from posestudio.errors import BodyModelError
+
+    data = bundled_rig_path().read_bytes()
+    path = tmp_path / "mannequin.npz"
+    if damage == "cut":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":
+        path.write_bytes(data[:1000] + bytes(2000) + data[3000:])
+    elif damage == "empty":
+        path.write_bytes(b"")
+    else:
+        with np.load(bundled_rig_path(), allow_pickle=False) as stored:
+            arrays = {k: stored[k] for k in stored.files}
+        arrays["shapedirs"] = arrays["shapedirs"][:100]
+        np.savez_compressed(path, **arrays)
+    with pytest.raises(BodyModelError, match="mannequin.npz"):
+        load_rig(path)

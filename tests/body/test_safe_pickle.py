@@ -117,3 +117,56 @@ def test_truncated_and_garbage_pickles(tmp_path):
     junk.write_bytes(b"this is not a pickle at all")
     with pytest.raises(BodyModelError, match="junk.pkl"):
         load_safe_pickle(junk)
+
+
+def _raw_pickles(marker):
+    """Hand-assembled opcode streams (no Python class involved) that would run a command."""
+    cmd = f"touch {marker}".encode()
+    return {
+        # protocol 0: GLOBAL 'posix system', MARK, STRING, TUPLE, REDUCE
+        "posix.system": b"cposix\nsystem\n(S'" + cmd + b"'\ntR.",
+        "os.system": b"cos\nsystem\n(S'" + cmd + b"'\ntR.",
+        # builtins.getattr(__import__('os'), 'system') — the classic allow-list escape
+        "getattr": (b"cbuiltins\ngetattr\n(cbuiltins\n__import__\n(S'os'\ntRS'system'\ntR(S'"
+                    + cmd + b"'\ntR."),
+        # protocol 2 with STACK_GLOBAL hidden inside a dict next to an innocent array key
+        "nested": (b"\x80\x04}\x94\x8c\x01f\x94\x8c\x02os\x94\x8c\x06system\x94\x93\x94"
+                   + b"\x8c" + bytes([len(cmd)]) + cmd + b"\x94\x85\x94R\x94s."),
+    }
+
+
+@pytest.mark.parametrize("kind", ["posix.system", "os.system", "getattr", "nested"])
+def test_hand_built_opcode_pickles_are_refused(tmp_path, kind):
+    marker = tmp_path / "pwned"
+    path = tmp_path / f"{kind}.pkl"
+    path.write_bytes(_raw_pickles(marker)[kind])
+    with pytest.raises(UnsafeFileError, match=f"{kind}.pkl"):
+        load_safe_pickle(path)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("kind", ["posix.system", "os.system", "getattr", "nested"])
+def test_hand_built_opcode_pickle_is_armed(tmp_path, kind):
+    """Control: the plain unpickler does run each hand-built stream (so the test above bites)."""
+    marker = tmp_path / "ran"
+    pickle.loads(_raw_pickles(marker)[kind])  # noqa: S301 - our own bytes, touches tmp_path
+    assert marker.exists()
+
+
+def test_code_hidden_inside_a_chumpy_object_is_refused(tmp_path, monkeypatch):
+    chumpy, ch = types.ModuleType("chumpy"), types.ModuleType("chumpy.ch")
+
+    class Ch:
+        def __init__(self, x):
+            self.x = x
+
+    Ch.__module__, Ch.__qualname__ = "chumpy.ch", "Ch"
+    ch.Ch, chumpy.ch = Ch, ch
+    monkeypatch.setitem(sys.modules, "chumpy", chumpy)
+    monkeypatch.setitem(sys.modules, "chumpy.ch", ch)
+    marker = tmp_path / "pwned"
+    path = tmp_path / "SMPL_MALE.pkl"
+    path.write_bytes(pickle.dumps({"v_template": Ch(_Evil(marker))}, protocol=2))
+    with pytest.raises(UnsafeFileError):
+        load_safe_pickle(path)
+    assert not marker.exists()
