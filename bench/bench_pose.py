@@ -2,7 +2,9 @@
 
 One "pose update" is what the UI does per mouse move: ``BodyModel.pose`` (shape blend when betas
 change, rodrigues, forward kinematics, rigid skinning, joints, landmarks) plus projecting the
-joints and landmarks to pixels through ``posestudio.camera.project``. The peer is a plain
+joints and landmarks to pixels through ``posestudio.camera.project``. Also measured: the same with
+new betas on every call (a body-shape slider drag, no shape cache), projecting every vertex, and
+one step of an IK wrist drag (``solve_ik`` + pose update). The peer is a plain
 ``smplx.SMPLX`` forward of the same model (``torch.no_grad``, batch 1), which is what a naive
 implementation would call; we report the ratio.
 
@@ -62,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         cam = None
     ms_pose = median_ms(pose_only, args.runs)
-    ms_full = None
+    ms_full = ms_shape = ms_verts = ms_ik = None
     if cam is not None:
         camera, canvas = Camera(distance=3.0, target=(0.0, 1.0, 0.0)), Canvas(768, 1024)
 
@@ -71,6 +73,37 @@ def main(argv: list[str] | None = None) -> int:
             return cam.project(np.concatenate([body.joints, body.landmarks]), camera, canvas)
 
         ms_full = median_ms(pose_and_project, args.runs)
+        shapes = rng.normal(0.0, 1.0, (len(poses), 10))
+
+        def shape_pose_and_project():  # a body-shape slider drag: new betas every call
+            state["i"] = (state["i"] + 1) % len(poses)
+            body = model.pose(shapes[state["i"]], poses[state["i"]], transl)
+            return cam.project(np.concatenate([body.joints, body.landmarks]), camera, canvas)
+
+        ms_shape = median_ms(shape_pose_and_project, args.runs)
+
+        def pose_and_project_vertices():
+            return cam.project(pose_only().vertices, camera, canvas)
+
+        ms_verts = median_ms(pose_and_project_vertices, args.runs)
+
+        if model.kind != "smpl":
+            from posestudio.kinematics.ik import solve_ik
+
+            rest = model.rest_joints(betas)
+            drag = {"pose": np.zeros((55, 3)), "t": 0.0}
+            wrist0 = model.pose(betas, drag["pose"], transl).joint("left_wrist").astype(float)
+
+            def ik_drag_step():  # one mouse move of a wrist drag: IK, then the pose update
+                drag["t"] += 0.05
+                target = wrist0 + [-0.15, -0.1 + 0.08 * np.sin(drag["t"]),
+                                   0.2 + 0.08 * np.cos(drag["t"])]
+                drag["pose"], t_new = solve_ik(rest, model.parents, drag["pose"], transl,
+                                               "left_wrist", target)
+                body = model.pose(betas, drag["pose"], t_new)
+                return cam.project(np.concatenate([body.joints, body.landmarks]), camera, canvas)
+
+            ms_ik = median_ms(ik_drag_step, args.runs)
 
     m = model.smplx_model
     t = lambda a: torch.tensor(np.asarray(a, dtype=np.float32))[None]  # noqa: E731
@@ -99,8 +132,15 @@ def main(argv: list[str] | None = None) -> int:
               f"(target <= 5 ms)")
     else:
         print("posestudio.camera not available: projection not measured")
+    if ms_shape is not None:
+        print(f"  ... with new betas every call (shape drag): median {ms_shape:.3f} ms")
+        print(f"  ... projecting all {model.num_vertices} vertices instead:  median {ms_verts:.3f} ms")
+    if ms_ik is not None:
+        print(f"IK wrist drag step (solve_ik + pose + project): median {ms_ik:.3f} ms")
     print(f"plain smplx.SMPLX forward (no_grad):         median {ms_smplx:.3f} ms")
     print(f"ratio pose update / smplx forward:           {(ms_full or ms_pose) / ms_smplx:.3f}")
+    if ms_shape is not None:
+        print(f"ratio shape-drag update / smplx forward:     {ms_shape / ms_smplx:.3f}")
     return 0
 
 

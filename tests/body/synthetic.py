@@ -33,16 +33,13 @@ def model_arrays(kind: str, num_vertices: int = 300, num_shape: int = 10, seed: 
     parents = np.array(PARENTS[kind])
     nj = len(parents)
     v = rng.normal(0.0, 0.3, (num_vertices, 3))
-    faces = np.stack([rng.choice(num_vertices, 3, replace=False) for _ in range(2 * num_vertices)])
+    faces = _distinct_rows(rng, num_vertices, (2 * num_vertices, 3))
     jreg = np.zeros((nj, num_vertices))
-    for j in range(nj):
-        idx = rng.choice(num_vertices, 4, replace=False)
-        jreg[j, idx] = 0.25
+    jreg[np.arange(nj)[:, None], _distinct_rows(rng, num_vertices, (nj, 4))] = 0.25
     weights = np.zeros((num_vertices, nj))
-    for i in range(num_vertices):
-        js = rng.choice(nj, 2, replace=False)
-        a = rng.uniform(0.2, 0.8)
-        weights[i, js] = (a, 1 - a)
+    a = rng.uniform(0.2, 0.8, num_vertices)
+    weights[np.arange(num_vertices)[:, None], _distinct_rows(rng, nj, (num_vertices, 2))] = (
+        np.stack([a, 1 - a], axis=1))
     kintree = np.stack([parents, np.arange(nj)]).astype(np.int64)
     kintree[0, 0] = 4294967295  # as the official files store "no parent"
     arrays = {
@@ -63,6 +60,17 @@ def model_arrays(kind: str, num_vertices: int = 300, num_shape: int = 10, seed: 
         arrays["dynamic_lmk_faces_idx"] = rng.integers(0, nf, (79, 17))
         arrays["dynamic_lmk_bary_coords"] = rng.dirichlet(np.ones(3), (79, 17))
     return arrays
+
+
+def _distinct_rows(rng, high: int, shape: tuple[int, int]) -> np.ndarray:
+    """Random integers in [0, high), no repeats within a row (vectorised; official sizes are big)."""
+    out = rng.integers(0, high, shape)
+    while True:
+        srt = np.sort(out, axis=1)
+        bad = np.any(srt[:, 1:] == srt[:, :-1], axis=1)
+        if not bad.any():
+            return out
+        out[bad] = rng.integers(0, high, (int(bad.sum()), shape[1]))
 
 
 def write_npz(path: Path, arrays: dict[str, np.ndarray], *, object_extras: bool = True) -> Path:
