@@ -34,6 +34,7 @@ from posestudio.skeletons import (
     COCO18_NAMES, COCO18_SOURCES, FACE70_SOURCES, HAND21_NAMES, SMPLX_JOINT_INDEX, hand21_sources,
 )
 
+_DEBUG = False
 ProgressFn = Callable[[float, str], None]
 StopFn = Callable[[], bool]
 
@@ -66,15 +67,18 @@ class FitSettings:
     steps_global: int = 40
     steps_full: int = 160
     lr: float = 0.04
-    pose_prior: float = 2e-4       # final weight of the pull towards the relaxed pose
-    pose_prior_start: float = 4e-3
+    pose_prior: float = 2e-5       # final weight of the pull towards the nearest posture mode
+    pose_prior_start: float = 1e-3
     hinge_weight: float = 1e-2
     shape_prior: float = 1e-3
-    bone3d_weight: float = 2e-3
+    bone3d_weight: float = 1e-2
     robust_sigma: float = 0.1      # Geman-McClure scale, fraction of the person's size
     fit_shape: bool = True
     fit_hands: bool = True
     fit_face: bool = True
+    orientations: int = 2          # best starting orientations kept from stage 1
+    start_poses: int = 6           # generic starting poses tried in stage 2 (priors.start_poses)
+    prior_modes: int = 6           # posture modes of the max-mixture pose prior (1 = standing only)
 
 
 @dataclass
@@ -308,17 +312,25 @@ def fit_person(
     with torch.no_grad():
         pose = torch.cat([go[:, None], pose_rest[:, 1:]], 1)
         losses = reprojection(keypoints(betas_b, pose, transl), mask1)
-        best = int(torch.argmin(losses))
+        keep = torch.argsort(losses)[: (1 if orient3d is not None else s.orientations)]
+        # A candidate much worse than the best is no candidate (a side view of a torso that is
+        # clearly frontal): drop it rather than spend the batch on it.
+        keep = keep[losses[keep] <= 4.0 * losses[keep[0]] + 1e-4]
 
-    # --- stage 2: everything ------------------------------------------------------------------
-    pose_p = start[0].clone()
-    pose_p[0] = go[best].detach()
-    pose_p = pose_p[None].clone().requires_grad_(True)
-    transl = transl[best : best + 1].detach().clone().requires_grad_(True)
-    betas = betas0.clone().requires_grad_(s.fit_shape)
+    # --- stage 2: everything, several starts in one batch, the worse half dropped in rounds ----
+    if init_pose is not None:
+        library = [np.asarray(init_pose, dtype=np.float64)]
+    else:
+        library = list(priors.start_poses().values())[: max(1, s.start_poses)]
+    lib = torch.tensor(np.stack(library), dtype=dtype)                     # (P, 55, 3)
+    n_o, n_p = len(keep), len(library)
+    start_b = lib.repeat(n_o, 1, 1)                                        # (B, 55, 3)
+    start_b[:, 0] = go.detach()[keep].repeat_interleave(n_p, 0)
+    pose_p = start_b.clone().requires_grad_(True)
+    transl = transl.detach()[keep].repeat_interleave(n_p, 0).clone().requires_grad_(True)
+    betas = torch.zeros(len(start_b), nb, dtype=dtype).requires_grad_(s.fit_shape)
     params = [pose_p, transl] + ([betas] if s.fit_shape else [])
     opt = torch.optim.Adam(params, lr=s.lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, s.steps_full, eta_min=s.lr * 0.1)
     freeze = torch.ones(55, 1, dtype=dtype)
     freeze[22:25] = 0.0                  # jaw and eyes: no keypoints drive them
     if not has_hands:
@@ -331,39 +343,91 @@ def fit_person(
             ia = torch.tensor([a for a, _ in usable]); ib = torch.tensor([b for _, b in usable])
             d3 = p3[ib] - p3[ia]
             bones = (ia, ib, d3 / d3.norm(dim=-1, keepdim=True).clamp(min=1e-6))
+    modes = torch.tensor(np.stack(list(priors.start_poses().values()))[: max(1, s.prior_modes)],
+                         dtype=dtype)[None]                                 # (1, K, 55, 3)
+    hips = torch.tensor([SMPLX_JOINT_INDEX["left_hip"], SMPLX_JOINT_INDEX["right_hip"]])
+    prune_at = {int(f * s.steps_full) for f in (0.15, 0.3, 0.45)}
+
+    def objective(step: int):
+        t = step / max(1, s.steps_full - 1)
+        prior_w = math.exp(math.log(s.pose_prior_start) * (1 - t) + math.log(s.pose_prior) * t)
+        pose = pose_p * freeze + start_b * (1 - freeze)
+        kp = keypoints(betas, pose, transl)
+        loss = reprojection(kp)
+        # Max-mixture prior (as SMPLify's GMM): the pull is towards the nearest posture mode.
+        prior = (stiff * (pose[:, None] - modes) ** 2).sum((2, 3))           # (B, K)
+        loss = loss + prior_w * prior.min(1).values
+        flex = (pose[:, h_idx] * h_axis).sum(-1) * h_sign
+        off = (pose[:, h_idx] * (1 - h_axis)) ** 2
+        loss = loss + s.hinge_weight * (torch.relu(-flex) ** 2).sum(-1) + 0.1 * prior_w * off.sum((1, 2))
+        loss = loss + s.hinge_weight * (torch.relu(pose[:, hips, 0] - priors.HIP_EXTENSION_LIMIT) ** 2).sum(-1)
+        if s.fit_shape:
+            loss = loss + s.shape_prior * (betas ** 2).sum(-1)
+        if bones is not None:
+            ia, ib, d3 = bones
+            dm = kp[:, ib] - kp[:, ia]
+            dm = dm / dm.norm(dim=-1, keepdim=True).clamp(min=1e-6)
+            loss = loss + s.bone3d_weight * (1 - (dm * d3).sum(-1)).mean(-1) * (prior_w / s.pose_prior_start + 0.2)
+        return loss, pose, kp
+
     for step in range(s.steps_full):
         report(s.steps_global + step, "fitting pose")
         t = step / max(1, s.steps_full - 1)
-        prior_w = math.exp(math.log(s.pose_prior_start) * (1 - t) + math.log(s.pose_prior) * t)
+        for group in opt.param_groups:  # cosine decay to a tenth
+            group["lr"] = s.lr * (0.1 + 0.45 * (1 + math.cos(math.pi * t)))
+        if step in prune_at and len(start_b) > 1:
+            with torch.no_grad():
+                losses = reprojection(objective(step)[2])  # data term only: priors favour standing
+                if _DEBUG:
+                    print("prune", step, [round(float(v), 5) for v in losses])
+                best_rows = torch.argsort(losses)[: max(1, len(losses) // 2)]
+            start_b = start_b[best_rows]
+            params = _keep_rows(opt, params, best_rows)
+            pose_p, transl = params[0], params[1]
+            if s.fit_shape:
+                betas = params[2]
+            opt = _adam_with_rows(opt, params, s.lr)
         opt.zero_grad()
-        pose = pose_p * freeze + start * (1 - freeze)
-        kp = keypoints(betas, pose, transl)
-        loss = reprojection(kp)[0]
-        loss = loss + prior_w * (stiff * (pose[0] - mean) ** 2).sum()
-        flex = (pose[0, h_idx] * h_axis).sum(-1) * h_sign
-        off = (pose[0, h_idx] * (1 - h_axis)) ** 2
-        loss = loss + s.hinge_weight * (torch.relu(-flex) ** 2).sum() + 0.1 * prior_w * off.sum()
-        if s.fit_shape:
-            loss = loss + s.shape_prior * (betas ** 2).sum()
-        if bones is not None:
-            ia, ib, d3 = bones
-            dm = kp[0, ib] - kp[0, ia]
-            dm = dm / dm.norm(dim=-1, keepdim=True).clamp(min=1e-6)
-            loss = loss + s.bone3d_weight * (1 - (dm * d3).sum(-1)).mean() * (prior_w / s.pose_prior_start + 0.2)
+        loss = objective(step)[0].sum()
         loss.backward()
         opt.step()
-        sched.step()
     report(total, "done")
 
     with torch.no_grad():
-        pose = pose_p * freeze + start * (1 - freeze)
-        kp = keypoints(betas, pose, transl)
-        final = float(reprojection(kp)[0])
-        uv = project(kp)[0].numpy() * scale + centre
+        losses, pose, kp = objective(s.steps_full - 1)
+        best = int(torch.argmin(losses))
+        final = float(reprojection(kp)[best])
+        uv = project(kp)[best].numpy() * scale + centre
+        pose, betas, transl = pose[best], betas[best], transl[best]
     return FitResult(
-        pose=pose[0].double().numpy().copy(),
-        betas=betas[0].detach().double().numpy().copy(),
-        transl=transl[0].detach().double().numpy().copy(),
+        pose=pose.double().numpy().copy(),
+        betas=betas.detach().double().numpy().copy(),
+        transl=transl.detach().double().numpy().copy(),
         loss=final,
         keypoints2d=uv,
     )
+
+
+def _keep_rows(opt, params, rows):
+    """New leaf tensors holding ``rows`` of each parameter; their Adam moments carried over."""
+    kept = []
+    for p in params:
+        q = p.detach()[rows].clone().requires_grad_(p.requires_grad)
+        state = opt.state.get(p)
+        if state:
+            q._carried_state = {k: (v[rows].clone() if k != "step" and hasattr(v, "shape") and v.dim() else v)
+                                for k, v in state.items()}
+        kept.append(q)
+    return kept
+
+
+def _adam_with_rows(old, params, lr: float):
+    import torch
+
+    opt = torch.optim.Adam(params, lr=old.param_groups[0]["lr"])
+    for p in params:
+        state = getattr(p, "_carried_state", None)
+        if state is not None:
+            opt.state[p] = state
+            del p._carried_state
+    return opt

@@ -78,3 +78,39 @@ def hinge_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     axis[np.arange(len(HINGES)), [a for _, a, _ in HINGES]] = 1.0
     sign = np.array([s for _, _, s in HINGES])
     return idx, axis, sign
+
+
+# Hip extension (thigh going behind the body, +x rotation of ``*_hip``) beyond this is rare;
+# without a limit 2D keypoints cannot tell a thigh bent forward from one bent back.
+HIP_EXTENSION_LIMIT = 0.5
+
+
+def start_poses() -> dict[str, np.ndarray]:
+    """Generic starting poses for the multi-start fit, (55, 3) each.
+
+    A handful of coarse "modes" of human posture (standing, sitting, squatting, a stride either
+    way, arms forward), the role the components of SMPLify's mixture prior play: a start in the
+    right mode lets the local fit settle the depth of each limb the right way. Deliberately not
+    the bundled presets (the benchmark draws its test poses from those).
+    """
+    base = mean_pose()
+
+    def variant(**joints) -> np.ndarray:
+        pose = base.copy()
+        for name, value in joints.items():
+            pose[J[name]] = value
+        return pose
+
+    return {
+        "stand": base.copy(),
+        "sit": variant(left_hip=(-1.5, 0, 0), right_hip=(-1.5, 0, 0),
+                       left_knee=(1.5, 0, 0), right_knee=(1.5, 0, 0)),
+        "squat": variant(left_hip=(-2.0, 0, 0.3), right_hip=(-2.0, 0, -0.3),
+                         left_knee=(2.2, 0, 0), right_knee=(2.2, 0, 0), spine1=(0.3, 0, 0)),
+        "stride_left": variant(left_hip=(-0.6, 0, 0), right_hip=(0.3, 0, 0), left_knee=(0.4, 0, 0),
+                               right_knee=(0.4, 0, 0)),
+        "stride_right": variant(right_hip=(-0.6, 0, 0), left_hip=(0.3, 0, 0), left_knee=(0.4, 0, 0),
+                                right_knee=(0.4, 0, 0)),
+        "arms_forward": variant(left_shoulder=(0, 1.0, -0.6), right_shoulder=(0, -1.0, 0.6),
+                                left_elbow=(0, -1.2, 0), right_elbow=(0, 1.2, 0)),
+    }
