@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 import pytest
-
-# Standing on the floor (see posestudio.body.MANNEQUIN_FEET_Y).
-STAND = np.array([0.0, 0.975, 0.0])
 
 
 @pytest.fixture(scope="session")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from posestudio.body import MANNEQUIN_FEET_Y
 from posestudio.errors import InputError
 from posestudio.kinematics.fk import forward_kinematics, joint_positions
 from posestudio.kinematics.ik import ik_chain, solve_ik
 from posestudio.kinematics.limits import DEFAULT_LIMITS
 from posestudio.skeletons import SMPLX_JOINT_INDEX as J
 
-from conftest import STAND
-
+STAND = np.array([0.0, -MANNEQUIN_FEET_Y, 0.0])  # feet on the floor y = 0
 REACH_MM = 3.0  # "within a few mm"
 
 
