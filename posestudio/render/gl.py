@@ -41,7 +41,10 @@ class OffscreenRenderer:
     """Lazily created, reusable pyrender offscreen renderer.
 
     Use as a context manager or call :meth:`delete` when done. Not thread-safe: one GL context,
-    current on the thread that created it.
+    current on the thread that created it. Keep one per process (:func:`shared_renderer`):
+    pyrender's EGL platform terminates the process-wide EGL display when any of its renderers
+    is deleted, which kills every other live context; a render that finds its context lost
+    that way starts a fresh one (once) instead of failing.
     """
 
     def __init__(self) -> None:
@@ -67,49 +70,65 @@ class OffscreenRenderer:
         return pyrender
 
     def _patch_framebuffer(self, renderer) -> None:
-        """Make pyrender's framebuffer use ``self._samples`` samples (pyrender fixes 4)."""
+        """Give pyrender one framebuffer set per sample count (pyrender fixes 4 samples).
+
+        pyrender draws into ``_main_fb_ms`` and blits it into ``_main_fb`` to read it back. We
+        keep a (multisample, resolve) pair per ``(width, height, samples)`` and point pyrender's
+        attributes at the one the next render needs, so alternating the exact data pass
+        (0 samples) and the antialiased mannequin (4) reallocates nothing. Pairs of other sizes
+        are freed when the size changes.
+        """
         from OpenGL import GL
 
         owner = self
-        original_delete = renderer._delete_main_framebuffer
+        pairs: dict[tuple[int, int, int], tuple[int, ...]] = {}
+
+        def storage(samples: int, fmt, w: int, h: int) -> int:
+            buffer = GL.glGenRenderbuffers(1)
+            GL.glBindRenderbuffer(GL.GL_RENDERBUFFER, buffer)
+            if samples is None:
+                GL.glRenderbufferStorage(GL.GL_RENDERBUFFER, fmt, w, h)
+            else:
+                GL.glRenderbufferStorageMultisample(GL.GL_RENDERBUFFER, samples, fmt, w, h)
+            return buffer
+
+        def framebuffer(color: int, depth: int) -> int:
+            fb = GL.glGenFramebuffers(1)
+            GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, fb)
+            GL.glFramebufferRenderbuffer(GL.GL_DRAW_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0,
+                                         GL.GL_RENDERBUFFER, color)
+            GL.glFramebufferRenderbuffer(GL.GL_DRAW_FRAMEBUFFER, GL.GL_DEPTH_ATTACHMENT,
+                                         GL.GL_RENDERBUFFER, depth)
+            return fb
+
+        def free(key) -> None:
+            fb, cb, db, fb_ms, cb_ms, db_ms = pairs.pop(key)
+            GL.glDeleteFramebuffers(2, [fb, fb_ms])
+            GL.glDeleteRenderbuffers(4, [cb, db, cb_ms, db_ms])
 
         def configure() -> None:
-            size = (renderer.viewport_width, renderer.viewport_height)
-            if renderer._main_fb is not None and (
-                    renderer._main_fb_dims != size or owner._fb_samples != owner._samples):
-                original_delete()
-            if renderer._main_fb is not None:
-                return
-            w, h = size
-            renderer._main_cb, renderer._main_db = GL.glGenRenderbuffers(2)
-            GL.glBindRenderbuffer(GL.GL_RENDERBUFFER, renderer._main_cb)
-            GL.glRenderbufferStorage(GL.GL_RENDERBUFFER, GL.GL_RGBA, w, h)
-            GL.glBindRenderbuffer(GL.GL_RENDERBUFFER, renderer._main_db)
-            GL.glRenderbufferStorage(GL.GL_RENDERBUFFER, GL.GL_DEPTH_COMPONENT24, w, h)
-            renderer._main_fb = GL.glGenFramebuffers(1)
-            GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, renderer._main_fb)
-            GL.glFramebufferRenderbuffer(GL.GL_DRAW_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0,
-                                         GL.GL_RENDERBUFFER, renderer._main_cb)
-            GL.glFramebufferRenderbuffer(GL.GL_DRAW_FRAMEBUFFER, GL.GL_DEPTH_ATTACHMENT,
-                                         GL.GL_RENDERBUFFER, renderer._main_db)
-            renderer._main_cb_ms, renderer._main_db_ms = GL.glGenRenderbuffers(2)
-            GL.glBindRenderbuffer(GL.GL_RENDERBUFFER, renderer._main_cb_ms)
-            GL.glRenderbufferStorageMultisample(GL.GL_RENDERBUFFER, owner._samples, GL.GL_RGBA,
-                                                w, h)
-            GL.glBindRenderbuffer(GL.GL_RENDERBUFFER, renderer._main_db_ms)
-            GL.glRenderbufferStorageMultisample(GL.GL_RENDERBUFFER, owner._samples,
-                                                GL.GL_DEPTH_COMPONENT24, w, h)
-            renderer._main_fb_ms = GL.glGenFramebuffers(1)
-            GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, renderer._main_fb_ms)
-            GL.glFramebufferRenderbuffer(GL.GL_DRAW_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0,
-                                         GL.GL_RENDERBUFFER, renderer._main_cb_ms)
-            GL.glFramebufferRenderbuffer(GL.GL_DRAW_FRAMEBUFFER, GL.GL_DEPTH_ATTACHMENT,
-                                         GL.GL_RENDERBUFFER, renderer._main_db_ms)
-            renderer._main_fb_dims = size
-            owner._fb_samples = owner._samples
+            w, h = renderer.viewport_width, renderer.viewport_height
+            key = (w, h, owner._samples)
+            for stale in [k for k in pairs if k[:2] != (w, h)]:
+                free(stale)
+            if key not in pairs:
+                cb, db = storage(None, GL.GL_RGBA, w, h), storage(None, GL.GL_DEPTH_COMPONENT24, w, h)
+                cb_ms = storage(owner._samples, GL.GL_RGBA, w, h)
+                db_ms = storage(owner._samples, GL.GL_DEPTH_COMPONENT24, w, h)
+                pairs[key] = (framebuffer(cb, db), cb, db, framebuffer(cb_ms, db_ms), cb_ms, db_ms)
+            (renderer._main_fb, renderer._main_cb, renderer._main_db, renderer._main_fb_ms,
+             renderer._main_cb_ms, renderer._main_db_ms) = pairs[key]
+            renderer._main_fb_dims = (w, h)
 
-        self._fb_samples = None
+        def delete() -> None:
+            for key in list(pairs):
+                free(key)
+            renderer._main_fb = renderer._main_cb = renderer._main_db = None
+            renderer._main_fb_ms = renderer._main_cb_ms = renderer._main_db_ms = None
+            renderer._main_fb_dims = (None, None)
+
         renderer._configure_main_framebuffer = configure
+        renderer._delete_main_framebuffer = delete
 
     def render(self, scene, width: int, height: int, flags: int = 0, *, samples: int = 4,
                seg_node_map: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -128,19 +147,28 @@ class OffscreenRenderer:
 
         Returns
         -------
-        color : (H, W, 3) or (H, W, 4) uint8
+        color : (H, W, 3) or (H, W, 4) uint8; None with ``RenderFlags.DEPTH_ONLY``
         depth : (H, W) float32, metres along the view axis, 0 where nothing was drawn.
         """
-        pyrender = self._ensure(width, height)
         self._samples = int(samples)
-        try:
-            color, depth = self._renderer.render(scene, flags=flags | pyrender.RenderFlags.OFFSCREEN,
-                                                 seg_node_map=seg_node_map)
-        except RenderError:
-            raise
-        except Exception as e:
-            raise RenderError(f"OpenGL rendering failed ({type(e).__name__}: {e}); "
-                              f"{INSTALL_HINT}") from None
+        for attempt in range(2):
+            pyrender = self._ensure(width, height)
+            try:
+                out = self._renderer.render(scene, flags=flags | pyrender.RenderFlags.OFFSCREEN,
+                                            seg_node_map=seg_node_map)
+                break
+            except RenderError:
+                raise
+            except Exception as e:
+                if attempt == 0 and "eglMakeCurrent" in str(e):
+                    # Our context died with its EGL display: some other pyrender renderer in
+                    # this process was deleted (pyrender terminates the shared display).
+                    # Start a fresh context once.
+                    self._renderer = None
+                    continue
+                raise RenderError(f"OpenGL rendering failed ({type(e).__name__}: {e}); "
+                                  f"{INSTALL_HINT}") from None
+        color, depth = (None, out) if flags & pyrender.RenderFlags.DEPTH_ONLY else out
         return color, depth
 
     def delete(self) -> None:
@@ -148,6 +176,8 @@ class OffscreenRenderer:
         if self._renderer is not None:
             try:
                 self._renderer.delete()
+            except Exception:  # noqa: BLE001 - a context already lost with its display
+                pass
             finally:
                 self._renderer = None
 

@@ -31,13 +31,20 @@ canny
     ``cv2.Canny`` of the normal map (thresholds from RenderSettings): silhouettes plus folds
     where limbs cross, white on black.
 mannequin
-    A product shot of a wooden artist's mannequin: satin wood (or the person's colour), soft
-    key/fill/rim studio light, solid light-grey or transparent background.
+    A product shot of a wooden artist's mannequin: satin wood (or the person's colour), lit per
+    vertex in numpy (:func:`studio_shade`: hemisphere sky/floor ambient, warm key from the upper
+    left, cool fill from the right, rim from above behind, a broad satin highlight) and drawn
+    unlit with 4× multisampling, on a solid light-grey or a transparent background. Same look
+    on every GL driver, and cheap on a software rasteriser (llvmpipe).
+
+Speed: the data pass decodes only covered pixels; ``render.gl`` keeps one framebuffer per
+sample count, so alternating the two passes reallocates nothing (``bench/bench_maps.py``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
@@ -136,7 +143,7 @@ class GeometryBuffers:
     person: np.ndarray
     part: np.ndarray
 
-    @property
+    @cached_property
     def mask(self) -> np.ndarray:
         """(H, W) bool: a body is visible at the pixel."""
         return self.person >= 0
@@ -202,15 +209,25 @@ def render_geometry(posed_list: Sequence["PosedBody"], camera: "Camera", canvas:
     flags = pyrender.RenderFlags.FLAT | pyrender.RenderFlags.RGBA
     color, depth = renderer.render(scene, width, height, flags, samples=0)
 
-    alpha = color[..., 3].astype(np.int64)
-    mask = (alpha > 0) & (depth > 0)
-    lookup = np.array([(-1, -1)] + labels, dtype=np.int16)
-    label_px = lookup[np.where(mask, alpha, 0)]
-    normal = color[..., :3].astype(np.float32) * (2.0 / 255.0) - 1.0
-    normal /= np.maximum(np.linalg.norm(normal, axis=2, keepdims=True), 1e-6)
-    normal[~mask] = 0.0
-    return GeometryBuffers(np.where(mask, depth, 0.0).astype(np.float32), normal,
-                           label_px[..., 0].copy(), label_px[..., 1].copy())
+    # Decode only the covered pixels (a figure fills a small part of a large canvas).
+    alpha = color[..., 3].reshape(-1)
+    covered = np.flatnonzero(alpha)
+    label = alpha[covered]
+    person_of = np.array([-1] + [p for p, _ in labels], dtype=np.int16)
+    part_of = np.array([-1] + [q for _, q in labels], dtype=np.int16)
+    person = np.full(height * width, -1, dtype=np.int16)
+    part = np.full(height * width, -1, dtype=np.int16)
+    person[covered] = person_of[label]
+    part[covered] = part_of[label]
+    rgb = color.reshape(-1, 4)[covered, :3].astype(np.float32) * (2.0 / 255.0) - 1.0
+    rgb /= np.maximum(np.sqrt(np.einsum("ij,ij->i", rgb, rgb)), 1e-6)[:, None]
+    normal = np.zeros((height * width, 3), dtype=np.float32)
+    normal[covered] = rgb
+    depth_out = np.zeros(height * width, dtype=np.float32)
+    depth_out[covered] = depth.reshape(-1)[covered]
+    shape = (height, width)
+    return GeometryBuffers(depth_out.reshape(shape), normal.reshape(shape + (3,)),
+                           person.reshape(shape), part.reshape(shape))
 
 
 def render_depth_metric(posed_list: Sequence["PosedBody"], camera: "Camera", canvas: "Canvas",
@@ -236,10 +253,11 @@ def depth_map(geometry: GeometryBuffers) -> np.ndarray:
 
 def normal_map(geometry: GeometryBuffers) -> np.ndarray:
     """BAE/ScanNet-convention normal map (see module notes): (H, W, 3) uint8, background 0."""
-    n = geometry.normal
-    rgb = np.stack([-n[..., 0], n[..., 1], n[..., 2]], axis=-1)
-    out = np.rint((rgb + 1.0) * 127.5).clip(0, 255).astype(np.uint8)
-    out[~geometry.mask] = 0
+    mask = geometry.mask
+    n = geometry.normal[mask]      # a copy: only the covered pixels
+    n[:, 0] *= -1.0                 # red = towards the image left
+    out = np.zeros(mask.shape + (3,), dtype=np.uint8)
+    out[mask] = np.rint((n + 1.0) * np.float32(127.5)).clip(0, 255).astype(np.uint8)
     return out
 
 
@@ -268,24 +286,59 @@ def canny_map(normal_rgb: np.ndarray, low: int = 100, high: int = 200) -> np.nda
 
 
 def _srgb_to_linear(color) -> np.ndarray:
-    """Display colour → the linear base colour pyrender's PBR shader expects."""
+    """Display (sRGB) colour 0..1 → linear light."""
     c = np.clip(np.asarray(color, dtype=np.float64), 0.0, 1.0)
     return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
 
 
-def _look_at_pose(eye: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Pose (4, 4) whose −Z points from ``eye`` to ``target`` (camera frame, y up)."""
-    forward = target - eye
-    forward = forward / np.linalg.norm(forward)
-    up = np.array([0.0, 1.0, 0.0])
-    if abs(forward @ up) > 0.99:
-        up = np.array([0.0, 0.0, 1.0])
-    right = np.cross(forward, up)
-    right /= np.linalg.norm(right)
-    true_up = np.cross(right, forward)
-    pose = np.eye(4)
-    pose[:3, 0], pose[:3, 1], pose[:3, 2], pose[:3, 3] = right, true_up, -forward, eye
-    return pose
+def _linear_to_srgb(c: np.ndarray) -> np.ndarray:
+    c = np.clip(c, 0.0, 1.0)
+    return np.where(c <= 0.0031308, c * 12.92, 1.055 * c ** (1.0 / 2.4) - 0.055)
+
+
+def _unit(v) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float64)
+    return v / np.linalg.norm(v)
+
+
+# Studio light in the camera frame (x right, y up, z towards the viewer): direction towards
+# each light, its linear RGB colour × intensity. A warm key from the upper left, a cool fill
+# from the right, a rim from above behind; sky/floor bounce as a hemisphere ambient.
+STUDIO_LIGHTS: tuple[tuple[np.ndarray, np.ndarray], ...] = (
+    (_unit((-0.55, 0.60, 0.60)), np.array([1.00, 0.95, 0.88]) * 1.20),
+    (_unit((0.80, 0.05, 0.45)), np.array([0.80, 0.87, 1.00]) * 0.25),
+    (_unit((0.15, 0.65, -0.75)), np.array([1.00, 1.00, 1.00]) * 0.55),
+)
+SKY_AMBIENT = np.array([0.20, 0.21, 0.23])
+FLOOR_AMBIENT = np.array([0.05, 0.045, 0.04])
+WRAP = 0.10            # wrapped diffuse: light creeps past the terminator, soft like a softbox
+SPECULAR = 0.18        # satin: a weak, broad highlight of the key light
+SHININESS = 28.0
+
+
+def studio_shade(vertices: np.ndarray, normals: np.ndarray, color) -> np.ndarray:
+    """Lit colour of each vertex, (V, 3) float32 display sRGB 0..1.
+
+    Parameters
+    ----------
+    vertices, normals : (V, 3) OpenGL camera frame (camera at the origin looking down −Z)
+    color : RGB 0..1 display colour of the material
+    """
+    albedo = _srgb_to_linear(color)
+    up = normals[:, 1:2]
+    light = FLOOR_AMBIENT + (SKY_AMBIENT - FLOOR_AMBIENT) * (0.5 + 0.5 * up)
+    to_eye = -vertices / np.maximum(np.linalg.norm(vertices, axis=1, keepdims=True), 1e-9)
+    specular = np.zeros((len(vertices), 1))
+    for k, (direction, rgb) in enumerate(STUDIO_LIGHTS):
+        lambert = normals @ direction
+        light = light + rgb * np.clip((lambert[:, None] + WRAP) / (1.0 + WRAP), 0.0, None)
+        if k == 0:
+            half = to_eye + direction
+            half /= np.maximum(np.linalg.norm(half, axis=1, keepdims=True), 1e-9)
+            facing = np.clip(np.einsum("ij,ij->i", normals, half), 0.0, 1.0)
+            specular = (SPECULAR * facing ** SHININESS * (lambert > 0))[:, None]
+    linear = albedo * light + specular * STUDIO_LIGHTS[0][1]
+    return _linear_to_srgb(linear).astype(np.float32)
 
 
 def render_mannequin(posed_list: Sequence["PosedBody"], camera: "Camera", canvas: "Canvas", *,
@@ -313,32 +366,21 @@ def render_mannequin(posed_list: Sequence["PosedBody"], camera: "Camera", canvas
     renderer = renderer or shared_renderer()
     K, w2c = view_matrices(camera, canvas)
     bg = (0.0, 0.0, 0.0, 0.0) if transparent else BACKGROUND_COLOR + (1.0,)
-    scene = pyrender.Scene(bg_color=bg, ambient_light=(0.20, 0.20, 0.21))
-    centres = []
+    scene = pyrender.Scene(bg_color=bg, ambient_light=(0.0, 0.0, 0.0))
     for i, posed in enumerate(posed_list):
         faces = np.asarray(posed.faces, dtype=np.int64)
         vertices = _to_camera(posed.vertices, w2c)
-        centres.append(vertices.mean(axis=0))
         color = (colors[i] if colors is not None and i < len(colors) else None) or WOOD_COLOR
-        material = pyrender.MetallicRoughnessMaterial(
-            baseColorFactor=tuple(_srgb_to_linear(color)) + (1.0,), metallicFactor=0.0,
-            roughnessFactor=0.5)
+        shaded = np.ones((len(vertices), 4), dtype=np.float32)
+        shaded[:, :3] = studio_shade(vertices, _vertex_normals(vertices, faces), color)
         primitive = pyrender.Primitive(
-            positions=vertices.astype(np.float32),
-            normals=_vertex_normals(vertices, faces).astype(np.float32),
-            indices=faces.astype(np.uint32), material=material)
+            positions=vertices.astype(np.float32), color_0=shaded,
+            indices=faces.astype(np.uint32),
+            material=pyrender.MetallicRoughnessMaterial(baseColorFactor=(1.0, 1.0, 1.0, 1.0)))
         scene.add(pyrender.Mesh([primitive]))
     scene.add(_pyrender_camera(pyrender, K, camera), pose=np.eye(4))
-    centre = np.mean(centres, axis=0) if centres else np.array([0.0, 0.0, -3.0])
-    # Studio light in the camera frame: warm key from the upper left, cool fill from the
-    # right, rim from behind; the ambient term keeps shadows soft.
-    for offset, color, intensity in (((-2.0, 2.5, 2.0), (1.0, 0.97, 0.92), 3.2),
-                                     ((2.5, 0.5, 1.5), (0.90, 0.94, 1.0), 1.3),
-                                     ((0.5, 2.0, -3.0), (1.0, 1.0, 1.0), 2.0)):
-        eye = centre + np.array(offset)
-        scene.add(pyrender.DirectionalLight(color=color, intensity=intensity),
-                  pose=_look_at_pose(eye, centre))
-    flags = pyrender.RenderFlags.RGBA if transparent else 0
+    # Lit per vertex here, drawn unlit: the look is the same on every GL driver and costs a
+    # fraction of pyrender's PBR shader on a software rasteriser.
+    flags = pyrender.RenderFlags.FLAT | (pyrender.RenderFlags.RGBA if transparent else 0)
     image, _ = renderer.render(scene, canvas.width, canvas.height, flags, samples=4)
     return np.ascontiguousarray(image)
-

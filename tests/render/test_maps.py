@@ -454,3 +454,19 @@ def test_no_gl_gives_a_clear_render_error():
     lines = proc.stdout.strip().splitlines()
     assert len(lines) == 1, proc.stdout
     assert "OpenGL" in lines[0] and "no-such-platform" in lines[0] and "apt install" in lines[0]
+
+
+def test_renderer_survives_another_pyrender_renderer_being_deleted(mannequin, renderer):
+    """pyrender's EGL platform terminates the shared display when any renderer is deleted."""
+    from posestudio.render.gl import import_pyrender
+
+    pyrender = import_pyrender()
+    rest = mannequin.pose()
+    before = map_funcs.render_geometry([rest], Camera(), Canvas(48, 64), renderer=renderer)
+    other = pyrender.OffscreenRenderer(16, 16)
+    scene = pyrender.Scene()
+    scene.add(pyrender.PerspectiveCamera(yfov=1.0))
+    other.render(scene)
+    other.delete()
+    after = map_funcs.render_geometry([rest], Camera(), Canvas(48, 64), renderer=renderer)
+    assert before.mask.sum() > 50 and np.array_equal(before.depth, after.depth)
