@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from posestudio.body import MANNEQUIN_FEET_Y
 from posestudio.errors import InputError
@@ -194,3 +196,25 @@ def test_bad_arguments_raise_input_error(skeleton):
         solve_ik(rest, parents, pose, STAND, "left_wrist", [0, np.nan, 0])
     with pytest.raises(InputError, match="pinned"):
         solve_ik(rest, parents, pose, STAND, "left_wrist", [0, 1, 0], pinned={"toe": [0, 0, 0]})
+
+
+_unit = st.floats(0.0, 1.0, allow_nan=False)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(effector=st.sampled_from(["left_wrist", "right_ankle", "head"]),
+       fractions=st.lists(_unit, min_size=12, max_size=12), start_seed=st.integers(0, 2**16))
+def test_property_ik_reaches_what_fk_can_reach(skeleton, effector, fractions, start_seed):
+    """Any in-limit setting of the chain's joints gives a target IK reaches, within limits."""
+    rest, parents = skeleton
+    pose = _start_pose(np.random.default_rng(start_seed))
+    moved = pose.copy()
+    chain = [J[n] for n in ik_chain(effector)]
+    u = np.asarray(fractions[: 3 * len(chain)]).reshape(len(chain), 3)
+    lo, hi = DEFAULT_LIMITS.lower[chain], DEFAULT_LIMITS.upper[chain]
+    moved[chain] = lo + u * (hi - lo)
+    target = joint_positions(rest, parents, moved, STAND)[J[effector]]
+    new_pose, transl = solve_ik(rest, parents, pose, STAND, effector, target)
+    reached = joint_positions(rest, parents, new_pose, transl)[J[effector]]
+    assert np.linalg.norm(reached - target) * 1e3 < REACH_MM
+    assert DEFAULT_LIMITS.within(new_pose)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.spatial import cKDTree
 
 from posestudio.errors import InputError
@@ -136,3 +138,14 @@ def test_scene_edit_applies_and_reverts_a_mirror():
     np.testing.assert_array_equal(scene.people[0].pose, mirror_pose(original))
     edit.revert(scene)
     np.testing.assert_array_equal(scene.people[0].pose, original)
+
+
+@settings(max_examples=100, deadline=None)
+@given(values=st.lists(st.floats(-10.0, 10.0, allow_nan=False), min_size=165, max_size=165))
+def test_property_mirror_is_an_involution(values):
+    pose = np.asarray(values).reshape(55, 3)
+    twice = mirror_pose(mirror_pose(pose))
+    np.testing.assert_array_equal(twice, pose)
+    for name in ("left_elbow", "right_knee", "left_thumb2", "neck"):
+        np.testing.assert_array_equal(mirror_limb(mirror_limb(pose, name), name)[
+            list(limb_joints(name))], pose[list(limb_joints(name))])
