@@ -94,3 +94,14 @@ def test_locked_joints_take_the_reference():
         DEFAULT_LIMITS.with_locked(["left_elbo"])
     with pytest.raises(InputError):
         DEFAULT_LIMITS.clamp(np.zeros((24, 3)))
+
+
+def test_bundled_pose_presets_are_within_limits():
+    """Presets are poses a body can take: with limits on, IK never snaps them to a bound."""
+    from posestudio.presets import list_pose_presets, load_pose_preset
+
+    names = list_pose_presets()
+    assert {"standing", "sitting", "kneeling", "running", "fighting_stance"} <= set(names)
+    for name in names:
+        pose, _ = load_pose_preset(name)
+        assert DEFAULT_LIMITS.within(pose), (name, DEFAULT_LIMITS.violations(pose))
