@@ -11,6 +11,7 @@ Imports torch/smplx only inside functions so that ``import posestudio.body`` sta
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     import torch
 
 NUM_POSE_JOINTS = len(SMPLX_JOINT_NAMES)
+_SHAPE_CACHE_SIZE = 16  # body shapes kept per model (people in a scene, slider positions)
 
 
 @dataclass(frozen=True)
@@ -124,9 +126,11 @@ class BodyModel:
         self._rigid = bool(np.all(weights[np.arange(nv), self._skin] == 1.0)
                            and np.count_nonzero(weights) == nv)
         self._weights = None if self._rigid else weights
-        self._shape_key: bytes | None = None
-        self._v_shaped: np.ndarray | None = None
-        self._j_rest: np.ndarray | None = None
+        # (betas, expression) bytes -> (v_shaped, j_rest): one entry per body shape in use, so
+        # several people with different betas do not recompute their shape on every call, and
+        # a worker thread posing one person never reads another's half-written entry.
+        self._shapes: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+        self._shapes_lock = threading.Lock()
         self._torch_cache: dict[str, Any] = {}
 
     # --- numpy fast path ------------------------------------------------------------------------
@@ -167,14 +171,18 @@ class BodyModel:
 
     def _shaped(self, betas: np.ndarray, expression: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         key = betas.tobytes() + expression.tobytes()
-        if key != self._shape_key:
+        cached = self._shapes.get(key)
+        if cached is None:
             v = self._v_template.reshape(-1) + self._shapedirs @ betas.astype(np.float32)
             if self._exprdirs is not None:
                 v = v + self._exprdirs @ expression.astype(np.float32)
-            v = v.reshape(-1, 3)
-            self._v_shaped, self._j_rest = v, self._j_regressor @ v
-            self._shape_key = key
-        return self._v_shaped, self._j_rest
+            v = _readonly(v.reshape(-1, 3))  # shared between calls; callers get copies only
+            cached = (v, _readonly(self._j_regressor @ v))
+            with self._shapes_lock:
+                if len(self._shapes) >= _SHAPE_CACHE_SIZE:
+                    del self._shapes[next(iter(self._shapes))]  # oldest first
+                self._shapes[key] = cached
+        return cached
 
     def rest_joints(self, betas=None) -> np.ndarray:
         """(J, 3) float32 rest (T-pose) joints for ``betas`` (model frame, no ``transl``)."""

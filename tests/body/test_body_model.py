@@ -252,3 +252,37 @@ def test_height_beta_is_about_seven_cm_per_unit(mannequin):
     # other betas leave the stature alone (within 2 cm per unit) except the lengths
     for name in ("weight", "shoulder_width", "hip_width", "chest"):
         assert abs(_height(mannequin.pose(betas=_beta(name, 1.0))) - statures[1]) < 0.02, name
+
+
+def test_people_with_different_shapes_pose_correctly_from_many_threads(mannequin):
+    """Several people's shapes share the model's cache (the UI thread and the preview worker
+    pose them concurrently): each call gets its own person's body, and cached shapes cannot be
+    scribbled on through the returned arrays."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(12)
+    shapes = rng.normal(0.0, 1.5, (6, 10))
+    expect = [reference_fk_lbs(*_rig_shaped(b), mannequin.parents, load_rig().skin_joint, BENT,
+                               TRANSL)[0] for b in shapes]
+
+    def work(i):
+        k = i % len(shapes)
+        return k, mannequin.pose(shapes[k], BENT, TRANSL).vertices
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(work, range(60)))
+    for k, verts in results:
+        np.testing.assert_allclose(verts, expect[k], atol=1e-5)
+    # callers get copies: scribbling on one does not reach the cached shape
+    mannequin.rest_joints(shapes[0])[:] = 0.0
+    mannequin.rest_vertices(shapes[0])[:] = 0.0
+    np.testing.assert_allclose(mannequin.rest_joints(shapes[0]), _rig_shaped(shapes[0])[1],
+                               atol=1e-5)
+    np.testing.assert_allclose(mannequin.pose(shapes[0], BENT, TRANSL).vertices, expect[0],
+                               atol=1e-5)
+
+
+def _rig_shaped(betas):
+    rig = load_rig()
+    v = rig.v_template.astype(np.float64) + rig.shapedirs.astype(np.float64) @ betas
+    return v, rig.j_regressor.astype(np.float64) @ v
