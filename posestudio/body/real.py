@@ -233,6 +233,9 @@ def load_real_model(path: Path):
     from posestudio.body.model import BodyModel
 
     path = Path(path)
+    if path.is_dir():
+        raise BodyModelError(f"body model file {path} is a folder; give the .pkl or .npz file "
+                             "inside it (e.g. SMPLX_NEUTRAL.npz)")
     if not path.is_file():
         raise BodyModelError(f"body model file {path} does not exist")
     kind, arrays = sanitize(path, read_model_arrays(path))

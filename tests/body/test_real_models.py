@@ -190,3 +190,7 @@ def test_bad_files_raise_body_model_error_naming_the_file(tmp_path, files):
         load_body_model(str(txt))
     with pytest.raises(BodyModelError, match="missing.pkl"):
         load_body_model(str(tmp_path / "missing.pkl"))
+    folder = tmp_path / "models_folder"
+    folder.mkdir()
+    with pytest.raises(BodyModelError, match="models_folder is a folder"):
+        load_body_model(str(folder))
