@@ -14,13 +14,17 @@ joint it changes inside its anatomical range (:mod:`~posestudio.kinematics.limit
   "right_ankle": ...}`` to keep the feet planted (their legs are re-solved).
 * Any other joint: damped least squares over a short chain of its ancestors (the head via
   neck and spine, an elbow via shoulder and collar, a knee via the hip, a fingertip via its
-  finger), within the limits.
+  finger), within the limits, in small angular steps (≤ 0.2 rad per component) so it settles on
+  the solution nearest the current pose. If it stalls short of the target (a corner of the limit
+  box, a straight knee), it retries from the chain's rest pose and from mid-range bends and keeps
+  the closest result.
 
 Pinned joints are re-solved afterwards with chains that do not move the dragged effector, and
 keep their world orientation too (a planted foot stays flat). Locked joints are never changed.
 
-Everything is pure numpy on the rest joints from ``BodyModel.rest_joints(betas)``; one call takes
-about 0.1–2 ms (see ``bench/`` and the tests), so it can run on every mouse move. Call it with the
+Everything is pure numpy on the rest joints from ``BodyModel.rest_joints(betas)``. A drag step
+takes about 0.3 ms (two-bone) to 2 ms (DLS); a far jump that needs the retries up to a few tens of
+ms (``bench/RESULTS_body.md``), so it can run on every mouse move. Call it with the
 pose of the previous move for a continuous drag, and push the result as one
 ``SetPose(..., merge_key=gesture)`` edit.
 """
