@@ -161,8 +161,45 @@ def check_rigs(scene) -> None:
         load_body_model(rig)  # cached; raises BodyModelError naming the rig
 
 
+def _positive(option: str, text: str, high: float) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"{option} {text!r}: expected a number") from None
+    if not 0.0 < value <= high:  # also refuses nan
+        raise InputError(f"{option} {text}: must be more than 0 and at most {high:g}")
+    return value
+
+
+def lens_fov(args: argparse.Namespace) -> float | None:
+    """Vertical field of view (degrees) from --fov, or --focal-mm on a --sensor-mm high sensor;
+    None when neither is given. The sensor height maps onto the canvas height."""
+    from posestudio.camera import fov_from_focal_mm
+
+    fov, focal, sensor = (getattr(args, n, None) for n in ("fov", "focal_mm", "sensor_mm"))
+    if fov is not None and focal is not None:
+        raise InputError("--fov and --focal-mm both set the lens: give one of them")
+    if sensor is not None and focal is None:
+        raise InputError("--sensor-mm: only used with --focal-mm")
+    if fov is not None:
+        value = _positive("--fov", fov, 170.0)
+        if value < 1.0:
+            raise InputError(f"--fov {fov}: must be from 1 to 170 degrees")
+        return value
+    if focal is None:
+        return None
+    focal_mm = _positive("--focal-mm", focal, 10000.0)
+    sensor_mm = 24.0 if sensor is None else _positive("--sensor-mm", sensor, 1000.0)
+    value = fov_from_focal_mm(focal_mm, sensor_height_mm=sensor_mm)
+    if not 1.0 <= value <= 170.0:
+        raise InputError(f"--focal-mm {focal}: gives a {value:.2f}° field of view on a "
+                         f"{sensor_mm:g} mm sensor; it must be from 1 to 170°")
+    return value
+
+
 def apply_view_options(scene, args: argparse.Namespace):
-    """Apply --size, --orbit, --layout and --hide-occluded to ``scene`` (validated)."""
+    """Apply --size, --orbit, --fov/--focal-mm, --layout and --hide-occluded to ``scene``
+    (validated)."""
     import dataclasses
 
     from posestudio.scene.model import Canvas
@@ -172,6 +209,9 @@ def apply_view_options(scene, args: argparse.Namespace):
     if getattr(args, "orbit", None) is not None:
         yaw, pitch = args.orbit
         scene.camera = dataclasses.replace(scene.camera, yaw_deg=yaw, pitch_deg=pitch)
+    fov = lens_fov(args)
+    if fov is not None:
+        scene.camera = dataclasses.replace(scene.camera, fov_y_deg=fov)
     if getattr(args, "layout", None) is not None:
         scene.render = dataclasses.replace(scene.render, openpose_layout=args.layout)
     if getattr(args, "hide_occluded", False):
@@ -197,6 +237,14 @@ def register(subparsers) -> None:
                    help="camera yaw and pitch in degrees around the camera target "
                         "(yaw 0 = in front, + = towards the person's left; pitch + = from above); "
                         "write a negative yaw as --orbit=-30,10")
+    p.add_argument("--fov", metavar="DEG",
+                   help="vertical field of view in degrees (1..170), instead of the scene's")
+    p.add_argument("--focal-mm", metavar="MM",
+                   help="lens focal length in mm, instead of --fov (50 = a normal lens on full "
+                        "frame)")
+    p.add_argument("--sensor-mm", metavar="MM",
+                   help="sensor height in mm for --focal-mm (default 24, full frame; the "
+                        "sensor height spans the canvas height)")
     p.add_argument("--views", metavar="N",
                    help="turntable: N views with yaw evenly spaced over 360° from the scene "
                         "camera's, in sub-folders view_000, view_001, ...")

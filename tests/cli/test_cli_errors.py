@@ -264,6 +264,18 @@ def test_bad_orbit(orbit, cli, tmp_path, scene_file):
     assert "--orbit" in result.err
 
 
+@pytest.mark.parametrize("lens,word", [
+    (("--fov", "30", "--focal-mm", "50"), "--fov"), (("--fov", "180"), "--fov"),
+    (("--fov", "nan"), "--fov"), (("--focal-mm", "-5"), "--focal-mm"),
+    (("--focal-mm", "0.5"), "--focal-mm"), (("--sensor-mm", "36"), "--sensor-mm"),
+    (("--focal-mm", "50", "--sensor-mm", "wide"), "--sensor-mm")])
+def test_bad_lens(lens, word, cli, tmp_path, scene_file):
+    before = set(tmp_path.rglob("*"))
+    result = cli("render", scene_file, "--out", tmp_path / "o", *lens)
+    assert_clean_failure(result, tmp_path, before)
+    assert word in result.err
+
+
 def test_person_error_names_the_count(cli, tmp_path, scene_file, scene_dict):
     result = cli("joints", scene_file, "--person", str(len(scene_dict["people"])))
     assert_clean_failure(result, tmp_path)

@@ -238,3 +238,14 @@ def test_margin_needs_frame_and_a_sane_value(cli, tmp_path, scene_file):
         result = cli("render", scene_file, "--out", tmp_path / "o", *extra)
         assert_clean_failure(result, tmp_path, before)
         assert "--margin" in result.err
+
+
+@pytest.mark.parametrize("lens,fy", [(("--focal-mm", "85"), 85 / 24 * 128),
+                                     (("--focal-mm", "35", "--sensor-mm", "15.6"), 35 / 15.6 * 128),
+                                     (("--fov", "60"), 64 / math.tan(math.radians(30)))])
+def test_lens_options_set_the_focal_length_in_pixels(cli, tmp_path, scene_file, lens, fy):
+    out = tmp_path / "out"
+    assert cli("render", scene_file, "--out", out, "--size", "96x128", "--maps", "depth",
+               *lens).code == 0
+    K = np.asarray(json.loads((out / "camera.json").read_text())["K"])
+    assert K[1, 1] == pytest.approx(fy, rel=1e-12) and K[0, 0] == K[1, 1]
