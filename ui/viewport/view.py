@@ -22,6 +22,7 @@ import math
 
 import numpy as np
 import pyqtgraph.opengl as gl
+from pyqtgraph.opengl import MeshData
 from OpenGL import GL
 from PySide6 import QtCore, QtGui
 from PySide6.QtCore import Qt, Signal
@@ -58,6 +59,30 @@ class BodyView:
     parents: tuple[int, ...]     # (J,)
     color: tuple[float, float, float]
     shown_joints: np.ndarray     # indices of joints drawn and pickable
+
+
+class _MeshData(MeshData):
+    """pyqtgraph's MeshData with vertex normals computed in numpy: its own per-vertex Python
+    loop costs ~140 ms for the mannequin, every frame of a drag."""
+
+    def vertexNormals(self, indexed=None):  # noqa: N802 (pyqtgraph API)
+        if self._vertexNormals is None:
+            v = np.asarray(self._vertexes, dtype=np.float64)
+            f = self._faces
+            # area-weighted face normals, summed onto their three corners
+            face_n = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])
+            normals = np.zeros_like(v)
+            for corner in range(3):
+                for axis in range(3):
+                    normals[:, axis] += np.bincount(f[:, corner], weights=face_n[:, axis],
+                                                    minlength=len(v))
+            length = np.linalg.norm(normals, axis=1, keepdims=True)
+            self._vertexNormals = (normals / np.maximum(length, 1e-12)).astype(np.float32)
+        if indexed is None:
+            return self._vertexNormals
+        if indexed == "faces":
+            return self._vertexNormals[self.faces()]
+        raise ValueError("indexed must be None or 'faces'")
 
 
 class _PersonItems:
@@ -206,7 +231,7 @@ class Viewport(gl.GLViewWidget):
             self._items.append(_PersonItems(self))
         self._bodies = bodies
         for body, items in zip(bodies, self._items):
-            items.mesh.setMeshData(vertexes=body.vertices, faces=body.faces,
+            items.mesh.setMeshData(meshdata=_MeshData(vertexes=body.vertices, faces=body.faces),
                                    color=(*body.color, 1.0), smooth=True)
             items.mesh.setVisible(self.show_mesh)
         self._refresh_overlay()
