@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         cam = None
     ms_pose = median_ms(pose_only, args.runs)
-    ms_full = ms_shape = ms_verts = ms_ik = None
+    ms_full = ms_shape = ms_verts = ms_ik = ms_far = None
     if cam is not None:
         camera, canvas = Camera(distance=3.0, target=(0.0, 1.0, 0.0)), Canvas(768, 1024)
 
@@ -104,6 +104,16 @@ def main(argv: list[str] | None = None) -> int:
                 return cam.project(np.concatenate([body.joints, body.landmarks]), camera, canvas)
 
             ms_ik = median_ms(ik_drag_step, args.runs)
+            far = {"pose": np.zeros((55, 3)), "t": 0.0}
+
+            def ik_far_step():  # the mouse dragged past the arm's reach: DLS on the head chain
+                far["t"] += 0.05
+                target = wrist0 + [0.0, 1.0 + 0.1 * np.sin(far["t"]), 1.0]
+                far["pose"], _ = solve_ik(rest, model.parents, far["pose"], transl, "head",
+                                          target)
+                return far["pose"]
+
+            ms_far = median_ms(ik_far_step, args.runs)
 
     m = model.smplx_model
     t = lambda a: torch.tensor(np.asarray(a, dtype=np.float32))[None]  # noqa: E731
@@ -137,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  ... projecting all {model.num_vertices} vertices instead:  median {ms_verts:.3f} ms")
     if ms_ik is not None:
         print(f"IK wrist drag step (solve_ik + pose + project): median {ms_ik:.3f} ms")
+        print(f"IK head drag step, target out of reach (DLS):  median {ms_far:.3f} ms")
     print(f"plain smplx.SMPLX forward (no_grad):         median {ms_smplx:.3f} ms")
     print(f"ratio pose update / smplx forward:           {(ms_full or ms_pose) / ms_smplx:.3f}")
     if ms_shape is not None:

@@ -296,6 +296,7 @@ class _Solver:
         usable = [j for j in chain if j not in self.frozen and j not in exclude]
         if not usable:
             return pose
+        gap = self._beyond_reach(fk, usable, e, target)
         if name in _TWO_BONE and len(usable) == 2:
             mid, up = chain
             # Keep the bend plane if the limits allow; otherwise swivel the elbow/knee about
@@ -309,12 +310,12 @@ class _Solver:
                 if best is None or err < best[0]:
                     best = (err, candidate)
             pose = best[1]
-            if best[0] <= IK_TOLERANCE:
+            if best[0] <= max(IK_TOLERANCE, gap + 1e-3):  # reached, or the full stretch
                 return pose
         best = self._dls(pose, fk, usable, e, target)
         err = self._error(best, transl, e, target)
         for start in self._restarts(usable):
-            if err <= IK_TOLERANCE:
+            if err <= IK_TOLERANCE or gap > 0.0:  # out of reach: the stretch is the answer
                 break
             # Stuck in a corner of the limit box or at a straight-limb singularity: try again
             # from a neutral chain and keep whichever lands closer (a far target stays a stretch
@@ -327,6 +328,16 @@ class _Solver:
             if other_err < err - 1e-6:
                 best, err = other, other_err
         return best
+
+    def _beyond_reach(self, fk: FKResult, chain: list[int], e: int, target: np.ndarray) -> float:
+        """How far (m) ``target`` lies beyond the chain's full stretch; <= 0 when within it."""
+        depth = {j: len(self.ancestors(j)) for j in chain}
+        top = min(chain, key=depth.get)
+        length, j = 0.0, e
+        while j != top and j >= 0:
+            length += _norm(self.rest[j] - self.rest[self.parents[j]])
+            j = self.parents[j]
+        return _norm(target - fk.positions[top]) - length
 
     def _restarts(self, chain: list[int]) -> tuple[np.ndarray, ...]:
         """Starting rotations for retries: the rest pose, then mid-range (bent) joints."""
