@@ -50,6 +50,7 @@ class OffscreenRenderer:
     def __init__(self) -> None:
         self._renderer: Any = None
         self._samples = 4
+        self._want_depth = True
 
     @property
     def alive(self) -> bool:
@@ -79,6 +80,7 @@ class OffscreenRenderer:
         are freed when the size changes.
         """
         from OpenGL import GL
+        from pyrender import RenderFlags
 
         owner = self
         pairs: dict[tuple[int, int, int], tuple[int, ...]] = {}
@@ -127,11 +129,29 @@ class OffscreenRenderer:
             renderer._main_fb_ms = renderer._main_cb_ms = renderer._main_db_ms = None
             renderer._main_fb_dims = (None, None)
 
+        original_read = renderer._read_main_framebuffer
+
+        def read(scene, flags):
+            if owner._want_depth or flags & RenderFlags.DEPTH_ONLY:
+                return original_read(scene, flags)
+            # Colour only: pyrender would also read and linearise the whole depth buffer.
+            w, h = renderer._main_fb_dims
+            GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, renderer._main_fb_ms)
+            GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, renderer._main_fb)
+            GL.glBlitFramebuffer(0, 0, w, h, 0, 0, w, h, GL.GL_COLOR_BUFFER_BIT, GL.GL_LINEAR)
+            GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, renderer._main_fb)
+            channels, fmt = (4, GL.GL_RGBA) if flags & RenderFlags.RGBA else (3, GL.GL_RGB)
+            buffer = GL.glReadPixels(0, 0, w, h, fmt, GL.GL_UNSIGNED_BYTE)
+            color = np.frombuffer(buffer, dtype=np.uint8).reshape(h, w, channels)
+            return np.flip(color, axis=0), None
+
         renderer._configure_main_framebuffer = configure
         renderer._delete_main_framebuffer = delete
+        renderer._read_main_framebuffer = read
 
     def render(self, scene, width: int, height: int, flags: int = 0, *, samples: int = 4,
-               seg_node_map: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+               depth: bool = True, seg_node_map: dict | None = None
+               ) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Render a pyrender scene offscreen.
 
         Parameters
@@ -144,13 +164,17 @@ class OffscreenRenderer:
             ``pyrender.RenderFlags``; ``OFFSCREEN`` is implied.
         samples : int
             Multisampling: 4 (antialiased, for shaded images) or 0 (exact per-pixel values).
+        depth : bool
+            Read the depth buffer back (False saves a full-frame read for colour-only images).
 
         Returns
         -------
         color : (H, W, 3) or (H, W, 4) uint8; None with ``RenderFlags.DEPTH_ONLY``
-        depth : (H, W) float32, metres along the view axis, 0 where nothing was drawn.
+        depth : (H, W) float32, metres along the view axis, 0 where nothing was drawn; None
+            when ``depth`` is False.
         """
         self._samples = int(samples)
+        self._want_depth = bool(depth)
         for attempt in range(2):
             pyrender = self._ensure(width, height)
             try:

@@ -382,5 +382,5 @@ def render_mannequin(posed_list: Sequence["PosedBody"], camera: "Camera", canvas
     # Lit per vertex here, drawn unlit: the look is the same on every GL driver and costs a
     # fraction of pyrender's PBR shader on a software rasteriser.
     flags = pyrender.RenderFlags.FLAT | (pyrender.RenderFlags.RGBA if transparent else 0)
-    image, _ = renderer.render(scene, canvas.width, canvas.height, flags, samples=4)
+    image, _ = renderer.render(scene, canvas.width, canvas.height, flags, samples=4, depth=False)
     return np.ascontiguousarray(image)
