@@ -4,6 +4,18 @@ Where each OpenPose point comes from (a kinematic joint, a surface landmark or t
 two other points) is fixed in :mod:`posestudio.skeletons`; this module only evaluates those
 tables on a :class:`~posestudio.body.PosedBody` and projects the result with
 :mod:`posestudio.camera`. No GL here: occlusion uses a depth map the caller rendered.
+
+Rules (details in :func:`people_keypoints_2d`; proven in ``tests/render/test_maps.py``)
+-------------------------------------------------------------------------------------
+* Out of the canvas: a point whose projection falls outside ``[0, W) × [0, H)``, or that lies
+  behind the camera, is absent — confidence 0 and x = y = 0 in the JSON, and not drawn. The
+  image never shows a limb running off the edge towards a point OpenPose could not have seen.
+* Hidden (only with ``hide_occluded``, off by default as ControlNet's annotator has no such
+  test): a point is absent when the rendered depth at its pixel is more than 3 cm nearer than
+  the point's own surface (for joints inside the body: where its camera ray enters the limb
+  around it). Background never hides a point.
+* Limb order: classic controlnet_aux order by default; ``RenderSettings.depth_ordered_limbs``
+  draws all limbs and points far to near instead (``render.openpose_draw``).
 """
 
 from __future__ import annotations
