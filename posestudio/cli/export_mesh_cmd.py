@@ -22,7 +22,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posestudio.cli.render_cmd import apply_body_model, check_rigs, load_scene_arg
+    from posestudio.cli.scene_args import apply_body_model, check_rigs, load_scene_arg
     from posestudio.errors import InputError
     from posestudio.export.atomic import atomic_output_file, check_writable_file
     from posestudio.export.mesh import mesh_format, write_mesh

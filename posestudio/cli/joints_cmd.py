@@ -102,7 +102,7 @@ def _keypoints_3d(posed, fmt: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    from posestudio.cli.render_cmd import apply_body_model, load_scene_arg
+    from posestudio.cli.scene_args import apply_body_model, load_scene_arg
 
     index = _parse_person(args.person)
     if args.format not in FORMATS:
