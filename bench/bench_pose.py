@@ -144,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         print("posestudio.camera not available: projection not measured")
     if ms_shape is not None:
         print(f"  ... with new betas every call (shape drag): median {ms_shape:.3f} ms")
-        print(f"  ... projecting all {model.num_vertices} vertices instead:  median {ms_verts:.3f} ms")
+        print(f"  ... projecting all {model.num_vertices} vertices instead:  "
+              f"median {ms_verts:.3f} ms")
     if ms_ik is not None:
         print(f"IK wrist drag step (solve_ik + pose + project): median {ms_ik:.3f} ms")
         print(f"IK head drag step, target out of reach (DLS):  median {ms_far:.3f} ms")

@@ -150,7 +150,8 @@ def test_fingertips_toes_and_heels_are_at_the_ends(mannequin):
             j3 = body.joint(f"{side}_{finger}3")
             j2 = body.joint(f"{side}_{finger}2")
             # beyond the last knuckle, along the finger
-            assert np.dot(tip - j3, j3 - j2) > 0.8 * np.linalg.norm(tip - j3) * np.linalg.norm(j3 - j2)
+            cos = np.dot(tip - j3, j3 - j2) / np.linalg.norm(tip - j3) / np.linalg.norm(j3 - j2)
+            assert cos > 0.8, (side, finger)
         sole = body.vertices[body.vertex_parts == body.part_names.index(f"{side}_foot"), 1].min()
         ankle = body.joint(f"{side}_ankle")
         assert body.landmark(f"{side}_heel")[2] < ankle[2] < body.landmark(f"{side}_big_toe")[2]

@@ -1,4 +1,4 @@
-"""IK: drag a wrist/ankle/head/pelvis; reach within mm, stay in limits, keep pins, stretch safely."""
+"""IK: drag a wrist/ankle/head/pelvis; reach within mm, in limits, pins kept, safe stretch."""
 
 from __future__ import annotations
 
@@ -201,7 +201,8 @@ def test_bad_arguments_raise_input_error(skeleton):
 _unit = st.floats(0.0, 1.0, allow_nan=False)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(effector=st.sampled_from(["left_wrist", "right_ankle", "head"]),
        fractions=st.lists(_unit, min_size=12, max_size=12), start_seed=st.integers(0, 2**16))
 def test_property_ik_reaches_what_fk_can_reach(skeleton, effector, fractions, start_seed):

@@ -1,4 +1,4 @@
-"""Joint limits: the sign conventions hold on the rig, boxes are mirror-symmetric, clamping works."""
+"""Joint limits: sign conventions hold on the rig, boxes are mirror-symmetric, clamping works."""
 
 from __future__ import annotations
 
