@@ -50,6 +50,8 @@ def framebuffer(viewport) -> np.ndarray:
 
 
 def pt(p) -> QPoint:
+    if isinstance(p, QPoint):
+        return p
     return QPoint(int(round(p[0])), int(round(p[1])))
 
 

@@ -33,7 +33,7 @@ class CameraPanel(QtWidgets.QWidget):
         self.preset = QtWidgets.QComboBox()
         self.preset.addItem("Custom")
         for name, w, h in CANVAS_PRESETS:
-            self.preset.addItem(name, (w, h))
+            self.preset.addItem(name, f"{w}x{h}")
         self.preset.setToolTip("Canvas size presets (the size of every exported map)")
         self.preset.activated.connect(self._on_preset)
         form.addRow("Canvas", self.preset)
@@ -98,7 +98,7 @@ class CameraPanel(QtWidgets.QWidget):
         with blocked(*self._boxes()):
             self.width_box.setValue(canvas.width)
             self.height_box.setValue(canvas.height)
-            index = self.preset.findData((canvas.width, canvas.height))
+            index = self.preset.findData(f"{canvas.width}x{canvas.height}")
             self.preset.setCurrentIndex(max(index, 0))
             self.fov.setValue(cam.fov_y_deg)
             self.focal.setValue(focal_mm_from_fov(cam.fov_y_deg))
@@ -116,7 +116,7 @@ class CameraPanel(QtWidgets.QWidget):
     def _on_preset(self, index: int) -> None:
         data = self.preset.itemData(index)
         if data:
-            self.set_canvas(*data)
+            self.set_canvas(*map(int, data.split("x")))
 
     def set_canvas(self, width: int, height: int) -> None:
         self.doc.push(SetCanvas.from_scene(self.doc.scene, Canvas(int(width), int(height))))

@@ -57,9 +57,23 @@ class Outliner(QtWidgets.QTreeWidget):
         return None
 
     def _on_changed(self, changes) -> None:
-        if any(c.kind == "people" or (c.kind == "person" and {"name", "visible"} & set(c.fields))
-               for c in changes):
+        if (any(c.kind == "people" for c in changes)
+                or self.topLevelItemCount() != len(self.doc.scene.people)):
             self.rebuild()
+        elif any(c.kind == "person" and {"name", "visible"} & set(c.fields) for c in changes):
+            self.refresh_people()
+
+    def refresh_people(self) -> None:
+        """Names and visibility in place. Never rebuild here: this runs inside the item's own
+        ``setData`` when the user ticks a box or renames, and deleting that item crashes."""
+        with blocked(self):
+            for p, person in enumerate(self.doc.scene.people):
+                top = self.topLevelItem(p)
+                state = Qt.CheckState.Checked if person.visible else Qt.CheckState.Unchecked
+                if top.text(0) != person.name:
+                    top.setText(0, person.name)
+                if top.checkState(0) != state:
+                    top.setCheckState(0, state)
 
     def _on_selection(self, person: int, joint: int) -> None:
         item = self._find(person, joint)
@@ -86,4 +100,4 @@ class Outliner(QtWidgets.QTreeWidget):
         elif visible != current.visible:
             self.doc.push(SetPersonField.from_scene(self.doc.scene, person, "visible", visible))
         else:
-            QtCore.QTimer.singleShot(0, self.rebuild)   # empty name: put the old one back
+            QtCore.QTimer.singleShot(0, self.refresh_people)   # empty name: put the old one back
