@@ -470,3 +470,27 @@ def test_renderer_survives_another_pyrender_renderer_being_deleted(mannequin, re
     other.delete()
     after = map_funcs.render_geometry([rest], Camera(), Canvas(48, 64), renderer=renderer)
     assert before.mask.sum() > 50 and np.array_equal(before.depth, after.depth)
+
+
+def test_mannequin_is_lit_from_the_upper_left_on_a_clean_backdrop(two_people_maps, renderer):
+    posed, camera, _ = two_people_maps
+    geometry = map_funcs.render_geometry(posed, camera, SMALL, renderer=renderer)
+    solid = map_funcs.render_mannequin(posed, camera, SMALL, renderer=renderer).astype(float)
+    inner = cv2.erode(geometry.mask.astype(np.uint8), np.ones((3, 3))) > 0
+    outer = cv2.dilate(geometry.mask.astype(np.uint8), np.ones((3, 3))) == 0
+    backdrop = np.round(np.array(map_funcs.BACKGROUND_COLOR) * 255)
+    assert np.abs(solid[outer] - backdrop).max() <= 1
+    luminance = solid @ (0.2126, 0.7152, 0.0722)
+    n = geometry.normal
+    key_side = inner & (n[..., 0] < -0.4) & (n[..., 1] > 0.2)     # facing up-left
+    shadow_side = inner & (n[..., 0] > 0.4) & (n[..., 1] < -0.2)  # facing down-right
+    assert key_side.sum() > 20 and shadow_side.sum() > 20
+    assert luminance[key_side].mean() > luminance[shadow_side].mean() + 30
+    assert 25 < luminance[inner].min() and luminance[inner].max() < 255  # no black, no clipping
+    # a person's colour replaces the wood
+    blue = map_funcs.render_mannequin(posed, camera, SMALL, colors=[(0.2, 0.3, 0.9), None],
+                                      renderer=renderer).astype(float)
+    first = inner & (geometry.person == 0)
+    second = cv2.erode((geometry.person == 1).astype(np.uint8), np.ones((3, 3))) > 0
+    assert (blue[first][:, 2] > blue[first][:, 0]).mean() > 0.95
+    assert np.array_equal(blue[second], solid[second])
