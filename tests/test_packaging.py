@@ -90,9 +90,12 @@ def test_wheel_carries_rig_examples_presets_and_entry_points(wheel):
 
 
 def test_wheel_is_used_not_the_checkout(wheel_venv, tmp_path):
-    probe = ("import json, sys, posestudio, posestudio.rigs, posestudio.resources; "
+    # posestudio.ui.app holds the posestudio-gui entry point (imported, no window opened).
+    probe = ("import json, sys, posestudio, posestudio.rigs, posestudio.resources, "
+             "posestudio.ui.app; assert callable(posestudio.ui.app.main); "
              "print(json.dumps({'path': sys.path, 'files': [posestudio.__file__, "
-             "posestudio.rigs.__file__, posestudio.resources.__file__]}))")
+             "posestudio.rigs.__file__, posestudio.resources.__file__, "
+             "posestudio.ui.app.__file__]}))")
     out = json.loads(_run([str(wheel_venv / "bin" / "python"), "-c", probe], cwd=tmp_path,
                           env=_clean_env()).stdout)
     deps = Path(sysconfig.get_path("purelib")).resolve()
