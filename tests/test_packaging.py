@@ -93,7 +93,11 @@ def test_wheel_is_used_not_the_checkout(wheel_venv, tmp_path):
     # posestudio.ui.app holds the posestudio-gui entry point (imported, no window opened).
     probe = ("import json, sys, posestudio, posestudio.rigs, posestudio.resources, "
              "posestudio.ui.app; assert callable(posestudio.ui.app.main); "
-             "print(json.dumps({'path': sys.path, 'files': [posestudio.__file__, "
+             "from posestudio import presets; "
+             "loaded = [presets.load_pose_preset(n)[0].shape for n in presets.list_pose_presets()]; "
+             "hands = [presets.hand_preset(n, 'right').shape for n in presets.list_hand_presets()]; "
+             "print(json.dumps({'presets': len(loaded), 'hands': len(hands), "
+             "'path': sys.path, 'files': [posestudio.__file__, "
              "posestudio.rigs.__file__, posestudio.resources.__file__, "
              "posestudio.ui.app.__file__]}))")
     out = json.loads(_run([str(wheel_venv / "bin" / "python"), "-c", probe], cwd=tmp_path,
@@ -102,6 +106,8 @@ def test_wheel_is_used_not_the_checkout(wheel_venv, tmp_path):
     into_checkout = [p for p in out["path"] if p and Path(p).resolve().is_relative_to(ROOT)
                      and not Path(p).resolve().is_relative_to(deps)]
     assert str(ROOT) not in out["path"] and into_checkout == []
+    assert out["presets"] == len(list((ROOT / "resources" / "presets" / "poses").glob("*.json")))
+    assert out["hands"] >= 4  # presets read through importlib.resources from the wheel
     for file in out["files"]:
         assert Path(file).is_relative_to(wheel_venv), file
 
