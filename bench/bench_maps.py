@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     stages = {
         "openpose (keypoints + draw)": lambda: draw_openpose(
             people_keypoints_2d(posed, camera, canvas), width, height),
+        "openpose, hide occluded (given depth)": lambda: draw_openpose(
+            people_keypoints_2d(posed, camera, canvas, hide_occluded=True,
+                                depth=geometry.depth), width, height),
         "data pass (depth+normal+labels)": lambda: m.render_geometry(posed, camera, canvas,
                                                                      renderer=renderer),
         "  depth 8-bit from pass": lambda: m.depth_map(geometry),

@@ -189,36 +189,45 @@ def _to_camera(points: np.ndarray, w2c: np.ndarray) -> np.ndarray:
     return np.asarray(points, dtype=np.float64) @ w2c[:3, :3].T + w2c[:3, 3]
 
 
-def _local_surface_depth(points: np.ndarray, radii: np.ndarray, vertices: np.ndarray,
-                         faces: np.ndarray) -> np.ndarray:
+class _Surface:
+    """A body's triangles in the camera frame, with what the local ray tests need."""
+
+    def __init__(self, vertices_cam: np.ndarray, faces: np.ndarray) -> None:
+        self.v0, self.v1, self.v2 = (vertices_cam[faces[:, k]] for k in range(3))
+        self.centre = (self.v0 + self.v1 + self.v2) / 3.0
+        # A triangle has a corner within r of a point only if its centre is within r + reach.
+        self.reach = np.sqrt(np.max([np.sum((v - self.centre) ** 2, axis=1)
+                                     for v in (self.v0, self.v1, self.v2)], axis=0))
+
+
+def _local_surface_depth(points: np.ndarray, radii: np.ndarray, surface: _Surface) -> np.ndarray:
     """Depth of the body's own surface in front of each point, along its camera ray.
 
     Parameters
     ----------
     points : (N, 3) OpenGL camera frame, in front of the camera (z < 0)
     radii : (N,) metres: how far around each point its own surface reaches (0 = surface point)
-    vertices : (V, 3) the same body's vertices, camera frame
-    faces : (F, 3) int
+    surface : the same body's triangles, camera frame
 
     Returns
     -------
     (N,) metres along the view axis: where the ray from the eye to each point first enters the
-    mesh triangles within its radius (the limb around a joint), or the point's own depth when
-    no such triangle lies in front of it (a surface point).
+    mesh triangles with a corner within its radius (the limb around a joint), or the point's
+    own depth when no such triangle lies in front of it (a surface point).
     """
     out = -points[:, 2].astype(np.float64)
-    near = np.zeros(len(vertices), dtype=bool)
     for i, (p, radius) in enumerate(zip(points, radii)):
         if radius <= 0:
             continue
-        np.less(np.sum((vertices - p) ** 2, axis=1), radius * radius, out=near)
-        local = faces[near[faces].any(axis=1)]
+        offset = surface.centre - p
+        reach = surface.reach + radius
+        local = np.flatnonzero(np.einsum("ij,ij->i", offset, offset) < reach * reach)
         if not len(local):
             continue
         distance = float(np.linalg.norm(p))
         direction = p / distance
         # Möller-Trumbore against the local triangles, all at once.
-        v0, v1, v2 = vertices[local[:, 0]], vertices[local[:, 1]], vertices[local[:, 2]]
+        v0, v1, v2 = surface.v0[local], surface.v1[local], surface.v2[local]
         e1, e2 = v1 - v0, v2 - v0
         h = np.cross(direction, e2)
         a = np.einsum("ij,ij->i", e1, h)
@@ -293,7 +302,7 @@ def people_keypoints_2d(posed_list: Sequence["PosedBody"], camera: "Camera", can
     w2c = camera_math.world_to_camera(camera)
     people = []
     for posed in posed_list:
-        vertices_cam = None
+        surface = None
         points3d = openpose_points_3d(posed, layout, hands=hands, face=face)
         parts = {}
         body_depth = None
@@ -305,19 +314,22 @@ def people_keypoints_2d(posed_list: Sequence["PosedBody"], camera: "Camera", can
             ok &= (uv[:, 0] >= 0) & (uv[:, 0] < canvas.width)
             ok &= (uv[:, 1] >= 0) & (uv[:, 1] < canvas.height)
             if hide_occluded and ok.any():
-                if vertices_cam is None:
-                    vertices_cam = _to_camera(posed.vertices, w2c)
-                    faces = np.asarray(posed.faces, dtype=np.int64)
                 idx = np.flatnonzero(ok)
                 px = uv[idx].astype(np.int64)  # floor: both are ≥ 0 here
-                rendered = depth[px[:, 1], px[:, 0]]
-                radii = _own_radii(LAYOUTS[layout][1] if name == "body" else
-                                   hand21_sources("left") if name.startswith("hand") else
-                                   FACE70_SOURCES)[idx]
-                own = _local_surface_depth(_to_camera(points[idx], w2c), radii, vertices_cam,
-                                           faces)
-                hidden = (rendered > 0) & (rendered < own - OCCLUSION_TOLERANCE_M)
-                ok[idx[hidden]] = False
+                rendered = depth[px[:, 1], px[:, 0]].astype(np.float64)
+                # A point's own surface is never behind the point, so only a rendered surface
+                # nearer than the point itself (by the tolerance) can hide it.
+                maybe = (rendered > 0) & (rendered < z[idx] - OCCLUSION_TOLERANCE_M)
+                idx, rendered = idx[maybe], rendered[maybe]
+                if len(idx):
+                    if surface is None:
+                        surface = _Surface(_to_camera(posed.vertices, w2c),
+                                           np.asarray(posed.faces, dtype=np.int64))
+                    radii = _own_radii(LAYOUTS[layout][1] if name == "body" else
+                                       hand21_sources("left") if name.startswith("hand") else
+                                       FACE70_SOURCES)[idx]
+                    own = _local_surface_depth(_to_camera(points[idx], w2c), radii, surface)
+                    ok[idx[rendered < own - OCCLUSION_TOLERANCE_M]] = False
             keypoints = np.zeros((len(points), 3))
             keypoints[ok, :2] = uv[ok]
             keypoints[ok, 2] = 1.0
