@@ -242,8 +242,13 @@ class BodyModel:
             part_names=self.part_names)
 
     def pose_person(self, person) -> PosedBody:
-        """Pose a :class:`posestudio.scene.model.Person` (its betas, pose, transl, expression)."""
-        return self.pose(person.betas, person.pose, person.transl, person.expression)
+        """Pose a :class:`posestudio.scene.model.Person` (its betas, pose, transl, expression).
+
+        A person always carries 10 expression values; a rig with fewer (SMPL and SMPL+H have
+        none) uses the ones it has, so any scene can be posed with any rig.
+        """
+        expression = np.asarray(person.expression)[: self.num_expression]
+        return self.pose(person.betas, person.pose, person.transl, expression)
 
     # --- torch, batched and differentiable ------------------------------------------------------
 
