@@ -67,7 +67,8 @@ def register(subparsers) -> None:
                         "sensor height spans the canvas height)")
     p.add_argument("--views", metavar="N",
                    help="turntable: N views with yaw evenly spaced over 360° from the scene "
-                        "camera's, in sub-folders view_000, view_001, ...")
+                        "camera's, in sub-folders view_000, view_001, ...; add --frame so that "
+                        "people who come nearer the camera on the way round stay in the picture")
     p.add_argument("--frame", action="store_true",
                    help="re-aim the camera (same direction and lens) so every visible person "
                         "fits the canvas with --margin around them; with --views all views "
