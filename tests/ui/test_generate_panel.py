@@ -1,6 +1,7 @@
-"""The Generate panel in the real main window: tiny real SD 1.5 pipelines, a worker thread,
-progress, cancel, the gallery and "reuse parameters". No modal dialog can open: the panel reports
-errors in its status line, and the tests never press the file-picker buttons."""
+"""The Generate panel in the real main window: tiny real SD 1.5 pipelines run by the generation
+process (started once, shared by the tests), progress, cancel, the gallery and "reuse parameters".
+No modal dialog can open: the panel reports errors in its status line, and the tests never press
+the file-picker buttons."""
 
 from __future__ import annotations
 
@@ -62,10 +63,6 @@ def panel(window, tiny_sd15, tmp_path, qtbot):
 
 def click_generate(qtbot, panel) -> None:
     qtbot.mouseClick(panel.generate_button, Qt.MouseButton.LeftButton)
-
-
-def wait_done(qtbot, panel, timeout=60000) -> None:
-    qtbot.waitUntil(lambda: not panel.running and panel.generate_button.isEnabled(), timeout=timeout)
 
 
 def test_generate_adds_image_to_gallery_with_parameters_and_maps(qtbot, window, panel):

@@ -1,12 +1,14 @@
-"""The Generate panel: local ControlNet generation from the scene, in a background thread.
+"""The Generate panel: local ControlNet generation from the scene, without blocking the editor.
 
 The user picks a base model and one ControlNet per control map ("OpenPose 1.0 + depth 0.5"),
-types a prompt and presses Generate. A :class:`GenerationThread` copies nothing from the live
-document: it gets a snapshot of the scene, renders the control maps at the canvas size (its own GL
-context, on its own thread), runs :func:`posestudio.generate.outputs.generate_scene` (the path the
-CLI takes) and reports progress per denoising step; Cancel takes effect within one step. Results
-land in a gallery with the control maps that made them; "Reuse parameters" puts a result's
-parameters back into the fields. Model paths and fields are remembered in the app settings.
+types a prompt and presses Generate. The panel checks the model files at once (a wrong pairing
+or a missing file is reported before anything starts), then hands a snapshot of the scene and the
+request to the generation process (:mod:`posestudio.generate.service`: control maps, model
+loading and denoising run there, through the same ``generate_scene`` the CLI uses). A
+:class:`GenerationThread` follows that job and reports stage and per-step progress; Cancel takes
+effect within one step. Results land in a gallery next to the control maps that made them;
+"Reuse parameters" puts a result's parameters back into the fields. Model paths and fields are
+remembered in the app settings.
 
 No modal dialog opens except the file pickers behind the "…" buttons: errors go to the panel's
 status line and the window's status bar.
@@ -15,7 +17,6 @@ status line and the window's status bar.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from posestudio.errors import Cancelled, PoseStudioError
+from posestudio.errors import PoseStudioError
 from posestudio.generate.params import (CONTROL_MAPS, DEVICES, OFFLOADS, PRECISIONS, SCHEDULERS,
                                         ControlSpec, GenerationRequest, MemoryOptions,
                                         parse_seed)
@@ -58,15 +59,35 @@ class GalleryEntry:
 
 
 # ---------------------------------------------------------------------------------- worker
+_SERVICE = None
+
+
+def generation_service():
+    """The app's one generation process (started on first use, kept warm between runs)."""
+    global _SERVICE
+    from posestudio.generate.service import GenerationProcess
+
+    if _SERVICE is None:
+        _SERVICE = GenerationProcess()
+        app = QtWidgets.QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(_SERVICE.stop)
+    return _SERVICE
+
+
 class GenerationThread(QtCore.QThread):
-    """Runs one generation off the UI thread.
+    """Follows one job of the generation process and turns its events into Qt signals.
+
+    The work itself (control maps, model loading, denoising) runs in the process of
+    :mod:`posestudio.generate.service`; this thread only waits on its event queue, so the UI
+    thread never blocks and no module is imported off the main thread.
 
     Signals
     -------
-    stage(str)            what it is doing ("Rendering control maps", "Loading models"...)
+    stage(str)            what the worker is doing ("Rendering control maps"...)
     progress(int, int)    denoising steps done, total (over the batch)
-    succeeded(object)     :class:`~posestudio.generate.outputs.SceneGeneration`
-    failed(str)           one-line message (a PoseStudioError, or an unexpected error's text)
+    succeeded(object)     the ``done`` payload: images, maps, requests (dicts), family
+    failed(str)           one-line message
     cancelled()
     """
 
@@ -76,60 +97,33 @@ class GenerationThread(QtCore.QThread):
     failed = Signal(str)
     cancelled = Signal()
 
-    def __init__(self, scene, request: GenerationRequest, out: Path, parent=None) -> None:
+    def __init__(self, service, job_id: int, parent=None) -> None:
         super().__init__(parent)
-        self.scene, self.request, self.out = scene, request, out
-        self._stop = threading.Event()
-        self.steps_done = 0
+        self.service, self.job_id = service, job_id
+        self._quit = False
 
-    def cancel(self) -> None:
-        self._stop.set()
+    def stop_following(self) -> None:
+        self._quit = True
 
-    def _on_step(self, done: int, total: int) -> None:
-        self.steps_done = done
-        self.progress.emit(done, total)
-
-    def run(self) -> None:  # noqa: D401 - QThread entry point, runs on the worker thread
-        from posestudio.generate.outputs import check_models, generate_scene, maps_of
-
-        try:
-            check_models(self.request)
-            self.stage.emit("Rendering control maps")
-            control = render_control_maps_with_own_context(self.scene, maps_of(self.request))
-            if self._stop.is_set():
-                raise Cancelled("generation cancelled")
-            self.stage.emit("Loading models" if not _cached(self.request) else "Generating")
-            done = generate_scene(self.scene, self.request, self.out, control=control,
-                                  progress=self._on_step, cancel=self._stop.is_set)
-        except Cancelled:
-            self.cancelled.emit()
-        except PoseStudioError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:  # a bug or a library failure: report it, keep the editor alive
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
-        else:
-            self.succeeded.emit(done)
-
-
-def render_control_maps_with_own_context(scene, maps: list[str]) -> dict:
-    """Render on this thread with a GL context made (and freed) here: the process-wide renderer
-    belongs to whichever thread created it, and a worker thread must not borrow it."""
-    from posestudio.render.gl import OffscreenRenderer
-    from posestudio.render.pipeline import render_scene
-
-    renderer = OffscreenRenderer()
-    try:
-        result = render_scene(scene, maps=tuple(maps), renderer=renderer)
-    finally:
-        renderer.delete()
-    return {m: result.maps[m] for m in maps}
-
-
-def _cached(request: GenerationRequest) -> bool:
-    from posestudio.generate.loading import DEFAULT_CACHE
-
-    loaded = DEFAULT_CACHE.loaded
-    return loaded is not None and loaded.key[0] == str(Path(request.base).resolve())
+    def run(self) -> None:  # QThread entry point, on the worker thread
+        while not self._quit:
+            event = self.service.next_event(0.1)
+            if event is None or event[0] not in (self.job_id, 0):
+                continue                     # nothing yet, or a stale event of an earlier job
+            kind = event[1]
+            if kind == "progress":
+                self.progress.emit(event[2], event[3])
+            elif kind == "stage":
+                self.stage.emit(event[2])
+            elif kind == "done":
+                self.succeeded.emit(event[2])
+                return
+            elif kind == "failed":
+                self.failed.emit(event[2])
+                return
+            elif kind == "cancelled":
+                self.cancelled.emit()
+                return
 
 
 # ---------------------------------------------------------------------------------- widgets
@@ -200,15 +194,20 @@ class ControlRow(QtWidgets.QWidget):
         remove.setText("✕")
         remove.setToolTip("Remove this ControlNet")
         remove.clicked.connect(lambda: self.removed.emit(self))
+        self.scale.setPrefix("× ")
         grid.addWidget(self.enabled, 0, 0)
         grid.addWidget(self.map, 0, 1)
-        grid.addWidget(QtWidgets.QLabel("weight"), 0, 2)
-        grid.addWidget(self.scale, 0, 3)
-        grid.addWidget(QtWidgets.QLabel("steps"), 0, 4)
-        grid.addWidget(self.start, 0, 5)
-        grid.addWidget(self.end, 0, 6)
-        grid.addWidget(remove, 0, 7)
-        grid.addWidget(self.path, 1, 1, 1, 7)
+        grid.addWidget(self.scale, 0, 2)
+        grid.addWidget(remove, 0, 3)
+        grid.addWidget(self.path, 1, 1, 1, 3)
+        window = QtWidgets.QHBoxLayout()
+        window.addWidget(QtWidgets.QLabel("acts from"))
+        window.addWidget(self.start)
+        window.addWidget(QtWidgets.QLabel("to"))
+        window.addWidget(self.end)
+        window.addStretch(1)
+        grid.addLayout(window, 2, 1, 1, 3)
+        grid.setColumnStretch(1, 1)
         self.set_values(map_name, scale, enabled, path, start, end)
         for signal in (self.enabled.toggled, self.map.currentIndexChanged, self.scale.valueChanged,
                        self.start.valueChanged, self.end.valueChanged, self.path.changed):
@@ -599,7 +598,7 @@ class GeneratePanel(QtWidgets.QWidget):
         if self.running:
             return False
         from posestudio.generate.outputs import check_models
-        from posestudio.scene.file_format import scene_from_dict, scene_to_dict
+        from posestudio.scene.file_format import scene_to_dict
 
         try:
             request = self.build_request()
@@ -608,8 +607,10 @@ class GeneratePanel(QtWidgets.QWidget):
             self._message(str(exc), error=True)
             return False
         self._save()
-        scene = scene_from_dict(scene_to_dict(self.doc.scene))  # a snapshot: editing goes on
-        self.thread = GenerationThread(scene, request, self._output_path(), self)
+        service = generation_service()
+        job = service.submit(scene_to_dict(self.doc.scene), request.to_dict(),
+                             str(self._output_path()))
+        self.thread = GenerationThread(service, job, self)
         self.thread.stage.connect(self._on_stage)
         self.thread.progress.connect(self._on_progress)
         self.thread.succeeded.connect(self._on_succeeded)
@@ -624,15 +625,18 @@ class GeneratePanel(QtWidgets.QWidget):
         return True
 
     def cancel(self) -> None:
-        if self.thread is not None:
-            self.thread.cancel()
+        if self.running:
+            generation_service().cancel()
             self._message("Cancelling…")
 
-    def shutdown(self, timeout_ms: int = 60000) -> None:
-        """Cancel a running generation and wait for its thread (the window is closing)."""
-        if self.thread is not None:
-            self.thread.cancel()
-            self.thread.wait(timeout_ms)
+    def shutdown(self, timeout_ms: int = 30000) -> None:
+        """Cancel a running generation and wait until it stopped (the window is closing)."""
+        thread = self.thread
+        if thread is not None and thread.isRunning():
+            generation_service().cancel()
+            if not thread.wait(timeout_ms):
+                thread.stop_following()
+                thread.wait(1000)
 
     def _on_stage(self, text: str) -> None:
         self._message(text + "…")
@@ -642,19 +646,21 @@ class GeneratePanel(QtWidgets.QWidget):
         self.progress.setValue(done)
         self.status.setText(f"Step {done}/{total}")
 
-    def _on_succeeded(self, done) -> None:
-        for result, path in zip(done.results, done.image_paths):
-            entry = GalleryEntry(path, result.request, result.family, dict(done.map_paths))
+    def _on_succeeded(self, done: dict) -> None:
+        maps = {name: Path(p) for name, p in done["maps"].items()}
+        entries = [GalleryEntry(Path(path), GenerationRequest.from_dict(request), done["family"],
+                                maps) for path, request in zip(done["images"], done["requests"])]
+        for entry in entries:
             self.entries.append(entry)
-            item = QtWidgets.QListWidgetItem(QtGui.QIcon(QtGui.QPixmap(str(path))),
-                                             f"seed {result.request.seed}")
-            item.setToolTip(f"{path}\n{result.request.prompt}")
+            item = QtWidgets.QListWidgetItem(QtGui.QIcon(QtGui.QPixmap(str(entry.path))),
+                                             f"seed {entry.request.seed}")
+            item.setToolTip(f"{entry.path}\n{entry.request.prompt}")
             self.gallery.addItem(item)
             self.resultAdded.emit(entry)
         self.gallery.setCurrentRow(self.gallery.count() - 1)
-        seeds = ", ".join(str(r.request.seed) for r in done.results)
-        self._message(f"Wrote {done.image_paths[0].name}"
-                      + (f" (+{len(done.image_paths) - 1})" if len(done.image_paths) > 1 else "")
+        seeds = ", ".join(str(e.request.seed) for e in entries)
+        self._message(f"Wrote {entries[0].path.name}"
+                      + (f" (+{len(entries) - 1})" if len(entries) > 1 else "")
                       + f" · seed {seeds}")
         self._finish("done")
 
@@ -725,6 +731,10 @@ def install(window) -> GeneratePanel:
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
     docks = getattr(window, "docks", None)
     if isinstance(docks, dict):
+        # A tab beside the other tall right-hand panels, so it gets the full height.
+        neighbour = docks.get("presets") or docks.get("camera")
+        if neighbour is not None:
+            window.tabifyDockWidget(neighbour, dock)
         docks["generate"] = dock
     menu = window.menuBar().addMenu("&Generate")
     run = menu.addAction("&Generate Image", panel.generate)

@@ -1,0 +1,146 @@
+"""Generation in a separate, long-lived process, for front ends that must never block.
+
+Why a process and not a thread of the editor: a GUI process has PySide6 loaded, and shiboken's
+import hook is not thread-safe, so importing torch/diffusers/pyrender modules from a worker thread
+can corrupt memory (seen as "Fatal Python error: none_dealloc"); diffusers and transformers import
+lazily on first use, so a thread would keep importing. A ``spawn``-ed process also has its own GL
+context for the control maps, no GIL shared with the UI, and when it dies (a driver crash, out of
+memory) the editor lives on. The process keeps its :class:`~posestudio.generate.loading.PipelineCache`
+between jobs, so the second generation with the same models loads nothing.
+
+Protocol (plain picklable data only, so reading an event never imports a module)::
+
+    job:    (job_id, scene_dict, request_dict, out_path)        None stops the process
+    events: (job_id, "stage", text) | (job_id, "progress", done, total)
+            | (job_id, "done", {"images": [path...], "maps": {map: path}, "requests": [dict...],
+                                "family": str})
+            | (job_id, "failed", message) | (job_id, "cancelled")
+
+Cancel is a shared event the worker polls after every denoising step.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing as mp
+import os
+import queue
+
+TERMINAL = ("done", "failed", "cancelled")
+
+
+def serve(jobs, events, cancel) -> None:
+    """Worker process main loop: run jobs one after another until ``None`` arrives."""
+    os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+    from posestudio.errors import Cancelled, PoseStudioError
+    from posestudio.generate.outputs import generate_scene, maps_of, render_control_maps
+    from posestudio.generate.params import GenerationRequest
+    from posestudio.scene.file_format import scene_from_dict
+
+    parent = mp.parent_process()
+    while True:
+        try:
+            job = jobs.get(timeout=1.0)
+        except queue.Empty:
+            if parent is not None and not parent.is_alive():
+                return                       # the editor died without stopping us: leave too
+            continue
+        if job is None:
+            return
+        job_id, scene_dict, request_dict, out = job
+        try:
+            if cancel.is_set():
+                raise Cancelled("generation cancelled")
+            scene = scene_from_dict(scene_dict)
+            request = GenerationRequest.from_dict(request_dict)
+            events.put((job_id, "stage", "Rendering control maps"))
+            control = render_control_maps(scene, maps_of(request))
+            events.put((job_id, "stage", "Loading models and generating"))
+            done = generate_scene(scene, request, out, control=control, cancel=cancel.is_set,
+                                  progress=lambda d, t: events.put((job_id, "progress", d, t)))
+        except Cancelled:
+            events.put((job_id, "cancelled"))
+        except PoseStudioError as exc:
+            events.put((job_id, "failed", str(exc)))
+        except Exception as exc:  # a bug or a library failure: report it, keep serving
+            events.put((job_id, "failed", f"{type(exc).__name__}: {exc}"))
+        else:
+            events.put((job_id, "done", {
+                "images": [str(p) for p in done.image_paths],
+                "maps": {name: str(p) for name, p in done.map_paths.items()},
+                "requests": [r.request.to_dict() for r in done.results],
+                "family": done.results[0].family}))
+
+
+class GenerationProcess:
+    """Owns the worker process; :meth:`submit` and :meth:`cancel` never block.
+
+    One job runs at a time; a front end submits the next one after the previous one's terminal
+    event (``done``, ``failed``, ``cancelled``).
+    """
+
+    def __init__(self) -> None:
+        self._ctx = mp.get_context("spawn")
+        self._process = None
+        self._jobs = None
+        self._events = None
+        self._cancel = self._ctx.Event()
+        self._ids = itertools.count(1)
+
+    @property
+    def alive(self) -> bool:
+        return self._process is not None and self._process.is_alive()
+
+    def start(self) -> None:
+        if self.alive:
+            return
+        self._jobs, self._events = self._ctx.Queue(), self._ctx.Queue()
+        old = os.environ.get("PYOPENGL_PLATFORM")
+        os.environ["PYOPENGL_PLATFORM"] = "egl"   # inherited by the spawned interpreter
+        try:
+            self._process = self._ctx.Process(target=serve, daemon=True, name="posestudio-generate",
+                                              args=(self._jobs, self._events, self._cancel))
+            self._process.start()
+        finally:
+            if old is None:
+                os.environ.pop("PYOPENGL_PLATFORM", None)
+            else:
+                os.environ["PYOPENGL_PLATFORM"] = old
+
+    def submit(self, scene_dict: dict, request_dict: dict, out: str) -> int:
+        """Queue a job (starting the process if needed); returns its id."""
+        self.start()
+        self._cancel.clear()
+        job_id = next(self._ids)
+        self._jobs.put((job_id, scene_dict, request_dict, str(out)))
+        return job_id
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def next_event(self, timeout: float = 0.1):
+        """The next event tuple, or None after ``timeout`` seconds. A dead worker gives
+        ``(0, "failed", message)`` once, and the next :meth:`submit` starts a fresh one."""
+        try:
+            return self._events.get(timeout=timeout)
+        except (queue.Empty, OSError, ValueError, EOFError):
+            if self._process is not None and not self._process.is_alive():
+                code = self._process.exitcode
+                self._process = None
+                return (0, "failed", f"the generation process stopped unexpectedly "
+                                     f"(exit code {code}); see the terminal for details")
+            return None
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Cancel what runs, ask the process to exit, and end it if it does not."""
+        if self._process is None:
+            return
+        self._cancel.set()
+        try:
+            self._jobs.put(None)
+            self._process.join(timeout)
+        finally:
+            if self._process.is_alive():
+                self._process.terminate()
+                self._process.join(1)
+            self._process = None
