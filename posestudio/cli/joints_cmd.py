@@ -14,7 +14,7 @@ HELP = """\
 Print one person's keypoints as JSON on stdout:
   {"format": F, "names": [...], "width": W, "height": H,
    "joints3d": [[x, y, z], ...],   world metres (Y up)
-   "joints2d": [[u, v], ...]}      pixels of the scene camera and canvas, (0,0) = top-left corner
+   "joints2d": [[u, v], ...]}      pixels of the scene camera and canvas (or --size/--orbit), (0,0) = top-left corner
 Formats: openpose18 (COCO-18 order as in openpose.json), body25 (OpenPose BODY_25), smpl24 (SMPL's
 24 kinematic joints). A keypoint the body model does not have (e.g. a rig without face points) is
 null in both lists; a point behind the camera is null in joints2d. Points outside the canvas keep
@@ -25,13 +25,18 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("joints", help="print a person's 3D joints and 2D pixels as JSON",
                               description=HELP,
                               epilog="example: posestudio joints two_people --person 1 "
-                                     "--format body25 > joints.json",
+                                     "--format body25 --size 512x512 > joints.json",
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scene", metavar="SCENE", help="scene file (*.pose.json) or bundled example")
     p.add_argument("--person", default="0", metavar="I",
                    help="0-based index of the person in the scene (default 0)")
     p.add_argument("--format", default="openpose18", metavar="|".join(FORMATS),
                    help="keypoint set (default openpose18)")
+    p.add_argument("--size", metavar="WxH",
+                   help="canvas size in pixels for joints2d, overrides the scene's (as in render)")
+    p.add_argument("--orbit", metavar="YAW,PITCH",
+                   help="camera yaw and pitch in degrees for joints2d (as in render; write a "
+                        "negative yaw as --orbit=-30,10)")
     p.add_argument("--body-model", metavar="FILE",
                    help="use this SMPL / SMPL+H / SMPL-X file (.pkl/.npz) for every person")
     p.set_defaults(func=run)
@@ -102,12 +107,16 @@ def _keypoints_3d(posed, fmt: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    from posestudio.cli.scene_args import apply_body_model, load_scene_arg
+    from posestudio.cli.scene_args import (apply_body_model, apply_view_options, load_scene_arg,
+                                           parse_orbit, parse_size)
 
     index = _parse_person(args.person)
     if args.format not in FORMATS:
         raise InputError(f"--format {args.format!r}: choose one of {', '.join(FORMATS)}")
-    scene = apply_body_model(load_scene_arg(args.scene), args.body_model)
+    args.size = None if args.size is None else parse_size(args.size)
+    args.orbit = None if args.orbit is None else parse_orbit(args.orbit)
+    scene = apply_view_options(load_scene_arg(args.scene), args)
+    scene = apply_body_model(scene, args.body_model)
     count = len(scene.people)
     if count == 0:
         raise InputError(f"scene {args.scene}: has no people")

@@ -174,6 +174,14 @@ def joints_bad_body_model(tmp, scene, d):
     return ["joints", scene, "--body-model", tmp / "body.npz"], "body.npz"
 
 
+def joints_bad_size(tmp, scene, d):
+    return ["joints", scene, "--size", "100000x10"], "--size"
+
+
+def joints_bad_orbit(tmp, scene, d):
+    return ["joints", scene, "--orbit", "0,90"], "--orbit"
+
+
 def joints_missing_scene(tmp, scene, d):
     return ["joints", tmp / "gone.pose.json"], "gone"
 
@@ -211,7 +219,8 @@ CASES = [corrupt_json, truncated_file, empty_file, newer_version, wrong_format, 
          garbage_body_pkl, garbage_body_npz, npz_without_model, unsafe_pickle, missing_body,
          body_is_dir, missing_scene, scene_is_dir, out_through_file, out_is_file, out_empty, unknown_map,
          bad_views, bad_layout, person_out_of_range, person_negative, person_not_a_number,
-         joints_bad_format, joints_bad_body_model, joints_missing_scene, mesh_unknown_ext, mesh_no_ext,
+         joints_bad_format, joints_bad_body_model, joints_bad_size, joints_bad_orbit,
+         joints_missing_scene, mesh_unknown_ext, mesh_no_ext,
          mesh_out_through_file, mesh_out_empty, mesh_corrupt_scene, mesh_nobody_visible]
 
 

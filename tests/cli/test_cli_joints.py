@@ -78,3 +78,16 @@ def test_two_people_differ(cli):
     a = np.array(_joints(cli, scene, "--person", "0")["joints3d"], dtype=float)
     b = np.array(_joints(cli, scene, "--person", "1")["joints3d"], dtype=float)
     assert np.linalg.norm(a.mean(0) - b.mean(0)) > 0.3
+
+
+def test_size_and_orbit_match_a_render_with_the_same_options(cli, tmp_path):
+    scene, view = EXAMPLES / "two_people.pose.json", ("--size", "300x200", "--orbit=-40,15")
+    out = tmp_path / "out"
+    assert cli("render", scene, "--out", out, "--maps", "openpose", *view).code == 0
+    cam = json.loads((out / "camera.json").read_text())
+    data = _joints(cli, scene, "--person", "1", *view)
+    assert (data["width"], data["height"]) == (300, 200)
+    points, uv = np.array(data["joints3d"]), np.array(data["joints2d"])
+    np.testing.assert_allclose(project_with_camera_json(points, cam), uv, atol=0.01)
+    plain = np.array(_joints(cli, scene, "--person", "1")["joints2d"])
+    assert np.abs(plain - uv).max() > 20  # the options really moved the pixels
