@@ -14,7 +14,8 @@ HELP = """\
 Print one person's keypoints as JSON on stdout:
   {"format": F, "names": [...], "width": W, "height": H,
    "joints3d": [[x, y, z], ...],   world metres (Y up)
-   "joints2d": [[u, v], ...]}      pixels of the scene camera and canvas (or --size/--orbit), (0,0) = top-left corner
+   "joints2d": [[u, v], ...]}      pixels, (0,0) = top-left corner, of the scene camera and
+                                   canvas (or of --size / --orbit, as render uses them)
 Formats: openpose18 (COCO-18 order as in openpose.json), body25 (OpenPose BODY_25), smpl24 (SMPL's
 24 kinematic joints). A keypoint the body model does not have (e.g. a rig without face points) is
 null in both lists; a point behind the camera is null in joints2d. Points outside the canvas keep
