@@ -101,6 +101,14 @@ def test_orbit_pan_zoom_with_the_mouse_change_only_the_view(window, qtbot):
         Qt.ScrollPhase.NoScrollPhase, False)
     __import__("PySide6.QtWidgets", fromlist=["QApplication"]).QApplication.sendEvent(vp, wheel)
     assert vp.view_camera.distance == pytest.approx(d0 * 0.81)
+    from PySide6.QtGui import QNativeGestureEvent, QPointingDevice
+
+    centre = vp.rect().center().toPointF()
+    pinch = QNativeGestureEvent(Qt.NativeGestureType.ZoomNativeGesture,
+                                QPointingDevice.primaryPointingDevice(), 2, centre, centre,
+                                vp.mapToGlobal(centre), 0.25, centre, 0)
+    __import__("PySide6.QtWidgets", fromlist=["QApplication"]).QApplication.sendEvent(vp, pinch)
+    assert vp.view_camera.distance == pytest.approx(d0 * 0.81 / 1.25), "pinch out zooms in"
     assert doc.scene == scene and not doc.dirty, "navigating the user view is not an edit"
 
 

@@ -53,9 +53,21 @@ def test_main_window_screenshot_shows_a_shaded_posed_mannequin_and_previews(qtbo
         views = win.previews.views
         assert all(v.image is not None and not v.image.isNull() for v in views.values())
         openpose = win.previews.images["openpose"]
-        assert openpose.shape[:2] == (384, 263) or openpose.shape[0] == 384
+        from posestudio.ui.workers import preview_size
+
+        assert openpose.shape[:2] == preview_size(832, 1216)[::-1]     # the canvas, scaled
         assert 0.005 < (openpose.max(axis=2) > 0).mean() < 0.3
         depth = win.previews.images["depth"]
         assert (depth > 0).mean() > 0.05
+        # Ctrl+Shift+C copies the OpenPose map to the clipboard
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+        from PySide6.QtWidgets import QApplication
+
+        win.viewport.setFocus()
+        QTest.keyClick(win.viewport, Qt.Key.Key_C,
+                       Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        copied = QApplication.clipboard().image()
+        assert (copied.width(), copied.height()) == (openpose.shape[1], openpose.shape[0])
     finally:
         close_window(win)

@@ -499,6 +499,15 @@ class Viewport(gl.GLViewWidget):
             self.zoom_by(0.9 ** (delta / 120.0), final=True)
         ev.accept()
 
+    def event(self, ev):  # noqa: D401
+        # trackpad pinch (macOS / libinput native gestures) zooms like the wheel
+        if (ev.type() == QtCore.QEvent.Type.NativeGesture
+                and ev.gestureType() == Qt.NativeGestureType.ZoomNativeGesture):
+            self.zoom_by(1.0 / max(1.0 + ev.value(), 0.2), final=True)
+            ev.accept()
+            return True
+        return super().event(ev)
+
     def keyPressEvent(self, ev):  # noqa: N802
         # shortcuts live on the main window's actions; do not let pyqtgraph eat arrow keys
         ev.ignore()
