@@ -244,6 +244,19 @@ def _local_surface_depth(points: np.ndarray, radii: np.ndarray, surface: _Surfac
     return out
 
 
+def _show_midpoints_of_visible_ends(ok: np.ndarray, on_canvas: np.ndarray, layout) -> None:
+    """A midpoint (neck, mid-hip) is not a place on the body: it shows when either end does.
+
+    Seen from the side, the neck lies behind the near shoulder; OpenPose still reports it
+    (the skeleton hangs on it), so occlusion of the midpoint itself is not what decides.
+    """
+    names, sources = layout
+    index = {n: i for i, n in enumerate(names)}
+    for i, source in enumerate(sources):
+        if source[0] == "mid" and on_canvas[i]:
+            ok[i] = ok[index[source[1]]] or ok[index[source[2]]]
+
+
 def people_keypoints_2d(posed_list: Sequence["PosedBody"], camera: "Camera", canvas: "Canvas", *,
                         layout: str = "coco18", hands: bool = True, face: bool = True,
                         hide_occluded: bool = False, depth: np.ndarray | None = None
@@ -284,7 +297,8 @@ def people_keypoints_2d(posed_list: Sequence["PosedBody"], camera: "Camera", can
       the body it is where the camera ray enters the body triangles within ``LOCAL_RADIUS_M``
       (15 cm; 3 cm for finger joints) of it, i.e. the skin of the limb or torso around it. So a
       hip seen from the front stays visible, while a far shoulder behind the chest, an ear on
-      the far side of the head, or a point behind another person is hidden.
+      the far side of the head, or a point behind another person is hidden. A midpoint (neck,
+      BODY_25 mid-hip) shows when either of its two ends shows.
     """
     from posestudio import camera as camera_math
 
@@ -313,6 +327,7 @@ def people_keypoints_2d(posed_list: Sequence["PosedBody"], camera: "Camera", can
             ok = present & np.isfinite(uv).all(axis=1) & (z > camera.znear)
             ok &= (uv[:, 0] >= 0) & (uv[:, 0] < canvas.width)
             ok &= (uv[:, 1] >= 0) & (uv[:, 1] < canvas.height)
+            on_canvas = ok.copy()
             if hide_occluded and ok.any():
                 idx = np.flatnonzero(ok)
                 px = uv[idx].astype(np.int64)  # floor: both are ≥ 0 here
@@ -330,6 +345,8 @@ def people_keypoints_2d(posed_list: Sequence["PosedBody"], camera: "Camera", can
                                        FACE70_SOURCES)[idx]
                     own = _local_surface_depth(_to_camera(points[idx], w2c), radii, surface)
                     ok[idx[rendered < own - OCCLUSION_TOLERANCE_M]] = False
+                if name == "body":
+                    _show_midpoints_of_visible_ends(ok, on_canvas, LAYOUTS[layout])
             keypoints = np.zeros((len(points), 3))
             keypoints[ok, :2] = uv[ok]
             keypoints[ok, 2] = 1.0
