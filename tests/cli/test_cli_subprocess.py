@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 
-def _run(*argv, cwd):
-    env = dict(os.environ, PYOPENGL_PLATFORM="egl", HF_HUB_OFFLINE="1")
+def _run(*argv, cwd, gl="egl"):
+    env = dict(os.environ, PYOPENGL_PLATFORM=gl, HF_HUB_OFFLINE="1")
     return subprocess.run([sys.executable, "-m", "posestudio", *map(str, argv)], cwd=cwd,
                           env=env, capture_output=True, text=True, timeout=300)
 
@@ -29,6 +29,20 @@ def test_corrupt_scene_after_heavy_imports(tmp_path):
     assert len(proc.stderr.splitlines()) == 1 and "bad.pose.json" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.pose.json"]
+
+
+def test_no_opengl_one_line_and_the_output_folder_untouched(tmp_path):
+    """A machine without usable GL: one line saying what to install, and nothing of this run
+    reaches the existing output folder (no temporaries left beside it either)."""
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    proc = _run("render", "standing", "--out", "o", "--size", "64x64", cwd=tmp_path,
+                gl="no-such-platform")
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.splitlines()) == 1 and "OpenGL" in proc.stderr, proc.stderr
+    assert "apt install" in proc.stderr and "Traceback" not in proc.stderr
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["notes.txt", "o"]
 
 
 def test_bad_body_model_one_line(tmp_path):
