@@ -383,4 +383,17 @@ def render_mannequin(posed_list: Sequence["PosedBody"], camera: "Camera", canvas
     # fraction of pyrender's PBR shader on a software rasteriser.
     flags = pyrender.RenderFlags.FLAT | (pyrender.RenderFlags.RGBA if transparent else 0)
     image, _ = renderer.render(scene, canvas.width, canvas.height, flags, samples=4, depth=False)
+    if transparent:
+        image = _straight_alpha(image)
     return np.ascontiguousarray(image)
+
+
+def _straight_alpha(rgba: np.ndarray) -> np.ndarray:
+    """Multisample resolve averages colour with the transparent black clear colour, i.e. gives
+    premultiplied colour; PNG stores straight alpha, so divide it out (else dark fringes)."""
+    out = np.array(rgba)
+    alpha = out[..., 3]
+    edge = (alpha > 0) & (alpha < 255)
+    scale = 255.0 / alpha[edge].astype(np.float32)
+    out[..., :3][edge] = np.clip(np.rint(out[..., :3][edge] * scale[:, None]), 0, 255)
+    return out

@@ -494,3 +494,18 @@ def test_mannequin_is_lit_from_the_upper_left_on_a_clean_backdrop(two_people_map
     second = cv2.erode((geometry.person == 1).astype(np.uint8), np.ones((3, 3))) > 0
     assert (blue[first][:, 2] > blue[first][:, 0]).mean() > 0.95
     assert np.array_equal(blue[second], solid[second])
+
+
+def test_transparent_mannequin_over_the_backdrop_equals_the_solid_render(two_people_maps,
+                                                                         renderer):
+    """Straight (not premultiplied) alpha: no dark fringe when composited."""
+    posed, camera, _ = two_people_maps
+    solid = map_funcs.render_mannequin(posed, camera, SMALL, renderer=renderer).astype(float)
+    rgba = map_funcs.render_mannequin(posed, camera, SMALL, transparent=True,
+                                      renderer=renderer).astype(float)
+    alpha = rgba[..., 3:] / 255.0
+    backdrop = np.array(map_funcs.BACKGROUND_COLOR) * 255
+    composite = rgba[..., :3] * alpha + backdrop * (1.0 - alpha)
+    edge = (rgba[..., 3] > 0) & (rgba[..., 3] < 255)
+    assert edge.sum() > 100
+    assert np.abs(composite - solid).max() <= 3
