@@ -80,10 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     vp.doneCurrent()
     print(f"viewport {vp.width()}x{vp.height()} px, GL renderer: {renderer}")
 
+    arrived = [0]                                      # previews shown so far
+    win.preview.ready.connect(lambda *a: arrived.__setitem__(0, arrived[0] + 1))
+
     # --- first preview (worker start-up), reported apart ----------------------------------------
     t0 = time.perf_counter()
-    first = len(win.preview.latencies)
-    wait_until(app, lambda: len(win.preview.latencies) > first, 120)
+    wait_until(app, lambda: arrived[0] > 0, 120)
     print(f"preview worker start-up (spawn + imports + first render): "
           f"{time.perf_counter() - t0:.1f} s")
 
@@ -122,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     win.doc.push = original_push
     drag_latency = None
     if wait_until(app, lambda: not win.preview._sent, 10):
+        app.processEvents()
         drag_latency = time.perf_counter() - t_release
     paint_times = list(vp.frame_times)
     steps = win.doc.undo_stack.count()
@@ -148,10 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     win.preview.failed.connect(failures.append)
     latencies = []
     for k in range(args.edits):
-        seen = len(win.preview.latencies)
+        seen = arrived[0]
         t_edit = time.perf_counter()
         win.joint_panel.fields[1].setValue(float(5 + 4 * k))
-        if not wait_until(app, lambda: len(win.preview.latencies) > seen and not win.preview._sent,
+        if not wait_until(app, lambda: arrived[0] > seen and not win.preview._sent,
                           10):
             print(f"preview did not arrive within 10 s (worker alive: {win.preview.running()}, "
                   f"pending {sorted(win.preview._sent)[:5]}, failures {failures[-1:]}, "

@@ -79,6 +79,7 @@ class PreviewWorker(QObject):
         self._process = None
         self._seq = 0
         self._sent: dict[int, float] = {}
+        self._newest = None                   # the last request, resent after a crash
         self.latencies: list[float] = []
         self._timer = QTimer(self)
         self._timer.setInterval(10)
@@ -110,10 +111,27 @@ class PreviewWorker(QObject):
         self._seq += 1
         size = preview_size(scene.canvas.width, scene.canvas.height)
         self._sent[self._seq] = time.perf_counter()
-        self._requests.put((self._seq, scene_to_dict(scene), self.maps, size))
+        self._newest = (self._seq, scene_to_dict(scene), self.maps, size)
+        self._requests.put(self._newest)
         return self._seq
 
+    def _restart_if_dead(self) -> None:
+        """A crash in the render process (GL driver) must not end the previews for good."""
+        if self._process is None or self._process.is_alive():
+            return
+        code = self._process.exitcode
+        self._process.join(timeout=0)
+        for q in (self._requests, self._results):
+            q.cancel_join_thread()
+            q.close()
+        self._process = self._requests = self._results = None
+        self.failed.emit(f"preview renderer stopped (exit code {code}); restarting")
+        self.start()
+        if self._sent and self._newest is not None:
+            self._requests.put(self._newest)
+
     def _poll(self) -> None:
+        self._restart_if_dead()
         newest = None
         while True:
             try:
