@@ -275,7 +275,7 @@ def people_keypoints_2d(posed_list: Sequence["PosedBody"], camera: "Camera", can
         Drop points hidden behind a body surface (see rules).
     depth : (H, W) float32 or None
         Metric depth (metres along the view axis, 0 = background) of *all* people, as
-        :func:`posestudio.render.maps.depth_metric` renders it. Rendered here when
+        :func:`posestudio.render.maps.render_depth_metric` renders it. Rendered here when
         ``hide_occluded`` and not given.
 
     Returns
