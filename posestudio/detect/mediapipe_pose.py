@@ -14,6 +14,9 @@ iBUG points by their usual mesh vertices, pupils = centres of the eye contours).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import threading
 
 import numpy as np
@@ -41,6 +44,27 @@ MIN_VISIBILITY = 0.2
 
 _lock = threading.Lock()
 _model = None
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """Send file descriptor 2 to /dev/null while MediaPipe's C++ runs: its graph logs a dozen
+    absl/TFLite lines ("Created TensorFlow Lite XNNPACK delegate", "Feedback manager...") straight
+    to fd 2, which would bury the CLI's one-line messages. Python's own stderr is untouched."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:  # no fd 2 (some GUI launchers): nothing to silence
+        yield
+        return
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _holistic():
@@ -171,7 +195,7 @@ def detect_mediapipe(pixels: np.ndarray, max_people: int = 4) -> list[DetectedPe
     height, width = pixels.shape[:2]
     people: list[DetectedPerson] = []
     image = np.ascontiguousarray(pixels)
-    with _lock:  # one graph, and the UI may call from a worker thread
+    with _lock, _native_stderr_silenced():  # one graph; the UI may call from a worker thread
         model = _holistic()
         for _ in range(max_people):
             person = _person_from_result(model.process(image), width, height)

@@ -8,16 +8,22 @@ SMPLify), minimising
 
 * a robust (Geman-McClure) reprojection error, confidence weighted, in units of the person's
   size in the image (so thresholds do not depend on resolution);
-* a pull towards a relaxed pose, weighted per joint (``priors.stiffness``), plus hinge limits on
-  knees and elbows and a shape prior;
+* a max-mixture pose prior (as SMPLify's GMM): a per-joint weighted (``priors.stiffness``) pull
+  towards the nearest of a few posture modes (``priors.start_poses``: standing, sitting,
+  squatting, striding, arms hanging or forward), annealed from strong to weak;
+* joint limits: knees and elbows are hinges, thighs and upper arms reach back only so far;
+  a shape prior;
 * when the detector gave its own 3D estimate (MediaPipe), a bone-direction term: the fitted
   bones should point the way the detector's 3D bones do, which settles the forward/backward
-  depth ambiguity of each limb that 2D keypoints leave open.
+  depth ambiguity of each limb that 2D keypoints leave open (faded out at the end, so the 2D
+  keypoints have the last word on where things are).
 
 Stages: (1) orientation and translation from the torso, four starting yaws in one batch (front,
-back and both sides), keeping the best; (2) everything, prior weights annealed from strong to
-weak. A few hundred Adam steps on a keypoint-only body (``KeypointModel``) keep it well under a
-second on one CPU core.
+back and both sides), keeping the best two; (2) everything, from every posture mode under each
+kept orientation, in one batch (2 × 12 hypotheses), the worse half dropped at 15, 30 and 45 % of
+the steps (by reprojection: the priors would favour the easy pose). A keypoint-only body
+(``KeypointModel``) and a couple of hundred batched Adam steps keep it under a second of one
+CPU core.
 """
 
 from __future__ import annotations
@@ -30,11 +36,11 @@ import numpy as np
 
 from posestudio.errors import Cancelled, LiftError
 from posestudio.lift import priors
+from posestudio.lift.keypoint_model import rodrigues
 from posestudio.skeletons import (
     COCO18_NAMES, COCO18_SOURCES, FACE70_SOURCES, HAND21_NAMES, SMPLX_JOINT_INDEX, hand21_sources,
 )
 
-_DEBUG = False
 ProgressFn = Callable[[float, str], None]
 StopFn = Callable[[], bool]
 
@@ -65,7 +71,7 @@ class FitSettings:
     """Knobs of the fit; the defaults are what ``bench/bench_lift.py`` measures."""
 
     steps_global: int = 40
-    steps_full: int = 160
+    steps_full: int = 120
     lr: float = 0.04
     pose_prior: float = 2e-5       # final weight of the pull towards the nearest posture mode
     pose_prior_start: float = 1e-3
@@ -77,8 +83,12 @@ class FitSettings:
     fit_hands: bool = True
     fit_face: bool = True
     orientations: int = 2          # best starting orientations kept from stage 1
-    start_poses: int = 6           # generic starting poses tried in stage 2 (priors.start_poses)
-    prior_modes: int = 6           # posture modes of the max-mixture pose prior (1 = standing only)
+    start_poses: int = 12          # generic starting poses tried in stage 2 (priors.start_poses)
+    prune_total: bool = False      # prune by the whole objective instead of reprojection
+    prune_at: tuple = (0.15, 0.3, 0.45)  # fractions of ``steps_full`` where half the starts go
+    bone3d_floor: float = 0.02     # share of the 3D-bone term left at the end (2D decides last)
+    polish_iters: int = 40         # L-BFGS iterations on the best start at the end (0 = none)
+    prior_modes: int = 12          # posture modes of the max-mixture pose prior (1 = standing only)
 
 
 @dataclass
@@ -237,7 +247,6 @@ def fit_person(
     sel = torch.tensor(selection, dtype=dtype)
     f = focal / scale
 
-    mean = torch.tensor(priors.mean_pose(), dtype=dtype)
     stiff = torch.tensor(priors.stiffness(), dtype=dtype)
     h_idx, h_axis, h_sign = (torch.tensor(a) for a in priors.hinge_arrays())
     h_axis, h_sign = h_axis.to(dtype), h_sign.to(dtype)
@@ -345,8 +354,10 @@ def fit_person(
             bones = (ia, ib, d3 / d3.norm(dim=-1, keepdim=True).clamp(min=1e-6))
     modes = torch.tensor(np.stack(list(priors.start_poses().values()))[: max(1, s.prior_modes)],
                          dtype=dtype)[None]                                 # (1, K, 55, 3)
+    shoulders = torch.tensor([SMPLX_JOINT_INDEX["left_shoulder"], SMPLX_JOINT_INDEX["right_shoulder"]])
+    arm_rest = torch.tensor([[1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]], dtype=dtype)  # T-pose arms
     hips = torch.tensor([SMPLX_JOINT_INDEX["left_hip"], SMPLX_JOINT_INDEX["right_hip"]])
-    prune_at = {int(f * s.steps_full) for f in (0.15, 0.3, 0.45)}
+    prune_at = {int(f * s.steps_full) for f in s.prune_at}
 
     def objective(step: int):
         t = step / max(1, s.steps_full - 1)
@@ -359,7 +370,10 @@ def fit_person(
         loss = loss + prior_w * prior.min(1).values
         flex = (pose[:, h_idx] * h_axis).sum(-1) * h_sign
         off = (pose[:, h_idx] * (1 - h_axis)) ** 2
-        loss = loss + s.hinge_weight * (torch.relu(-flex) ** 2).sum(-1) + 0.1 * prior_w * off.sum((1, 2))
+        # Knees and elbows are hinges: flexion one way only, and (almost) no other rotation.
+        loss = loss + s.hinge_weight * ((torch.relu(-flex) ** 2).sum(-1) + 0.1 * off.sum((1, 2)))
+        arm = (rodrigues(pose[:, shoulders]) @ arm_rest[..., None])[..., 0]  # (B, 2, 3) upper arms
+        loss = loss + s.hinge_weight * (torch.relu(-arm[..., 2] - priors.SHOULDER_BACK_LIMIT) ** 2).sum(-1)
         loss = loss + s.hinge_weight * (torch.relu(pose[:, hips, 0] - priors.HIP_EXTENSION_LIMIT) ** 2).sum(-1)
         if s.fit_shape:
             loss = loss + s.shape_prior * (betas ** 2).sum(-1)
@@ -367,7 +381,7 @@ def fit_person(
             ia, ib, d3 = bones
             dm = kp[:, ib] - kp[:, ia]
             dm = dm / dm.norm(dim=-1, keepdim=True).clamp(min=1e-6)
-            loss = loss + s.bone3d_weight * (1 - (dm * d3).sum(-1)).mean(-1) * (prior_w / s.pose_prior_start + 0.2)
+            loss = loss + s.bone3d_weight * (1 - (dm * d3).sum(-1)).mean(-1) * (prior_w / s.pose_prior_start + s.bone3d_floor)
         return loss, pose, kp
 
     for step in range(s.steps_full):
@@ -377,9 +391,7 @@ def fit_person(
             group["lr"] = s.lr * (0.1 + 0.45 * (1 + math.cos(math.pi * t)))
         if step in prune_at and len(start_b) > 1:
             with torch.no_grad():
-                losses = reprojection(objective(step)[2])  # data term only: priors favour standing
-                if _DEBUG:
-                    print("prune", step, [round(float(v), 5) for v in losses])
+                losses = objective(step)[0] if s.prune_total else reprojection(objective(step)[2])
                 best_rows = torch.argsort(losses)[: max(1, len(losses) // 2)]
             start_b = start_b[best_rows]
             params = _keep_rows(opt, params, best_rows)
@@ -391,11 +403,32 @@ def fit_person(
         loss = objective(step)[0].sum()
         loss.backward()
         opt.step()
+    # --- polish: the best start alone, quasi-Newton to convergence (Adam stops short) ------------
+    with torch.no_grad():
+        best = int(torch.argmin(objective(s.steps_full - 1)[0]))
+    if s.polish_iters > 0:
+        rows = torch.tensor([best])
+        start_b = start_b[rows]
+        pose_p = pose_p.detach()[rows].clone().requires_grad_(True)
+        transl = transl.detach()[rows].clone().requires_grad_(True)
+        betas = betas.detach()[rows].clone().requires_grad_(s.fit_shape)
+        lbfgs = torch.optim.LBFGS([pose_p, transl] + ([betas] if s.fit_shape else []), lr=1.0,
+                                  max_iter=s.polish_iters, history_size=20,
+                                  line_search_fn="strong_wolfe", tolerance_change=1e-12)
+
+        def closure():
+            lbfgs.zero_grad()
+            value = objective(s.steps_full - 1)[0].sum()
+            value.backward()
+            return value
+
+        report(total, "refining")
+        lbfgs.step(closure)
+        best = 0
     report(total, "done")
 
     with torch.no_grad():
         losses, pose, kp = objective(s.steps_full - 1)
-        best = int(torch.argmin(losses))
         final = float(reprojection(kp)[best])
         uv = project(kp)[best].numpy() * scale + centre
         pose, betas, transl = pose[best], betas[best], transl[best]

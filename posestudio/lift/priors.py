@@ -8,10 +8,11 @@ person's left is +X). Signs, worked out from that frame:
   ``right_elbow``;
 * arms down from the T-pose: −z for ``left_shoulder``, +z for ``right_shoulder``.
 
-No learned prior (VPoser/GMM need licensed SMPL data): a quadratic pull towards a relaxed
-standing pose, weighted per joint by how freely that joint moves, plus hinge limits on knees and
-elbows, is enough to pick the natural solution among the depth ambiguities that 2D keypoints
-leave, and is cheap.
+No learned prior (VPoser/GMM need licensed SMPL data): a max-mixture of quadratic pulls towards
+a few hand-made posture modes (``start_poses``), weighted per joint by how freely that joint
+moves, plus hinge limits on knees and elbows and reach limits on thighs and upper arms, is
+enough to pick the natural solution among the depth ambiguities that 2D keypoints leave, and is
+cheap.
 """
 
 from __future__ import annotations
@@ -83,15 +84,32 @@ def hinge_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 # Hip extension (thigh going behind the body, +x rotation of ``*_hip``) beyond this is rare;
 # without a limit 2D keypoints cannot tell a thigh bent forward from one bent back.
 HIP_EXTENSION_LIMIT = 0.5
+# Likewise an upper arm reaches back at most ~35° behind the shoulders' plane: the largest
+# backward (−Z, model frame) component of the upper arm's direction.
+SHOULDER_BACK_LIMIT = 0.55
+
+
+def _arms_forward(pose: np.ndarray, lift_rad: float = 0.8, bend_rad: float = 1.0) -> np.ndarray:
+    """``pose`` with both upper arms swung ``lift_rad`` forward from hanging, elbows bent."""
+    from scipy.spatial.transform import Rotation
+
+    out = pose.copy()
+    for side, sign in (("left", 1.0), ("right", -1.0)):
+        hanging = Rotation.from_rotvec(pose[J[f"{side}_shoulder"]])
+        forward = Rotation.from_rotvec((-lift_rad, 0.0, 0.0))  # about the body's x: towards +Z
+        out[J[f"{side}_shoulder"]] = (forward * hanging).as_rotvec()
+        out[J[f"{side}_elbow"]] = (0.0, -sign * bend_rad, 0.0)
+    return out
 
 
 def start_poses() -> dict[str, np.ndarray]:
     """Generic starting poses for the multi-start fit, (55, 3) each.
 
-    A handful of coarse "modes" of human posture (standing, sitting, squatting, a stride either
-    way, arms forward), the role the components of SMPLify's mixture prior play: a start in the
-    right mode lets the local fit settle the depth of each limb the right way. Deliberately not
-    the bundled presets (the benchmark draws its test poses from those).
+    Coarse "modes" of human posture: legs standing, sitting, squatting or striding either way,
+    each with the arms hanging or held forward, and standing or sitting with the arms up. They play the role of the components of SMPLify's
+    mixture prior: a start in the right mode lets the local fit settle the depth of each limb
+    (which 2D keypoints leave open) the right way. Deliberately not the bundled presets (the
+    benchmark draws its test poses from those).
     """
     base = mean_pose()
 
@@ -101,7 +119,7 @@ def start_poses() -> dict[str, np.ndarray]:
             pose[J[name]] = value
         return pose
 
-    return {
+    legs = {
         "stand": base.copy(),
         "sit": variant(left_hip=(-1.5, 0, 0), right_hip=(-1.5, 0, 0),
                        left_knee=(1.5, 0, 0), right_knee=(1.5, 0, 0)),
@@ -111,6 +129,11 @@ def start_poses() -> dict[str, np.ndarray]:
                                right_knee=(0.4, 0, 0)),
         "stride_right": variant(right_hip=(-0.6, 0, 0), left_hip=(0.3, 0, 0), left_knee=(0.4, 0, 0),
                                 right_knee=(0.4, 0, 0)),
-        "arms_forward": variant(left_shoulder=(0, 1.0, -0.6), right_shoulder=(0, -1.0, 0.6),
-                                left_elbow=(0, -1.2, 0), right_elbow=(0, 1.2, 0)),
     }
+    poses = {}
+    for name, pose in legs.items():
+        poses[name] = pose
+        poses[f"{name}+arms_forward"] = _arms_forward(pose)
+    for name in ("stand", "sit"):
+        poses[f"{name}+arms_up"] = _arms_forward(legs[name], lift_rad=2.6, bend_rad=0.3)
+    return poses
