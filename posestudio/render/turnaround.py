@@ -87,9 +87,12 @@ def turnaround_sheets(scene: "Scene", maps: Iterable[str] = ("mannequin",),
     canvas = scene.canvas if size is None else Canvas(int(size[0]), int(size[1]))
     posed = pose_people(scene)
     colors = [p.color for p in scene.people if p.visible]
+    # A sheet shows the figure from behind too: a skeleton with the face drawn on the back of the
+    # head misreads as a front view, so keypoints hidden by the body are always dropped here.
+    settings = dataclasses.replace(scene.render, hide_occluded=True)
     panels: dict[str, list[np.ndarray]] = {}
     for camera in turnaround_cameras(posed, scene.camera, canvas, views):
-        result = render_bodies(posed, camera, canvas, scene.render, maps=maps, colors=colors,
+        result = render_bodies(posed, camera, canvas, settings, maps=maps, colors=colors,
                                renderer=renderer)
         for name, image in result.maps.items():
             panels.setdefault(name, []).append(image)

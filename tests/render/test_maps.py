@@ -509,3 +509,16 @@ def test_transparent_mannequin_over_the_backdrop_equals_the_solid_render(two_peo
     edge = (rgba[..., 3] > 0) & (rgba[..., 3] < 255)
     assert edge.sum() > 100
     assert np.abs(composite - solid).max() <= 3
+
+
+def test_turnaround_back_view_draws_no_face(renderer):
+    """The face dots (white) are on the front panel and hidden on the back one."""
+    from posestudio.render.turnaround import turnaround_sheets
+
+    scene = _scene([(np.zeros((55, 3)), (0.0, 0.0, 0.0))], canvas=Canvas(192, 256),
+                   openpose_face=True)
+    sheet = turnaround_sheets(scene, ("openpose",), renderer=renderer)["openpose"]
+    front, _, _, back = np.split(sheet, 4, axis=1)
+    white = lambda image: int((image == 255).all(-1).sum())  # noqa: E731
+    assert white(front) > 10
+    assert white(back) == 0
