@@ -129,7 +129,7 @@ def test_progress_counts_every_step_of_the_batch(tiny, caches, control_image):
     assert calls == [(i, 6) for i in range(1, 7)]
 
 
-@pytest.mark.parametrize("family", ["sd15", "zimage"])
+@pytest.mark.parametrize("family", FAMILIES)
 def test_cancel_stops_within_one_step(tiny, caches, control_image, family):
     steps_seen = []
 
