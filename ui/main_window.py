@@ -340,8 +340,15 @@ class MainWindow(QtWidgets.QMainWindow):
     def add_person(self) -> None:
         from posestudio.scene.model import Person
 
+        from posestudio.body import load_body_model
+
         n = len(self.doc.scene.people)
-        person = Person(name=f"Person {n + 1}", transl=np.array([0.8 * n, 0.0, 0.0]))
+        rest = np.asarray(load_body_model("mannequin").rest_vertices(np.zeros(10)))
+        pts = self._visible_points()
+        # stand on the floor, beside the rightmost visible person
+        x = float(pts[:, 0].max() + 0.25 - rest[:, 0].min()) if len(pts) else 0.0
+        y = float(self.viewport.floor_y - rest[:, 1].min()) if len(pts) else 0.0
+        person = Person(name=f"Person {n + 1}", transl=np.array([x, y, 0.0]))
         self.doc.push(AddPerson(n, person))
         self.doc.select(n, -1)
 

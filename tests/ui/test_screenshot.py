@@ -69,5 +69,23 @@ def test_main_window_screenshot_shows_a_shaded_posed_mannequin_and_previews(qtbo
                        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
         copied = QApplication.clipboard().image()
         assert (copied.width(), copied.height()) == (openpose.shape[1], openpose.shape[0])
+
+        # through the scene camera: the canvas frame, the area outside it dimmed
+        win.actions["add_person"].trigger()
+        win.frame_people()
+        win.actions["look_through"].setChecked(True)
+        qtbot.wait(50)
+        assert win.viewport.grabFramebuffer().save(str(ARTIFACTS / "camera_view.png"))
+        shot = framebuffer(win.viewport).astype(int)
+        frame = win.viewport.canvas_frame_rect()
+        inside = shot[int(frame.top()) + 30, int(frame.left()) + 5]
+        outside = shot[int(frame.top()) + 30, int(frame.left()) - 10]
+        assert outside.sum() < inside.sum() - 30, "outside the canvas is dimmed"
+        x = int(round(frame.left()))
+        border = shot[int(frame.center().y()), x - 2:x + 3]
+        assert ((border[:, 0] > 150) & (border[:, 2] < 120)).any(), "the canvas frame is drawn"
+        # the new person stands on the same floor as the first one
+        feet = [float(np.asarray(b.vertices)[:, 1].min()) for b in win.controller.posed.values()]
+        assert abs(feet[0] - feet[1]) < 0.02
     finally:
         close_window(win)
