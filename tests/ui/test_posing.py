@@ -148,3 +148,22 @@ def test_pose_and_hand_presets_apply_as_one_undo_step_each(window, tmp_path):
     window.actions["undo"].trigger()
     window.actions["undo"].trigger()
     assert doc.scene == original
+
+
+def test_dragging_inside_the_rings_is_a_free_trackball(window, qtbot, joint_pixel):
+    doc, vp = window.doc, window.viewport
+    shoulder = J["right_shoulder"]
+    QTest.mouseClick(vp, LEFT, Qt.KeyboardModifier.NoModifier, _pt(joint_pixel(window, 0, shoulder)))
+    gizmo = vp.gizmo()
+    view, proj = vp.view_matrix_np(), vp.proj_matrix_np()
+    centre = joint_pixel(window, 0, shoulder)
+    start = centre + np.array([0.0, 30.0])           # inside the rings, off the joint's dot
+    assert gizmo.hit(*start, view, proj, vp.width(), vp.height()) == "ball"
+    before = doc.undo_stack.index()
+    drag(qtbot, vp, [start + [0.0, -dy] for dy in range(0, 61, 6)])   # drag 60 px up
+    rot = doc.scene.people[0].pose[shoulder]
+    # 1° per 2 px about the screen's horizontal axis: 30° in total
+    assert np.degrees(np.linalg.norm(rot)) == pytest.approx(30.0, abs=1.0)
+    axis_cam = view[:3, :3] @ (rot / np.linalg.norm(rot))
+    assert abs(axis_cam[0]) > 0.99, "turned about the screen's horizontal axis"
+    assert doc.undo_stack.index() == before + 1
