@@ -75,8 +75,11 @@ def modals(request, monkeypatch):
         "exec", type(self).__name__, int(QtWidgets.QDialog.DialogCode.Rejected)))
 
     def close_stray_modal() -> None:
+        # only application-modal windows block (exec); window-modal ones opened with open()
+        # leave the event loop running
         widget = QtWidgets.QApplication.activeModalWidget()
-        if widget is not None:
+        blocking = QtCore.Qt.WindowModality.ApplicationModal
+        if widget is not None and widget.windowModality() == blocking:
             guard.unexpected.append(("modal", widget.windowTitle() or type(widget).__name__))
             widget.close()
 
