@@ -77,11 +77,20 @@ def body_keypoints_of_fit(window) -> np.ndarray:
     return person.body
 
 
-def test_import_photo_replaces_the_scene_in_one_undo_step(qtbot, window, photo, astronaut):
+def _file_menu_texts(window) -> list[str]:
+    menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&File")
+    return [a.text() for a in menu.actions()]
+
+
+def test_import_photo_replaces_the_scene_in_one_undo_step(qtbot, window, photo, astronaut,
+                                                          modals):
     doc = window.doc
     original = doc.scene.copy()
     depth = doc.undo_stack.count()
-    imported(qtbot, photo, astronaut)
+    assert {"Import &Photo…", "Import &OpenPose JSON…"} <= set(_file_menu_texts(window))
+    modals.answers["Import photo"] = (str(astronaut), "")     # the file dialog's answer
+    assert run_job(qtbot, photo, photo.import_photo_action.trigger) == "imported"
+    assert ("getOpenFileName", "Import photo") in modals.seen
 
     scene = doc.scene
     assert len(scene.people) == 1

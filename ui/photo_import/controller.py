@@ -369,8 +369,10 @@ class PhotoImport(QObject):
         return False
 
     def _message(self, text: str, *, error: bool = False) -> None:
+        """One line in the status bar (non-modal); an error also stays in the Photo dock."""
         self.window.statusBar().showMessage(text, MESSAGE_MS * (2 if error else 1))
-        self.panel.fit_info.setText(text if error else self.panel.fit_info.text())
+        if error:
+            self.panel.fit_info.setText(text)
 
 
 def _importable(mime) -> list[str]:

@@ -7,6 +7,8 @@ so a cancel stops them between optimiser steps (→ :class:`~posestudio.errors.C
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -111,13 +113,29 @@ def fit_photo(path: str | os.PathLike, *, progress: ProgressFn | None = None,
 
 
 def is_scene_file(path: str | os.PathLike) -> bool:
-    """True for a PoseStudio scene (``"format": "posestudio-scene"``), which opens, not imports."""
+    """True for a PoseStudio scene (``"format": "posestudio-scene"``), which opens, not imports.
+
+    Cached on (path, size, mtime): drag-move events ask again and again while the mouse moves.
+    """
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(4096)
+        stat = os.stat(path)
     except OSError:
         return False
-    return b"posestudio-scene" in head
+    return _is_scene_file(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=32)
+def _is_scene_file(path: str, size: int, mtime_ns: int) -> bool:
+    from posestudio.lift.importer import MAX_JSON_BYTES
+
+    if size > MAX_JSON_BYTES:
+        return False
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            data = json.load(handle)
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return False      # not a readable scene: the import reports what is wrong with it
+    return isinstance(data, dict) and data.get("format") == "posestudio-scene"
 
 
 def fit_openpose(path: str | os.PathLike, *, progress: ProgressFn | None = None,
