@@ -224,13 +224,14 @@ def main(argv=None) -> int:
               f"   (median PA {pa_med:.1f}; target PA ≤ {target:.0f}{'' if 'noise' in condition else ', reproj ≤ 4'}: "
               f"{'met' if met else 'MISSED'})")
     if not args.no_photo:
-        photo_timing()
+        ok &= photo_timing()
     print("targets met" if ok else "TARGETS MISSED (PA-MPJPE ≤ 50 clean / ≤ 70 noisy, reproj ≤ 4 px)")
     return 0 if ok else 1
 
 
-def photo_timing(repeats: int = 5) -> None:
-    """Time per photo, detection + lifting, on scikit-image's astronaut (512x512)."""
+def photo_timing(repeats: int = 5) -> bool:
+    """Time per photo, detection + lifting, on scikit-image's astronaut (512x512); True when the
+    CPU time is within the 1 s target (CPU seconds: the machine may be shared)."""
     import tempfile
 
     from PIL import Image
@@ -252,13 +253,13 @@ def photo_timing(repeats: int = 5) -> None:
             runs.append((kp.seconds["detect"], kp.seconds["lift"]))
     runs = np.array(runs)
     total = runs.sum(1)
-    print(f"photo CPU time (detection + lift, this process, MediaPipe may use a second thread): "
-          f"median {np.median(cpus):.2f} s; load average {os.getloadavg()[0]:.1f}")
-    print(f"photo (astronaut 512x512, MediaPipe + lift): median {np.median(total):.2f} s per photo "
-          f"(detect {np.median(runs[:, 0]):.2f} s + lift {np.median(runs[:, 1]):.2f} s; "
-          f"first call in a process {cold:.2f} s, loading the models); target ≤ 1 s: "
-          f"{'met' if np.median(total) <= 1.0 else 'MISSED'}; "
-          f"reprojection {kp.reprojection_px[0]:.1f} px")
+    cpu = float(np.median(cpus))
+    print(f"photo (astronaut 512x512, MediaPipe + lift): median {cpu:.2f} CPU s per photo, "
+          f"{np.median(total):.2f} s wall (detect {np.median(runs[:, 0]):.2f} s + lift "
+          f"{np.median(runs[:, 1]):.2f} s; load average {os.getloadavg()[0]:.1f}); first call in a "
+          f"process {cold:.2f} s (loading the models); target ≤ 1 s: "
+          f"{'met' if cpu <= 1.0 else 'MISSED'}; reprojection {kp.reprojection_px[0]:.1f} px")
+    return cpu <= 1.0
 
 if __name__ == "__main__":
     sys.exit(main())

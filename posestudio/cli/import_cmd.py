@@ -34,11 +34,12 @@ def register(subparsers) -> None:
                         "canvas of an OpenPose JSON that does not state one")
     p.add_argument("--frame", metavar="N", help="frame of a multi-frame OpenPose JSON (0-based)")
     p.add_argument("--person", metavar="I", help="import only this person (0-based)")
-    p.add_argument("--detector", default="mediapipe", metavar="mediapipe|openpose",
-                   help="photo detector (default mediapipe, built in)")
+    p.add_argument("--detector", default="mediapipe", metavar="mediapipe|openpose|dwpose",
+                   help="photo detector (default mediapipe, built in and offline)")
     p.add_argument("--weights", metavar="DIR",
-                   help="folder with the detector's weights (openpose: body_pose_model.pth "
-                        "[+ hand_pose_model.pth] from lllyasviel/Annotators)")
+                   help="folder with the detector's weights: openpose: body_pose_model.pth "
+                        "[+ hand_pose_model.pth] from lllyasviel/Annotators; dwpose: "
+                        "yolox_l_8x8_300e_coco_20211126_140236-d3bd2b23.pth + dw-ll_ucoco_384.pth")
     p.add_argument("--focal-px", metavar="F", help="focal length in pixels (default: EXIF, else "
                                                     "the image diagonal)")
     p.add_argument("--max-people", default="4", metavar="N", help="most people detected (default 4)")

@@ -3,7 +3,9 @@
 ``lift(people, canvas_size)`` is the one entry point; the UI calls it from a worker thread with
 a ``progress(fraction, message)`` callback and a ``should_stop()`` flag (→ ``Cancelled``).
 ``lift_photo(path)`` runs detection then lifting; ``LiftResult.to_scene()`` gives a Scene whose
-camera and canvas overlay the photo.
+camera and canvas overlay the photo. ``import_photo(path, progress=cb, cancelled=flag) ->
+(Scene, ImportedKeypoints)`` and ``import_openpose_json(...)`` (``posestudio.lift.importer``)
+are the whole imports the CLI and the UI call.
 
 Importing this package is cheap (torch loads on the first fit).
 """
@@ -23,7 +25,8 @@ from posestudio.lift.fit import FitResult, FitSettings, ProgressFn, StopFn
 from posestudio.scene.model import Camera, Canvas, Person, Scene
 from posestudio.skeletons import BODY25_NAMES, COCO18_NAMES
 
-__all__ = ["FitSettings", "LiftResult", "lift", "lift_photo", "targets_of"]
+__all__ = ["FitSettings", "ImportedKeypoints", "LiftResult", "import_openpose_json", "import_photo",
+           "lift", "lift_photo", "targets_of"]
 
 _models: dict[str, object] = {}
 
@@ -211,3 +214,8 @@ def lift_photo(path: str | os.PathLike, *, detector: str = "mediapipe", weights=
     focal = focal_px or photo.focal_px
     result = lift(detection.people, (photo.width, photo.height), focal_px=focal, **kwargs)
     return detection, result
+
+
+from posestudio.lift.importer import (  # noqa: E402  (cheap: numpy + errors only)
+    ImportedKeypoints, import_openpose_json, import_photo,
+)

@@ -21,7 +21,8 @@ SMPLify), minimising
 Stages: (1) orientation and translation from the torso, four starting yaws in one batch (front,
 back and both sides), keeping the best two; (2) everything, from every posture mode under each
 kept orientation, in one batch (2 × 12 hypotheses), the worse half dropped at 15, 30 and 45 % of
-the steps (by reprojection: the priors would favour the easy pose). A keypoint-only body
+the steps, by the whole objective: where the keypoints cannot tell modes apart (legs out of
+the frame) the mixture weights (``priors.mode_costs``) pick the commoner posture. A keypoint-only body
 (``KeypointModel``) and a couple of hundred batched Adam steps keep it under a second of one
 CPU core.
 """
@@ -84,7 +85,7 @@ class FitSettings:
     fit_face: bool = True
     orientations: int = 2          # best starting orientations kept from stage 1
     start_poses: int = 12          # generic starting poses tried in stage 2 (priors.start_poses)
-    prune_total: bool = False      # prune by the whole objective instead of reprojection
+    prune_total: bool = True       # prune by the whole objective (False: reprojection only)
     prune_at: tuple = (0.15, 0.3, 0.45)  # fractions of ``steps_full`` where half the starts go
     bone3d_floor: float = 0.02     # share of the 3D-bone term left at the end (2D decides last)
     polish_iters: int = 40         # L-BFGS iterations on the best start at the end (0 = none)
@@ -354,6 +355,7 @@ def fit_person(
             bones = (ia, ib, d3 / d3.norm(dim=-1, keepdim=True).clamp(min=1e-6))
     modes = torch.tensor(np.stack(list(priors.start_poses().values()))[: max(1, s.prior_modes)],
                          dtype=dtype)[None]                                 # (1, K, 55, 3)
+    mode_cost = torch.tensor(priors.mode_costs()[: modes.shape[1]], dtype=dtype)[None]
     shoulders = torch.tensor([SMPLX_JOINT_INDEX["left_shoulder"], SMPLX_JOINT_INDEX["right_shoulder"]])
     arm_rest = torch.tensor([[1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]], dtype=dtype)  # T-pose arms
     hips = torch.tensor([SMPLX_JOINT_INDEX["left_hip"], SMPLX_JOINT_INDEX["right_hip"]])
@@ -366,7 +368,7 @@ def fit_person(
         kp = keypoints(betas, pose, transl)
         loss = reprojection(kp)
         # Max-mixture prior (as SMPLify's GMM): the pull is towards the nearest posture mode.
-        prior = (stiff * (pose[:, None] - modes) ** 2).sum((2, 3))           # (B, K)
+        prior = (stiff * (pose[:, None] - modes) ** 2).sum((2, 3)) + mode_cost  # (B, K)
         loss = loss + prior_w * prior.min(1).values
         flex = (pose[:, h_idx] * h_axis).sum(-1) * h_sign
         off = (pose[:, h_idx] * (1 - h_axis)) ** 2

@@ -137,3 +137,16 @@ def start_poses() -> dict[str, np.ndarray]:
     for name in ("stand", "sit"):
         poses[f"{name}+arms_up"] = _arms_forward(legs[name], lift_rad=2.6, bend_rad=0.3)
     return poses
+
+
+def mode_costs() -> np.ndarray:
+    """(K,) extra prior cost of each of ``start_poses()`` (same order), in the units of the pose
+    prior (stiffness × rad²): the mixture weights. When the keypoints cannot tell two modes apart
+    (legs out of the frame, a wrist not found), the commoner one wins: standing, arms hanging."""
+    legs = {"stand": 0.0, "sit": 0.3, "squat": 0.6, "stride_left": 0.3, "stride_right": 0.3}
+    arms = {"": 0.0, "+arms_forward": 0.3, "+arms_up": 0.6}
+    costs = []
+    for name in start_poses():
+        leg, _, arm = name.partition("+")
+        costs.append(legs[leg] + arms["+" + arm if arm else ""])
+    return np.array(costs)

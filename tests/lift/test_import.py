@@ -52,6 +52,12 @@ def test_astronaut_faces_the_camera_upright(astronaut_import):
     # Facing the camera (the camera looks down -Z from +Z): her left shoulder is at +X.
     assert joints[J["left_shoulder"], 0] > joints[J["right_shoulder"], 0]
     assert scene.camera.yaw_deg == 0.0 and scene.camera.pitch_deg == 0.0
+    # Her legs and wrists are out of the photo: the lift picks the commoner posture for them
+    # (standing, forearms hanging), not an arbitrary one.
+    for side in ("left", "right"):
+        thigh = joints[J[f"{side}_knee"]] - joints[J[f"{side}_hip"]]
+        assert -thigh[1] / np.linalg.norm(thigh) > 0.9
+        assert joints[J[f"{side}_wrist"], 1] < joints[J[f"{side}_elbow"], 1] - 0.1
 
 
 def test_import_photo_reports_progress_and_can_be_cancelled(astronaut_jpg):
