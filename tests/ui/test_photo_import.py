@@ -286,3 +286,21 @@ def test_dragging_a_keypoint_refits_the_mannequin_to_it(qtbot, window, photo, as
     window.actions["undo"].trigger()
     assert doc.scene.people == before_people
     assert np.allclose(photo.state.keypoints[0][R_WRIST, :2], start)
+
+
+def test_the_selected_joints_gizmo_wins_over_a_keypoint_under_it(qtbot, window, photo, astronaut):
+    from posestudio.skeletons import SMPLX_JOINT_INDEX
+
+    imported(qtbot, photo, astronaut)
+    vp, doc = window.viewport, window.doc
+    r_elbow = 3                                                   # COCO-18
+    keypoint = photo.state.keypoints[0][r_elbow, :2].copy()
+    at = vp.canvas_to_widget(keypoint[None])[0]
+    assert photo.dragger.keypoint_at(*at) == (0, r_elbow)         # without a gizmo: grabbable
+    doc.select(0, SMPLX_JOINT_INDEX["right_elbow"])
+    assert vp.gizmo() is not None
+    pose = doc.scene.people[0].pose.copy()
+    drag(qtbot, vp, [at, at + (15, 0), at + (30, 0)])
+    assert photo.job is None                                      # no refit started ...
+    assert np.array_equal(photo.state.keypoints[0][r_elbow, :2], keypoint)  # ... nothing moved
+    assert not np.array_equal(doc.scene.people[0].pose, pose)     # the drag posed the mannequin

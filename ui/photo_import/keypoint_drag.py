@@ -2,7 +2,8 @@
 
 An event filter on the viewport: a left press within ``GRAB_PIXELS`` of a shown keypoint grabs it
 (the viewport never sees the press, so no orbit or selection starts), moves follow the mouse, the
-release reports the moved point. Keypoints are scene-canvas pixels; the viewport maps them into
+release reports the moved point. The selected joint's gizmo keeps priority (rotating a joint that
+sits on a keypoint must still work); hiding the keypoints gives every click back to posing. Keypoints are scene-canvas pixels; the viewport maps them into
 its canvas frame (:meth:`Viewport.canvas_to_widget`), and this module inverts that map.
 """
 
@@ -58,11 +59,21 @@ class KeypointDragger(QObject):
                 best, best_d = (person, int(present[k])), float(d[k])
         return best
 
+    def _on_gizmo(self, x: float, y: float) -> bool:
+        """The selected joint's rotation gizmo is under the pixel: posing wins over keypoints."""
+        gizmo = self.viewport.gizmo()
+        if gizmo is None:
+            return False
+        vp = self.viewport
+        return gizmo.hit(x, y, vp.view_matrix_np(), vp.proj_matrix_np(), vp.width(),
+                         vp.height()) is not None
+
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
         kind = event.type()
         if kind == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton:
             pos = event.position()
-            self._grab = self.keypoint_at(pos.x(), pos.y())
+            self._grab = None if self._on_gizmo(pos.x(), pos.y()) else \
+                self.keypoint_at(pos.x(), pos.y())
             return self._grab is not None
         if kind == QEvent.Type.MouseMove and self._grab is not None:
             pos = event.position()
