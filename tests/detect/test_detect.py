@@ -153,3 +153,29 @@ def test_unknown_detector_and_bad_arguments():
         detect(np.zeros((64, 64, 3), np.uint8), "yolo")
     with pytest.raises(InputError, match="too small"):
         detect(np.zeros((8, 8, 3), np.uint8))
+
+
+def test_two_people_are_found_separately(astronaut_jpg):
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(astronaut_jpg).convert("RGB"))
+    two = np.concatenate([pixels, pixels[:, ::-1]], axis=1)  # 1024x512, a mirrored twin
+    found = detect(two, max_people=4)
+    assert len(found.people) == 2
+    boxes = sorted(p.bbox() for p in found.people)
+    assert boxes[0][2] < 512 < boxes[1][0]  # one person in each half
+    assert len(detect(two, max_people=1).people) == 1
+
+
+def test_exif_focal_length_is_read(tmp_path, astronaut_jpg):
+    from PIL import Image
+
+    image = Image.open(astronaut_jpg)
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0xA405] = 50  # FocalLengthIn35mmFilm: 50 mm
+    path = tmp_path / "exif.jpg"
+    image.save(path, exif=exif)
+    photo = load_photo(path)
+    # 50 mm on the 43.27 mm full-frame diagonal, scaled to the 724 px diagonal.
+    assert photo.focal_px == pytest.approx(50 * np.hypot(512, 512) / np.hypot(36, 24), rel=1e-6)
+    assert load_photo(astronaut_jpg).focal_px is None

@@ -60,6 +60,26 @@ def test_astronaut_faces_the_camera_upright(astronaut_import):
         assert joints[J[f"{side}_wrist"], 1] < joints[J[f"{side}_elbow"], 1] - 0.1
 
 
+def test_camera_uses_the_exif_focal_length(astronaut_jpg, tmp_path):
+    import math
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0xA405] = 85  # a portrait lens
+    path = tmp_path / "exif.jpg"
+    Image.open(astronaut_jpg).save(path, exif=exif)
+    scene, keypoints = import_photo(path)
+    focal = 85 * math.hypot(512, 512) / math.hypot(36, 24)
+    assert keypoints.focal_px == pytest.approx(focal)
+    assert scene.camera.fov_y_deg == pytest.approx(math.degrees(2 * math.atan(256 / focal)))
+    default, _ = import_photo(astronaut_jpg)
+    assert default.camera.fov_y_deg > scene.camera.fov_y_deg + 10  # the diagonal: a wider lens
+    # Further away with the longer lens, and the body still lands on the photo.
+    assert scene.camera.distance > default.camera.distance * 1.3
+    assert keypoints.reprojection_px[0] < 15.0
+
+
 def test_import_photo_reports_progress_and_can_be_cancelled(astronaut_jpg):
     seen = []
     import_photo(astronaut_jpg, progress=lambda f, msg: seen.append((f, msg)))
