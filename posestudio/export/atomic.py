@@ -22,6 +22,17 @@ def _os_reason(exc: OSError) -> str:
     return exc.strerror or exc.__class__.__name__
 
 
+def _default_mode(base: int) -> int:
+    """``base`` less the process umask: what plain ``open``/``mkdir`` would have given.
+
+    mkstemp/mkdtemp create private (0600/0700) temporaries; the outputs they become are ordinary
+    user files that other tools (a web UI running as another user) must be able to read.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    return base & ~umask
+
+
 def _existing_ancestor(path: Path) -> Path:
     """Deepest existing ancestor of ``path`` (its own parent when that exists)."""
     parent = path.parent
@@ -96,6 +107,7 @@ def atomic_output_dir(out_dir: str | os.PathLike, what: str = "--out") -> Iterat
 def _commit_dir(tmp: Path, path: Path) -> None:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(tmp, _default_mode(0o777))
         os.replace(tmp, path)
         return
     for entry in sorted(tmp.iterdir()):
@@ -129,6 +141,8 @@ def atomic_output_file(out_file: str | os.PathLike, what: str = "--out") -> Iter
     try:
         yield tmp
         path.parent.mkdir(parents=True, exist_ok=True)  # only now, so a failure leaves no folders
+        mode = path.stat().st_mode & 0o7777 if path.exists() else _default_mode(0o666)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except OSError as exc:
         raise InputError(f"{what} {out_file}: cannot write there ({_os_reason(exc)})") from None

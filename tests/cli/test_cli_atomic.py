@@ -90,3 +90,20 @@ def test_dir_that_is_a_file_and_file_that_is_a_dir(tmp_path):
 def test_empty_path_is_refused_not_taken_as_the_working_folder(check):
     with pytest.raises(InputError, match="empty path"):
         check("")
+
+
+def test_outputs_get_ordinary_permissions_not_private_temporary_ones(tmp_path):
+    import os
+
+    from posestudio.export.atomic import atomic_output_dir, atomic_output_file
+
+    old = os.umask(0o022)
+    try:
+        with atomic_output_dir(tmp_path / "maps") as tmp:
+            (tmp / "depth.png").write_bytes(b"x")
+        with atomic_output_file(tmp_path / "mesh.obj") as tmp:
+            tmp.write_bytes(b"x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "maps").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "mesh.obj").stat().st_mode & 0o777 == 0o644
