@@ -77,7 +77,7 @@ class FitSettings:
     pose_prior: float = 2e-5       # final weight of the pull towards the nearest posture mode
     pose_prior_start: float = 1e-3
     hinge_weight: float = 1e-2
-    shape_prior: float = 1e-3
+    shape_prior: float = 2e-5      # weak: proportions are all 2D can tell (size trades with depth)
     bone3d_weight: float = 1e-2
     robust_sigma: float = 0.1      # Geman-McClure scale, fraction of the person's size
     fit_shape: bool = True
