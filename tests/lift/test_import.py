@@ -314,3 +314,20 @@ def test_person_past_the_last_detected_is_an_error(astronaut_jpg, tmp_path, run_
     out = tmp_path / "o.pose.json"
     result = run_cli("import", astronaut_jpg, "--out", out, "--person", "1")
     assert result.code == 2 and "--person 1" in result.err and not out.exists()
+
+
+def test_subprocess_stderr_is_one_line_despite_mediapipe_logs(tmp_path):
+    """MediaPipe's C++ logs go straight to file descriptor 2; the CLI keeps them off it."""
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    photo = tmp_path / "blank.png"
+    Image.fromarray(np.full((200, 200, 3), 200, np.uint8)).save(photo)
+    out = tmp_path / "x.pose.json"
+    proc = subprocess.run([sys.executable, "-m", "posestudio", "import", str(photo), "--out", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [f"posestudio import: error: no person found in {photo}"]
+    assert not out.exists()
