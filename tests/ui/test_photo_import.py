@@ -59,11 +59,15 @@ def imported(qtbot, photo, path) -> None:
 
 def save_screenshot(window, path: Path) -> None:
     """The window with the viewport's GL framebuffer painted in (``QWidget.grab`` leaves out
-    what the viewport paints with QPainter: the photo, the keypoints, the canvas frame)."""
+    what the viewport paints with QPainter: the photo, the keypoints, the canvas frame), and
+    the widgets over the viewport (the people's numbers) on top of it."""
     image = window.grab()
     vp = window.viewport
     painter = QtGui.QPainter(image)
     painter.drawImage(vp.mapTo(window, QtCore.QPoint(0, 0)), vp.grabFramebuffer())
+    for child in vp.findChildren(QtWidgets.QWidget, options=QtCore.Qt.FindChildOption.FindDirectChildrenOnly):
+        if child.isVisible():
+            painter.drawPixmap(vp.mapTo(window, child.pos()), child.grab())
     painter.end()
     path.parent.mkdir(exist_ok=True)
     assert image.save(str(path))
@@ -98,6 +102,8 @@ def test_import_photo_replaces_the_scene_in_one_undo_step(qtbot, window, photo, 
     assert doc.undo_stack.count() == depth + 1
     assert window.viewport.look_through and window.actions["look_through"].isChecked()
     assert "astronaut.png" in window.statusBar().currentMessage()
+    # one person: no picker, no numbers on the photo
+    assert photo.panel.people.isHidden() and photo.labels.isHidden()
     # the fitted mannequin reprojects onto the detected keypoints (within 4 % of the photo)
     fitted, detected = body_keypoints_of_fit(window), photo.state.keypoints[0][:18]
     both = (fitted[:, 2] > 0) & (detected[:, 2] > 0)
@@ -304,3 +310,132 @@ def test_the_selected_joints_gizmo_wins_over_a_keypoint_under_it(qtbot, window, 
     assert photo.job is None                                      # no refit started ...
     assert np.array_equal(photo.state.keypoints[0][r_elbow, :2], keypoint)  # ... nothing moved
     assert not np.array_equal(doc.scene.people[0].pose, pose)     # the drag posed the mannequin
+
+
+# ---------------------------------------------------------------- several people: who is a mannequin
+
+@pytest.fixture(scope="module")
+def two_astronauts(tmp_path_factory) -> Path:
+    """A real 1024×512 photo with two people: the astronaut, and beside her the same photo
+    mirrored (MediaPipe finds one person per half)."""
+    from PIL import Image
+    from skimage import data
+
+    rgb = data.astronaut()
+    path = tmp_path_factory.mktemp("photos") / "two_astronauts.png"
+    Image.fromarray(np.concatenate([rgb, rgb[:, ::-1]], axis=1)).save(path)
+    return path
+
+
+def _people_x(state) -> list[float]:
+    """Per detected person, the mean x (photo pixels) of their present body keypoints."""
+    return [float(k[:18][k[:18, 2] > 0, 0].mean()) for k in state.keypoints]
+
+
+def fitted_bodies(window) -> list:
+    """Per scene person, COCO-18 keypoints of the fit projected through the scene camera."""
+    scene, posed = window.doc.scene, window.controller.posed
+    return people_keypoints_2d([posed[i] for i in range(len(scene.people))], scene.camera,
+                               scene.canvas, hands=False, face=False)
+
+
+def _apply(qtbot, photo, ticks: dict[int, bool]) -> None:
+    for number, on in ticks.items():
+        photo.panel.people.set_ticked(number, on)
+    assert photo.panel.people.apply.isEnabled()
+    qtbot.mouseClick(photo.panel.people.apply, QtCore.Qt.MouseButton.LeftButton)
+
+
+def test_two_people_in_a_photo_become_two_mannequins_and_the_user_picks_who(
+        qtbot, window, photo, two_astronauts):
+    doc, vp = window.doc, window.viewport
+    depth = doc.undo_stack.count()
+    imported(qtbot, photo, two_astronauts)
+    assert doc.undo_stack.count() == depth + 1
+    state = photo.state
+    assert (state.canvas.width, state.canvas.height) == (1024, 512)
+    # everyone becomes a mannequin by default, numbered largest first, named by their number
+    assert len(doc.scene.people) == 2 and state.chosen == [True, True]
+    assert [p.name for p in doc.scene.people] == ["Person 1", "Person 2"]
+    xs = _people_x(state)
+    assert sorted(xs)[0] < 512 < sorted(xs)[1]                 # one person on each half
+    from posestudio.ui.photo_import.fitting import person_size
+
+    assert person_size(state.keypoints[0]) >= person_size(state.keypoints[1])
+    # each mannequin stands on its own person (mean of its projected body joints)
+    fitted = fitted_bodies(window)
+    for person, x in zip(fitted, xs):
+        assert abs(person.body[person.body[:, 2] > 0, 0].mean() - x) < 0.05 * 1024
+    # the picker lists both, ticked; the photo shows both numbers, each above its own person
+    picker = photo.panel.people
+    assert not picker.isHidden() and picker.list.count() == 2 and picker.ticks() == [True, True]
+    assert not picker.apply.isEnabled()                         # nothing to apply yet
+    assert photo.labels.isVisible()
+    centers = photo.labels.badge_centers()
+    for number, x in zip((1, 2), xs):
+        cx = (centers[number][0] - vp.canvas_frame_rect().x()) * 1024 / vp.canvas_frame_rect().width()
+        assert abs(cx - x) < 0.1 * 1024
+    both = photo.overlay_points()
+    assert (both[:, 2] > 0).sum() >= 2 * 12
+    first, second = (p.copy() for p in doc.scene.people)
+
+    # untick person 2 + Apply: one mannequin (person 1, untouched), one undo step
+    _apply(qtbot, photo, {2: False})
+    assert len(doc.scene.people) == 1 and doc.scene.people[0] == first
+    assert doc.undo_stack.count() == depth + 2
+    assert photo.state.chosen == [True, False] and picker.ticks() == [True, False]
+    assert not picker.apply.isEnabled()
+    shown = photo.overlay_points()                              # only person 1's keypoints
+    assert (shown[:, 2] > 0).sum() == (state.keypoints[0][:, 2] > 0).sum()
+    assert [m.chosen for m in photo.people_marks()] == [True, False]
+    photo.panel.opacity.setValue(100)
+    qtbot.wait(50)
+    save_screenshot(window, ARTIFACTS / "photo_import_people.png")
+
+    # undo brings both back exactly, redo leaves person 2 out again
+    window.actions["undo"].trigger()
+    assert doc.scene.people == [first, second] and photo.state.chosen == [True, True]
+    assert picker.ticks() == [True, True]
+    window.actions["redo"].trigger()
+    assert doc.scene.people == [first] and picker.ticks() == [True, False]
+
+    # ticking person 2 again brings back the mannequin fitted at import, no new lift
+    _apply(qtbot, photo, {2: True})
+    assert photo.job is None and doc.scene.people == [first, second]
+    # only person 2 chosen: person 1 leaves, person 2 takes the first slot
+    _apply(qtbot, photo, {1: False})
+    assert doc.scene.people == [second]
+    # unticking everyone cannot be applied
+    photo.panel.people.set_ticked(2, False)
+    assert not picker.apply.isEnabled()
+    assert photo.choose_people([False, False]) is False and doc.scene.people == [second]
+
+
+def test_refit_with_a_person_left_out_keeps_them_out_and_in_the_same_world(
+        qtbot, window, photo, tmp_path):
+    """An OpenPose JSON with two people, written by the CLI's render of the two-people example:
+    leave one out, refit, put them back: they stand where they stood."""
+    from posestudio.cli import main as cli
+
+    example = Path(__file__).resolve().parents[2] / "resources" / "examples" / "two_people.pose.json"
+    assert cli(["render", str(example), "--out", str(tmp_path), "--maps", "openpose"]) == 0
+    doc = window.doc
+    imported(qtbot, photo, tmp_path / "openpose.json")
+    assert len(doc.scene.people) == 2 and photo.state.image is None
+    assert not photo.panel.people.isHidden()
+    _apply(qtbot, photo, {1: False})
+    kept = doc.scene.people[0].copy()
+    depth = doc.undo_stack.count()
+    assert run_job(qtbot, photo, photo.refit) == "refitted"
+    assert doc.undo_stack.count() == depth + 1
+    assert len(doc.scene.people) == 1 and doc.scene.people[0].name == kept.name
+    assert np.linalg.norm(doc.scene.people[0].transl - kept.transl) < 0.05   # same place
+    _apply(qtbot, photo, {1: True})
+    assert len(doc.scene.people) == 2
+    fitted = fitted_bodies(window)
+    for person, keypoints in zip(fitted, photo.state.keypoints):  # both reproject onto the JSON
+        both = (person.body[:, 2] > 0) & (keypoints[:18, 2] > 0)
+        error = np.linalg.norm(person.body[both, :2] - keypoints[:18][both, :2], axis=1).mean()
+        assert error < 0.04 * doc.scene.canvas.height, error
+    window.actions["undo"].trigger()
+    assert len(doc.scene.people) == 1

@@ -8,6 +8,10 @@ cancel leaves the scene exactly as it was and says so in the status bar.
 
 The user can drag a keypoint (scene-camera view) and refit: the lift runs again from the edited
 2D keypoints, also one undo step, which brings the previous fit and keypoints back on undo.
+
+With several people in the photo, everyone becomes a mannequin; the Photo dock lists them
+(numbered largest first, the same numbers drawn on the photo) and "Apply" makes only the ticked
+ones mannequins, one undo step, from the fits already made (no new lift).
 """
 
 from __future__ import annotations
@@ -19,10 +23,14 @@ import numpy as np
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 
-from .edits import PhotoEdit, replace_people_edits, scene_frame_edits
+from posestudio.errors import PoseStudioError
+
+from ..viewport.view import person_color
+from .edits import PhotoEdit, choose_people_edits, replace_people_edits, scene_frame_edits
 from .fitting import PhotoState, classify, fit_openpose, fit_photo, photo_suffixes, refit
 from .job import FitJob
 from .keypoint_drag import KeypointDragger
+from .labels import LEFT_OUT_COLOR, PeopleLabels, PersonMark
 from .panel import DEFAULT_OPACITY, PhotoPanel, ProgressBox
 
 MESSAGE_MS = 10000
@@ -65,6 +73,10 @@ class PhotoImport(QObject):
         self.progress = ProgressBox()
         self.progress.cancelRequested.connect(self.cancel)
         window.statusBar().addPermanentWidget(self.progress)
+        self.labels = PeopleLabels(self.viewport)
+        look_through = getattr(window, "actions", {}).get("look_through")
+        if look_through is not None:      # the badges show in the scene-camera view only
+            look_through.toggled.connect(lambda _on: self.labels.update())
         self.dragger = KeypointDragger(self.viewport, self._draggable_points)
         self.dragger.moved.connect(self.move_keypoint)
         self.dragger.dropped.connect(self._on_keypoint_dropped)
@@ -114,6 +126,7 @@ class PhotoImport(QObject):
         self.panel.refitRequested.connect(self.refit)
         self.panel.resetKeypointsRequested.connect(self.reset_keypoints)
         self.panel.removeRequested.connect(self.remove_photo)
+        self.panel.peopleChosen.connect(self.choose_people)
         self.dock = QtWidgets.QDockWidget("Photo", self.window)
         self.dock.setObjectName("photo")
         self.dock.setWidget(self.panel)
@@ -168,6 +181,10 @@ class PhotoImport(QObject):
         if self.state is None:
             self._message("Nothing to refit: import a photo first")
             return False
+        if len(self.doc.scene.people) < len(self.state.chosen_indices):
+            self._message("Cannot refit: people the photo placed were deleted; import it again",
+                          error=True)
+            return False
         rig = self.doc.scene.people[0].rig if self.doc.scene.people else "mannequin"
         work = functools.partial(refit, self.state.copy(), rig=rig)
         return self._start(work, "refit", "Refitting")
@@ -182,6 +199,35 @@ class PhotoImport(QObject):
                       else "Refit cancelled: the scene is unchanged")
         self.jobFinished.emit("cancelled")
 
+    def choose_people(self, chosen) -> bool:
+        """Make the photo's ``chosen`` people (bools, photo order) the mannequins: one undo step.
+
+        Who stays keeps their mannequin as it is; who comes back gets the fit made at import (or
+        the mannequin as it was when left out). False (and a message) if nothing changed.
+        """
+        chosen = [bool(c) for c in chosen]
+        state = self.state
+        if state is None or self.busy or len(chosen) != len(state.chosen):
+            return False
+        if not any(chosen) or chosen == state.chosen:
+            self._message("Tick at least one person" if not any(chosen) else
+                          "Those people are already the mannequins")
+            return False
+        try:
+            edits, fits = choose_people_edits(self.doc.scene, state, chosen)
+        except PoseStudioError as exc:
+            self._message(str(exc), error=True)
+            return False
+        new_state = state.copy()
+        new_state.fits, new_state.chosen = fits, chosen
+        chosen_now = new_state.chosen_indices
+        numbers = ", ".join(str(i + 1) for i in chosen_now)
+        self.doc.push(PhotoEdit(f"Choose people {numbers}", edits, self._committed, new_state,
+                                self._set_state))
+        self._message(f"Mannequins for {'person' if len(chosen_now) == 1 else 'people'} "
+                      f"{numbers} of the photo")
+        return True
+
     # ------------------------------------------------------------------ photo state
     def set_opacity(self, opacity: float) -> None:
         self.opacity = float(np.clip(opacity, 0.0, 1.0))
@@ -194,12 +240,14 @@ class PhotoImport(QObject):
     def set_show_keypoints(self, on: bool) -> None:
         self.show_keypoints = bool(on)
         self._show_overlay()
+        self._show_labels()
 
     def reset_keypoints(self) -> None:
         if self.state is None:
             return
         self.state.keypoints = [k.copy() for k in self.state.detected]
         self._show_overlay()
+        self._show_labels()
         if self.panel.auto_refit.isChecked():
             self.refit()
 
@@ -217,6 +265,7 @@ class PhotoImport(QObject):
         self.panel.set_state(state, busy=self.busy)
         self._show_background()
         self._show_overlay()
+        self._show_labels()
 
     def _show_background(self) -> None:
         state = self.state
@@ -236,24 +285,52 @@ class PhotoImport(QObject):
         scale = np.append(self._to_scene_canvas(), 1.0)
         return [k * scale for k in self.state.keypoints]
 
+    def _chosen_keypoints_on_canvas(self) -> list[np.ndarray]:
+        """As :meth:`keypoints_on_canvas`, with the left-out people's points absent."""
+        people = self.keypoints_on_canvas()
+        for keypoints, on in zip(people, self.state.chosen):
+            if not on:
+                keypoints[:, 2] = 0.0
+        return people
+
     def overlay_points(self) -> np.ndarray | None:
-        """(N, 3) scene-canvas pixels + confidence of everyone's keypoints, or None (overlay off)."""
+        """(N, 3) scene-canvas pixels + confidence of the chosen people's keypoints, or None
+        (overlay off)."""
         if self.state is None or not self.show_keypoints:
             return None
-        return np.concatenate(self.keypoints_on_canvas())
+        return np.concatenate(self._chosen_keypoints_on_canvas())
 
     def _show_overlay(self) -> None:
         self.viewport.set_overlay_points(self.overlay_points())
 
+    def people_marks(self) -> list[PersonMark]:
+        """The numbered people drawn on the photo (mannequin colour when chosen)."""
+        if self.state is None or not self.show_keypoints:
+            return []
+        people, marks, slot = self.doc.scene.people, [], 0
+        for i, (keypoints, on) in enumerate(zip(self.keypoints_on_canvas(), self.state.chosen)):
+            color = LEFT_OUT_COLOR
+            if on:
+                color = person_color(slot, people[slot].color if slot < len(people) else None)
+                slot += 1
+            marks.append(PersonMark(i + 1, keypoints, tuple(color), on))
+        return marks
+
+    def _show_labels(self) -> None:
+        self.labels.set_marks(self.people_marks())
+
     def _on_scene_changed(self, changes) -> None:
-        if self.state is not None and any(c.kind == "canvas" for c in changes):
+        if self.state is None:
+            return
+        if any(c.kind == "canvas" for c in changes):
             self._show_overlay()     # keypoints follow the canvas size
+        self._show_labels()          # and the badges the canvas and the mannequins' colours
 
     # ------------------------------------------------------------------ keypoint dragging
     def _draggable_points(self) -> list | None:
         if self.state is None or not self.show_keypoints or self.busy:
             return None
-        return self.keypoints_on_canvas()
+        return self._chosen_keypoints_on_canvas()
 
     def move_keypoint(self, person: int, index: int, xy_canvas) -> None:
         """Put keypoint ``index`` of ``person`` at ``xy_canvas`` (scene-canvas pixels)."""
@@ -263,6 +340,7 @@ class PhotoImport(QObject):
         keypoint[:2] = np.clip(xy, 0.0, [photo.width, photo.height])
         keypoint[2] = 1.0          # placed by the user: certain, whatever the detector thought
         self._show_overlay()
+        self._show_labels()
 
     def _on_keypoint_dropped(self, person: int, index: int) -> None:
         if self.panel.auto_refit.isChecked():
@@ -348,6 +426,7 @@ class PhotoImport(QObject):
             action.setChecked(True)
         if not self.viewport.look_through:
             self.viewport.set_look_through(True)
+        self.labels.update()
 
     def _on_quit(self) -> None:
         if self.job is not None:

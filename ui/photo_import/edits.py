@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from posestudio.errors import InputError
 from posestudio.scene.edits import (
     AddPerson, CompositeEdit, Edit, RemovePerson, SetCamera, SetCanvas,
 )
@@ -65,3 +66,27 @@ def scene_frame_edits(scene: Scene, canvas: Canvas, camera: Camera) -> list[Edit
     if scene.camera != camera:
         edits.append(SetCamera(scene.camera, camera))
     return edits
+
+
+def choose_people_edits(scene: Scene, state: PhotoState,
+                        chosen: list[bool]) -> tuple[list[Edit], list[Person]]:
+    """Edits that make the photo's ``chosen`` people the mannequins, and everyone's fits after.
+
+    The people chosen now hold the scene's first slots in ``state`` order; whoever stays keeps
+    their slot's Person as it is (the user's edits too). Someone left out is kept in the fits as
+    they were in the scene, so ticking them again brings back that mannequin, not a fresh lift.
+    """
+    was = state.chosen_indices
+    if len(scene.people) < len(was):
+        raise InputError(f"the scene has {len(scene.people)} people but the photo placed "
+                         f"{len(was)}: import the photo again to choose its people")
+    fits = [p.copy() for p in state.fits]
+    edits: list[Edit] = []
+    for slot, i in reversed(list(enumerate(was))):
+        if not chosen[i]:
+            fits[i] = scene.people[slot].copy()
+            edits.append(RemovePerson(slot, scene.people[slot], f"Leave out {fits[i].name}"))
+    for slot, i in enumerate(j for j, on in enumerate(chosen) if on):
+        if not state.chosen[i]:
+            edits.append(AddPerson(slot, fits[i], f"Add {fits[i].name}"))
+    return edits, fits

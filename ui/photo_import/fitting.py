@@ -49,6 +49,13 @@ class PhotoState:
         Per person, mean body-keypoint distance (pixels) of the last fit.
     points3d : list of (18, 3) float64 or None
         Per person, the detector's own 3D body estimate (initialises a refit), or None.
+    fits : list of Person
+        Per person, the mannequin lifted for them (or, for someone the user left out, the
+        mannequin as it was when they were left out), all in one world frame, so anyone can be
+        put back in the scene without lifting again.
+    chosen : list of bool
+        Per person, whether they are a mannequin in the scene. The chosen people occupy the
+        scene's first slots, in this (largest first) order.
     """
 
     source: str
@@ -59,13 +66,17 @@ class PhotoState:
     image: np.ndarray | None = None
     reprojection_px: list[float] = field(default_factory=list)
     points3d: list[np.ndarray | None] = field(default_factory=list)
+    fits: list[Person] = field(default_factory=list)
+    chosen: list[bool] = field(default_factory=list)
 
-    def with_keypoints(self, keypoints: list[np.ndarray], reprojection_px: list[float]) -> "PhotoState":
-        return replace(self, keypoints=[k.copy() for k in keypoints],
-                       reprojection_px=list(reprojection_px))
+    @property
+    def chosen_indices(self) -> list[int]:
+        return [i for i, on in enumerate(self.chosen) if on]
 
     def copy(self) -> "PhotoState":
-        return replace(self, keypoints=[k.copy() for k in self.keypoints])
+        return replace(self, keypoints=[k.copy() for k in self.keypoints],
+                       reprojection_px=list(self.reprojection_px),
+                       fits=[p.copy() for p in self.fits], chosen=list(self.chosen))
 
 
 @dataclass
@@ -89,16 +100,32 @@ def _scaled(pixels: np.ndarray, max_side: int = BACKGROUND_MAX_SIDE) -> np.ndarr
     return np.asarray(Image.fromarray(pixels).resize(size, Image.Resampling.LANCZOS))
 
 
+def person_size(keypoints: np.ndarray) -> float:
+    """How large a person appears: the diagonal (pixels) of their present body keypoints' box."""
+    present = keypoints[:18][keypoints[:18, 2] > 0, :2]
+    if len(present) == 0:
+        return 0.0
+    return float(np.linalg.norm(present.max(0) - present.min(0)))
+
+
 def _state_from_import(source, scene, imported) -> FitOutcome:
+    """The outcome of an import, people ordered largest first (the numbers the user sees in the
+    picker and on the photo) and named after those numbers; everyone chosen."""
     from posestudio.lift import targets_of
 
     keypoints = [targets_of(p) for p in imported.people]
-    points3d = [getattr(p, "points3d", None) for p in imported.people]
+    order = sorted(range(len(keypoints)), key=lambda i: -person_size(keypoints[i]))  # stable
+    keypoints = [keypoints[i] for i in order]
+    points3d = [getattr(imported.people[i], "points3d", None) for i in order]
+    errors = [imported.reprojection_px[i] for i in order]
+    people = [scene.people[i].copy() for i in order]
+    for number, person in enumerate(people, 1):
+        person.name = f"Person {number}"
     image = None if imported.photo is None else _scaled(imported.photo.pixels)
     state = PhotoState(str(source), scene.canvas, imported.focal_px, keypoints,
-                       [k.copy() for k in keypoints], image, list(imported.reprojection_px),
-                       points3d)
-    return FitOutcome(scene.people, scene.camera, state, float(sum(imported.seconds.values())))
+                       [k.copy() for k in keypoints], image, errors, points3d,
+                       fits=[p.copy() for p in people], chosen=[True] * len(people))
+    return FitOutcome(people, scene.camera, state, float(sum(imported.seconds.values())))
 
 
 def fit_photo(path: str | os.PathLike, *, progress: ProgressFn | None = None,
@@ -167,6 +194,10 @@ def refit(state: PhotoState, *, progress: ProgressFn | None = None,
           should_stop: StopFn | None = None, rig: str = "mannequin") -> FitOutcome:
     """Lift again from ``state.keypoints`` (which the user may have dragged), same focal length.
 
+    Everyone is lifted, chosen or not: the lift places people and camera relative to the first
+    person, so lifting only some would move the world under the others' stored fits.
+    ``people`` of the outcome are the chosen people's new fits; ``state.fits`` holds everyone's.
+
     The detector's 3D estimate (depth cues for each limb) is kept, with every dragged body point
     shifted in x, y by the drag (converted to metres at the person's scale), so it agrees with
     the edited 2D keypoints instead of pulling the limb back.
@@ -180,8 +211,10 @@ def refit(state: PhotoState, *, progress: ProgressFn | None = None,
         points3d = [None] * len(people)
     result = lift(people, (state.canvas.width, state.canvas.height), focal_px=state.focal_px,
                   points3d=points3d, rig=rig, progress=progress, should_stop=should_stop)
-    return FitOutcome(result.people, result.camera,
-                      state.with_keypoints(state.keypoints, result.reprojection_px), result.seconds)
+    fits = [p.copy() for p in result.people]
+    new_state = replace(state.copy(), reprojection_px=list(result.reprojection_px), fits=fits)
+    chosen = new_state.chosen_indices if len(new_state.chosen) == len(fits) else range(len(fits))
+    return FitOutcome([fits[i].copy() for i in chosen], result.camera, new_state, result.seconds)
 
 
 def shifted_points3d(points3d: np.ndarray, detected: np.ndarray, edited: np.ndarray) -> np.ndarray:

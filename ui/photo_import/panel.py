@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6 import QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from .fitting import PhotoState
+from .fitting import PhotoState, person_size
 
 DEFAULT_OPACITY = 0.6
 
@@ -56,7 +56,8 @@ class PhotoPanel(QtWidgets.QWidget):
     Signals
     -------
     opacityChanged(float 0..1), photoToggled(bool), keypointsToggled(bool),
-    refitRequested(), resetKeypointsRequested(), removeRequested(), importRequested()
+    refitRequested(), resetKeypointsRequested(), removeRequested(), importRequested(),
+    peopleChosen(list of bool): "Apply" pressed with these people ticked (photo order)
     """
 
     opacityChanged = Signal(float)
@@ -66,6 +67,7 @@ class PhotoPanel(QtWidgets.QWidget):
     resetKeypointsRequested = Signal()
     removeRequested = Signal()
     importRequested = Signal()
+    peopleChosen = Signal(list)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -98,6 +100,8 @@ class PhotoPanel(QtWidgets.QWidget):
         self.remove.clicked.connect(self.removeRequested)
         self.fit_info = QtWidgets.QLabel()
         self.fit_info.setWordWrap(True)
+        self.people = PeoplePicker()
+        self.people.applyRequested.connect(self.peopleChosen)
         buttons = QtWidgets.QHBoxLayout()
         for button in (self.refit, self.reset, self.remove):
             buttons.addWidget(button)
@@ -107,6 +111,7 @@ class PhotoPanel(QtWidgets.QWidget):
         form.addRow("Opacity", self.opacity)
         form.addRow(self.show_keypoints)
         form.addRow(self.auto_refit)
+        form.addRow(self.people)
         form.addRow(buttons)
         form.addRow(self.fit_info)
         self.set_state(None, busy=False)
@@ -119,7 +124,12 @@ class PhotoPanel(QtWidgets.QWidget):
             self.source.setText(f"{Path(state.source).name} — {kind}, "
                                 f"{state.canvas.width}×{state.canvas.height}")
             errors = ", ".join(f"{e:.1f}" for e in state.reprojection_px)
-            self.fit_info.setText(f"{len(state.keypoints)} people · focal {state.focal_px:.0f} px"
+            people = len(state.keypoints)
+            who = f"{people} {'person' if people == 1 else 'people'}"
+            if len(state.chosen_indices) < people:
+                n = len(state.chosen_indices)
+                who += f" ({n} as {'a mannequin' if n == 1 else 'mannequins'})"
+            self.fit_info.setText(f"{who} · focal {state.focal_px:.0f} px"
                                   + (f" · reprojection {errors} px" if errors else ""))
         else:
             self.source.setText("No photo. File ▸ Import Photo… or drop one on the window.")
@@ -131,4 +141,70 @@ class PhotoPanel(QtWidgets.QWidget):
             widget.setEnabled(has)
         for widget in (self.refit, self.reset):
             widget.setEnabled(has and not busy)
+        self.people.set_state(state, busy=busy)
         self.import_button.setEnabled(not busy)
+
+
+class PeoplePicker(QtWidgets.QGroupBox):
+    """Which of the photo's people are mannequins: one checkbox each (numbered as on the photo,
+    largest first) and "Apply". Hidden unless the photo holds more than one person.
+
+    ``applyRequested(list of bool)``: the ticks, in photo order, when they differ from the scene.
+    """
+
+    applyRequested = Signal(list)
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__("People in the photo", parent)
+        self.list = QtWidgets.QListWidget()
+        self.list.setToolTip("Tick who becomes a mannequin; the numbers are drawn on the photo")
+        self.list.itemChanged.connect(self._update_apply)
+        self.apply = QtWidgets.QPushButton("Apply")
+        self.apply.setToolTip("Make the ticked people the mannequins (one undo step)")
+        self.apply.clicked.connect(self._on_apply)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self.list)
+        layout.addWidget(self.apply)
+        self._scene_ticks: list[bool] = []
+        self._busy = False
+        self.hide()
+
+    def set_state(self, state: PhotoState | None, *, busy: bool) -> None:
+        """List ``state``'s people with the scene's choice ticked (any unapplied ticks are lost)."""
+        self._busy = busy
+        people = [] if state is None else state.keypoints
+        self._scene_ticks = [] if state is None else list(state.chosen)
+        self.list.blockSignals(True)
+        self.list.clear()
+        for number, (keypoints, on) in enumerate(zip(people, self._scene_ticks), 1):
+            body = keypoints[:18]
+            item = QtWidgets.QListWidgetItem(
+                f"{number}  ·  {int((body[:, 2] > 0).sum())} body points  ·  "
+                f"{person_size(keypoints):.0f} px")
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        rows = max(self.list.count(), 2)       # as tall as its rows: the dock is crowded
+        self.list.setFixedHeight(rows * max(self.list.sizeHintForRow(0), 16)
+                                 + 2 * self.list.frameWidth() + 4)
+        self.setVisible(len(people) > 1)
+        self._update_apply()
+
+    def ticks(self) -> list[bool]:
+        return [self.list.item(i).checkState() == Qt.CheckState.Checked
+                for i in range(self.list.count())]
+
+    def set_ticked(self, number: int, on: bool) -> None:
+        """Tick / untick person ``number`` (1-based, as shown)."""
+        self.list.item(number - 1).setCheckState(Qt.CheckState.Checked if on
+                                                 else Qt.CheckState.Unchecked)
+
+    def _update_apply(self, *_) -> None:
+        ticks = self.ticks()
+        self.apply.setEnabled(not self._busy and any(ticks) and ticks != self._scene_ticks)
+        self.apply.setText("Apply" if any(ticks) or not ticks else "Apply (tick someone)")
+
+    def _on_apply(self) -> None:
+        if self.apply.isEnabled():
+            self.applyRequested.emit(self.ticks())
