@@ -21,7 +21,6 @@ Targets (issue 5): PA-MPJPE ≤ 50 mm clean, ≤ 70 mm with 5 px noise; reprojec
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 import time
