@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-
 from posestudio.skeletons import SMPLX_PARENTS
 
 if TYPE_CHECKING:  # pragma: no cover
