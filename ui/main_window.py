@@ -30,7 +30,9 @@ KEYPAD = Qt.KeyboardModifier.KeypadModifier
 
 class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, document: Document | None = None, *, previews: bool = True,
-                 thumbnails: bool = True) -> None:
+                 thumbnails: bool = True, extras: bool = True) -> None:
+        """``previews``/``thumbnails``: start the render worker processes; ``extras``: install
+        photo import and the Generate panel (tests of those install them themselves)."""
         super().__init__()
         self.doc = document or Document()
         self._thumbnails = thumbnails
@@ -45,6 +47,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._make_actions()
         self._make_docks()
         self._make_menus()
+        if extras:
+            self._install_extras()
         self.statusBar().showMessage(
             "Click a joint to select · drag rings to rotate · drag a hand/foot dot to move it (IK)"
             " · drag empty space to orbit · wheel to zoom · 1/3/7 views · 0 scene camera")
@@ -205,6 +209,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabifyDockWidget(self.docks["hands"], self.docks["presets"])
         self.docks["person"].raise_()
 
+    def _install_extras(self) -> None:
+        """Photo import (File ▸ Import…, dropped photos, Photo dock) and local generation."""
+        from .panels.generate_panel import install as install_generate
+        from .photo_import import install as install_photo_import
+
+        self.photo_import = install_photo_import(self)
+        self.generate_panel = install_generate(self)
+        # the Photo dock shares the outliner's place (it shows itself when a photo comes in)
+        self.tabifyDockWidget(self.docks["outliner"], self.photo_import.dock)
+        self.docks["outliner"].raise_()
+        self.docks["person"].raise_()
+        bar = self.menuBar()                 # Help stays the last menu
+        bar.removeAction(self.help_menu.menuAction())
+        bar.addMenu(self.help_menu)
+
     def _make_menus(self) -> None:
         bar = self.menuBar()
         act = self.actions
@@ -241,7 +260,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         for label, w, h in CANVAS_PRESETS:
             sizes.addAction(label, lambda w=w, h=h: self.camera_panel.set_canvas(w, h))
-        menu("&Help", ["shortcuts"])
+        self.help_menu = menu("&Help", ["shortcuts"])
 
     # ------------------------------------------------------------------ state → views
     def _on_changed(self, changes) -> None:

@@ -17,7 +17,7 @@ def open_window(qtbot, modals, **kwargs):
     from posestudio.ui.main_window import MainWindow
 
     modals.answers.setdefault("Unsaved changes", QMessageBox.StandardButton.Discard)
-    win = MainWindow(**{"previews": False, "thumbnails": False, **kwargs})
+    win = MainWindow(**{"previews": False, "thumbnails": False, "extras": False, **kwargs})
     qtbot.addWidget(win)
     win.resize(1400, 900)
     win.show()

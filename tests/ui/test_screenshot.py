@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6 import QtWidgets
 from gui_helpers import close_window, framebuffer, open_window
 
 pytestmark = pytest.mark.gui
@@ -16,8 +17,13 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts"
 
 def test_main_window_screenshot_shows_a_shaded_posed_mannequin_and_previews(qtbot, data_dir,
                                                                               modals):
-    win = open_window(qtbot, modals, previews=True)
+    win = open_window(qtbot, modals, previews=True, extras=True)
     try:
+        # the whole app: photo import and generation are installed too
+        menus = [a.text().replace("&", "") for a in win.menuBar().actions()]
+        assert "Generate" in menus and menus[0] == "File" and menus[-1] == "Help"
+        docks = {d.windowTitle() for d in win.findChildren(QtWidgets.QDockWidget)}
+        assert {"Generate", "Photo", "Pose Library", "Control Maps"} <= docks, docks
         win.presets_panel.apply("waving")
         win.camera_panel.set_canvas(832, 1216)
         win.frame_people()
