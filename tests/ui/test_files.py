@@ -55,7 +55,9 @@ def test_save_then_reopen_gives_an_equal_scene(window, tmp_path):
     assert window.open_file(path)
     assert window.doc.scene == saved
     assert load_scene(path) == saved
-    assert str(path) in __import__("posestudio.ui.files", fromlist=["x"]).recent_files()[0]
+    from posestudio.ui import files
+
+    assert str(path) in files.recent_files()[0]
 
 
 def test_unsaved_changes_prompt_guards_new_and_close_and_can_cancel(window, modals):
@@ -88,10 +90,12 @@ def test_export_dialog_writes_the_maps_with_expected_names(window, qtbot, tmp_pa
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QDialogButtonBox
 
+    from posestudio.ui.export_dialog import ExportDialog
+
     window.camera_panel.set_canvas(512, 768)
     window.frame_people()
     window.actions["export"].trigger()
-    dialog = window.findChild(__import__("posestudio.ui.export_dialog", fromlist=["x"]).ExportDialog)
+    dialog = window.findChild(ExportDialog)
     assert dialog is not None and dialog.isVisible()
     dialog.folder.setText(str(tmp_path / "maps"))
     dialog.prefix.setText("shot01")

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 from gui_helpers import click, drag, quarter_turn
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QNativeGestureEvent, QPointingDevice, QWheelEvent
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from posestudio.skeletons import SMPLX_JOINT_INDEX as J
 
@@ -95,19 +97,17 @@ def test_orbit_pan_zoom_with_the_mouse_change_only_the_view(window, qtbot):
     assert np.linalg.norm(np.array(vp.view_camera.target) - target0) > 0.05  # right drag: pan
     d0 = vp.view_camera.distance
     QTest.mouseMove(vp, QPoint(200, 200))
-    wheel = __import__("PySide6.QtGui", fromlist=["QWheelEvent"]).QWheelEvent(
+    wheel = QWheelEvent(
         vp.rect().center().toPointF(), vp.mapToGlobal(vp.rect().center()).toPointF(),
         QPoint(0, 0), QPoint(0, 240), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
         Qt.ScrollPhase.NoScrollPhase, False)
-    __import__("PySide6.QtWidgets", fromlist=["QApplication"]).QApplication.sendEvent(vp, wheel)
+    QApplication.sendEvent(vp, wheel)
     assert vp.view_camera.distance == pytest.approx(d0 * 0.81)
-    from PySide6.QtGui import QNativeGestureEvent, QPointingDevice
-
     centre = vp.rect().center().toPointF()
     pinch = QNativeGestureEvent(Qt.NativeGestureType.ZoomNativeGesture,
                                 QPointingDevice.primaryPointingDevice(), 2, centre, centre,
                                 vp.mapToGlobal(centre), 0.25, centre, 0)
-    __import__("PySide6.QtWidgets", fromlist=["QApplication"]).QApplication.sendEvent(vp, pinch)
+    QApplication.sendEvent(vp, pinch)
     assert vp.view_camera.distance == pytest.approx(d0 * 0.81 / 1.25), "pinch out zooms in"
     assert doc.scene == scene and not doc.dirty, "navigating the user view is not an edit"
 
