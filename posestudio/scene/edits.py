@@ -42,6 +42,7 @@ from posestudio.scene.model import (
     Person,
     RenderSettings,
     Scene,
+    checked_array,
 )
 from posestudio.skeletons import SMPLX_JOINT_INDEX, SMPLX_JOINT_NAMES
 
@@ -111,16 +112,6 @@ def _joint_index(joint: int | str) -> int:
     ):
         raise InputError(f"joint index must be 0..{NUM_JOINTS - 1}, got {joint!r}")
     return int(joint)
-
-
-def _vector(name: str, value: Any, shape: tuple[int, ...]) -> np.ndarray:
-    try:
-        array = np.array(value, dtype=np.float64).reshape(shape)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must hold {int(np.prod(shape))} numbers, shape {shape}") from None
-    if not np.all(np.isfinite(array)):
-        raise InputError(f"{name} must be finite numbers")
-    return array
 
 
 def _field_value(field: str, value: Any) -> Any:
@@ -221,8 +212,8 @@ class SetJointRotation(Edit):
                  merge_key: Hashable | None = None, text: str | None = None) -> None:
         self.person = int(person)
         self.joint = _joint_index(joint)
-        self.old = _vector("joint rotation old", old, (3,))
-        self.new = _vector("joint rotation new", new, (3,))
+        self.old = checked_array("joint rotation old", old, (3,))
+        self.new = checked_array("joint rotation new", new, (3,))
         self.merge_key = merge_key
         self.text = text or f"Rotate {SMPLX_JOINT_NAMES[self.joint]}"
 
@@ -273,10 +264,10 @@ class SetPose(Edit):
     def __init__(self, person: int, old_pose: Any, new_pose: Any, old_transl: Any,
                  new_transl: Any, text: str = "Set pose", merge_key: Hashable | None = None) -> None:
         self.person = int(person)
-        self.old_pose = _vector("old pose", old_pose, (NUM_JOINTS, 3))
-        self.new_pose = _vector("new pose", new_pose, (NUM_JOINTS, 3))
-        self.old_transl = _vector("old transl", old_transl, (3,))
-        self.new_transl = _vector("new transl", new_transl, (3,))
+        self.old_pose = checked_array("old pose", old_pose, (NUM_JOINTS, 3))
+        self.new_pose = checked_array("new pose", new_pose, (NUM_JOINTS, 3))
+        self.old_transl = checked_array("old transl", old_transl, (3,))
+        self.new_transl = checked_array("new transl", new_transl, (3,))
         self.text = text
         self.merge_key = merge_key
 

@@ -90,7 +90,8 @@ class Camera:
             )
 
 
-def _array(name: str, value, shape: tuple[int, ...]) -> np.ndarray:
+def checked_array(name: str, value, shape: tuple[int, ...]) -> np.ndarray:
+    """``value`` as a float64 array of ``shape``, or InputError naming ``name``."""
     try:
         array = np.array(value, dtype=np.float64).reshape(shape)
     except (TypeError, ValueError):
@@ -123,10 +124,10 @@ class Person:
             raise InputError(f"person name must be text, got {self.name!r}")
         if not isinstance(self.rig, str) or not self.rig:
             raise InputError(f"person rig must be 'mannequin' or a file path, got {self.rig!r}")
-        self.betas = _array("person betas", self.betas, (NUM_BETAS,))
-        self.pose = _array("person pose", self.pose, (NUM_JOINTS, 3))
-        self.transl = _array("person transl", self.transl, (3,))
-        self.expression = _array("person expression", self.expression, (NUM_EXPRESSION,))
+        self.betas = checked_array("person betas", self.betas, (NUM_BETAS,))
+        self.pose = checked_array("person pose", self.pose, (NUM_JOINTS, 3))
+        self.transl = checked_array("person transl", self.transl, (3,))
+        self.expression = checked_array("person expression", self.expression, (NUM_EXPRESSION,))
         self.visible = bool(self.visible)
         if self.color is not None:
             color = tuple(float(c) for c in np.asarray(self.color, dtype=float).reshape(-1))
