@@ -46,6 +46,9 @@ from pathlib import Path
 
 import numpy as np
 
+# Part order is the loader's: vertex_parts written here index posestudio.body.PART_NAMES.
+from posestudio.body import PART_NAMES
+
 try:  # run as a script from a checkout, or as posestudio.rigs.build_mannequin
     from posestudio.skeletons import (
         BODY_LANDMARK_NAMES, FACE_LANDMARK_NAMES, FINGERS, SMPLX_JOINT_INDEX, SMPLX_JOINT_NAMES,
@@ -85,14 +88,6 @@ BETA_TABLE: tuple[tuple[str, str, dict[str, float]], ...] = (
 BETA_NAMES: tuple[str, ...] = tuple(row[0] for row in BETA_TABLE)
 BASE = {"height": 1.0, "girth": 1.0, "leg": 1.0, "torso": 1.0, "arm": 1.0, "shoulder": 1.0,
         "hip": 1.0, "waist": 1.0, "head": 1.0, "chest": 1.0}
-
-PART_NAMES: tuple[str, ...] = (
-    "head", "neck", "chest", "abdomen", "pelvis",
-    "left_upper_arm", "left_lower_arm", "left_hand",
-    "right_upper_arm", "right_lower_arm", "right_hand",
-    "left_thigh", "left_shin", "left_foot",
-    "right_thigh", "right_shin", "right_foot",
-)
 
 # Head egg in its own frame: axis 0 = up, 1 = forward (+Z), 2 = person's left (+X); radii in m.
 HEAD_RADII = (0.115, 0.098, 0.075)
