@@ -23,15 +23,17 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing as mp
-import os
 import queue
+
+from posestudio.worker_process import spawn_worker
 
 TERMINAL = ("done", "failed", "cancelled")
 
 
 def serve(jobs, events, cancel) -> None:
-    """Worker process main loop: run jobs one after another until ``None`` arrives."""
-    os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+    """Worker process main loop: run jobs one after another until ``None`` arrives.
+
+    Started by :func:`~posestudio.worker_process.spawn_worker`, so pyrender comes up on EGL."""
     from posestudio.errors import Cancelled, PoseStudioError
     from posestudio.generate.outputs import generate_scene, maps_of, render_control_maps
     from posestudio.generate.params import GenerationRequest
@@ -95,17 +97,8 @@ class GenerationProcess:
         if self.alive:
             return
         self._jobs, self._events = self._ctx.Queue(), self._ctx.Queue()
-        old = os.environ.get("PYOPENGL_PLATFORM")
-        os.environ["PYOPENGL_PLATFORM"] = "egl"   # inherited by the spawned interpreter
-        try:
-            self._process = self._ctx.Process(target=serve, daemon=True, name="posestudio-generate",
-                                              args=(self._jobs, self._events, self._cancel))
-            self._process.start()
-        finally:
-            if old is None:
-                os.environ.pop("PYOPENGL_PLATFORM", None)
-            else:
-                os.environ["PYOPENGL_PLATFORM"] = old
+        self._process = spawn_worker(serve, (self._jobs, self._events, self._cancel),
+                                     name="posestudio-generate", ctx=self._ctx)
 
     def submit(self, scene_dict: dict, request_dict: dict, out: str) -> int:
         """Queue a job (starting the process if needed); returns its id."""

@@ -65,3 +65,32 @@ def test_jobs_report_progress_results_and_cancel(tiny, tmp_path):
     finally:
         process.stop()
     assert not process.alive
+
+
+def _report_env(names, out) -> None:
+    import os
+
+    out.put({name: os.environ.get(name) for name in names})
+
+
+def test_spawned_worker_gets_egl_and_the_parent_environment_is_restored(monkeypatch):
+    import multiprocessing as mp
+    import os
+
+    from posestudio.worker_process import spawn_worker
+
+    monkeypatch.setenv("PYOPENGL_PLATFORM", "glx")          # e.g. the editor's own GL platform
+    monkeypatch.delenv("POSESTUDIO_TEST_FLAG", raising=False)
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    names = ("PYOPENGL_PLATFORM", "POSESTUDIO_TEST_FLAG")
+    process = spawn_worker(_report_env, (names, out), name="posestudio-test", ctx=ctx,
+                           env={"PYOPENGL_PLATFORM": "egl", "POSESTUDIO_TEST_FLAG": "1"})
+    try:
+        assert out.get(timeout=60) == {"PYOPENGL_PLATFORM": "egl", "POSESTUDIO_TEST_FLAG": "1"}
+    finally:
+        process.join(10)
+    assert process.daemon and process.name == "posestudio-test" and process.exitcode == 0
+    # Set for the start only: the parent keeps its own value and an unset variable stays unset.
+    assert os.environ["PYOPENGL_PLATFORM"] == "glx"
+    assert "POSESTUDIO_TEST_FLAG" not in os.environ
