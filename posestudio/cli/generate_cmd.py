@@ -137,29 +137,30 @@ def run(args: argparse.Namespace) -> int:
     from posestudio.cli.render_cmd import (apply_body_model, check_rigs, load_scene_arg,
                                            parse_size)
     from posestudio.export.atomic import check_writable_file
-    from posestudio.generate.metadata import read_parameters
+    from posestudio.generate.metadata import read_output
     from posestudio.generate.outputs import check_models, generate_scene
 
     out = Path(args.out)
     if out.suffix.lower() != ".png":
         raise InputError(f"--out {args.out}: must end in .png (the parameters live in PNG text)")
     check_writable_file(out)
-    reused, reused_scene = read_parameters(args.reuse) if args.reuse else (None, None)
+    saved = read_output(args.reuse) if args.reuse else None
     size = parse_size(args.size) if args.size else None
 
     if args.scene is not None:
         scene = load_scene_arg(args.scene)
-    elif reused_scene is not None:
-        from posestudio.scene.file_format import scene_from_dict
-
-        scene = scene_from_dict(reused_scene)
-    else:
+    elif saved is None:
         raise InputError("SCENE is required (or --reuse an output that embeds its scene)")
+    elif not saved.has_scene:
+        raise InputError(f"--reuse {args.reuse}: the image has no embedded scene; give SCENE")
+    else:
+        scene = saved.scene()        # the scene the image was made from: same maps, same pixels
     if size is not None:
         from posestudio.scene.model import Canvas
 
         scene.canvas = Canvas(*size)
     scene = apply_body_model(scene, args.body_model)
+    reused = saved.request if saved is not None else None
     request = build_request(args, reused, (scene.canvas.width, scene.canvas.height))
 
     # Model files and their pairing: milliseconds, before any rendering or loading.

@@ -19,8 +19,8 @@ from posestudio.generate.params import (CONTROL_MAPS, ControlSpec, GenerationReq
                                         parse_control_arg)
 
 __all__ = ["CONTROL_MAPS", "ControlSpec", "FAMILIES", "GenerationRequest", "MemoryOptions",
-           "generate", "inspect_base", "inspect_controlnet", "parse_control_arg", "read_parameters",
-           "save_result", "DEFAULT_CACHE"]
+           "generate", "inspect_base", "inspect_controlnet", "parse_control_arg", "read_output",
+           "read_parameters", "save_result", "DEFAULT_CACHE"]
 
 
 def __getattr__(name: str):
@@ -33,7 +33,7 @@ def __getattr__(name: str):
         from posestudio.generate import loading
 
         return getattr(loading, name)
-    if name in ("save_result", "read_parameters"):
+    if name in ("save_result", "read_output", "read_parameters", "SavedOutput"):
         from posestudio.generate import metadata
 
         return getattr(metadata, name)

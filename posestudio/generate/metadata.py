@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from posestudio.errors import InputError
@@ -86,18 +87,57 @@ def save_result(result, path: str | os.PathLike, *, scene: dict | None = None,
     return path
 
 
-def read_parameters(path: str | os.PathLike) -> tuple[GenerationRequest, dict | None]:
-    """"Reuse parameters": the request and scene saved in a PoseStudio PNG.
+@dataclass(frozen=True)
+class SavedOutput:
+    """What a PoseStudio PNG remembers: the request that remakes it and the scene it came from."""
 
-    Returns
-    -------
-    (GenerationRequest, scene dict or None)
-        The request regenerates the image (same models, seed, size...).
+    path: Path
+    request: GenerationRequest        # regenerates the image (same models, seed, size...)
+    family: str                       # pipeline family it was made with ("sd", "sdxl"...)
+    control_files: tuple[str, ...]    # control map files written next to it, in ControlNet order
+    scene_text: str | None            # the ``posestudio-scene`` chunk as stored, None if absent
+
+    @property
+    def has_scene(self) -> bool:
+        return self.scene_text is not None
+
+    def scene_dict(self) -> dict:
+        """The embedded scene as parsed JSON; InputError if it is absent or not JSON."""
+        if self.scene_text is None:
+            raise InputError(f"image {self.path} has no embedded scene "
+                             f"(no '{KEY_SCENE}' text chunk)")
+        try:
+            return json.loads(self.scene_text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"image {self.path}: its embedded scene is damaged "
+                             f"(not JSON: {exc})") from None
+
+    def scene(self):
+        """The embedded scene as a validated :class:`~posestudio.scene.model.Scene`.
+
+        Raises
+        ------
+        InputError
+            No scene chunk, or one that is not a valid scene (the message names the image and
+            the bad field).
+        """
+        from posestudio.errors import SceneFormatError
+        from posestudio.scene.file_format import scene_from_dict
+
+        try:
+            return scene_from_dict(self.scene_dict())
+        except SceneFormatError as exc:
+            raise InputError(f"image {self.path}: its embedded scene is damaged ({exc})") from None
+
+
+def read_output(path: str | os.PathLike) -> SavedOutput:
+    """"Reuse parameters": what a PoseStudio PNG holds. The scene is parsed only on demand
+    (:meth:`SavedOutput.scene`), so a damaged scene chunk does not stop reusing the parameters.
 
     Raises
     ------
     InputError
-        Not a readable PNG, or a PNG without PoseStudio parameters.
+        Not a readable PNG, a PNG without PoseStudio parameters, or damaged parameters.
     """
     from PIL import Image, UnidentifiedImageError
 
@@ -114,12 +154,16 @@ def read_parameters(path: str | os.PathLike) -> tuple[GenerationRequest, dict | 
     try:
         data = json.loads(raw)
         request = GenerationRequest.from_dict(data["request"])
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        family = str(data.get("family", ""))
+        control_files = tuple(str(name) for name in data.get("control_files", ()))
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
         raise InputError(f"image {path}: its generation parameters are damaged ({exc})") from None
-    scene = None
-    if KEY_SCENE in text:
-        try:
-            scene = json.loads(text[KEY_SCENE])
-        except json.JSONDecodeError:
-            raise InputError(f"image {path}: its embedded scene is damaged") from None
-    return request, scene
+    except InputError as exc:
+        raise InputError(f"image {path}: its generation parameters are damaged ({exc})") from None
+    return SavedOutput(path, request, family, control_files, text.get(KEY_SCENE))
+
+
+def read_parameters(path: str | os.PathLike) -> tuple[GenerationRequest, dict | None]:
+    """The request and the scene (parsed JSON, not validated) saved in a PoseStudio PNG."""
+    saved = read_output(path)
+    return saved.request, (saved.scene_dict() if saved.has_scene else None)

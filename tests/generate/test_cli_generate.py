@@ -138,10 +138,58 @@ def test_cli_reuse_parameters_reproduces_the_image(tiny, cli, tmp_path):
         request = json.loads(image.text["posestudio-generation"])["request"]
     assert (request["negative_prompt"], request["guidance"], request["scheduler"]) == (
         "blurry", 4.5, "euler_a")
+    with Image.open(first) as a, Image.open(again) as b:
+        assert a.text["posestudio-scene"] == b.text["posestudio-scene"]   # the same scene
+    assert request["base"] == str(tiny["sd15"][0])                       # and the same models
     # A flag given with --reuse overrides the saved value.
     other = tmp_path / "other.png"
     assert cli("generate", "--reuse", first, "--out", other, "--seed", "78")[0] == 0
     assert not np.array_equal(pixels(first), pixels(other))
+
+
+def rewrite_text(source: Path, target: Path, **chunks) -> Path:
+    """A copy of ``source`` whose PNG text chunks are replaced (None drops one)."""
+    from PIL.PngImagePlugin import PngInfo
+
+    with Image.open(source) as image:
+        text = {**image.text, **chunks}
+        info = PngInfo()
+        for key, value in text.items():
+            if value is not None:
+                info.add_itxt(key, value)
+        image.save(target, pnginfo=info)
+    return target
+
+
+def test_cli_reuse_of_a_png_without_a_usable_scene_is_one_clear_line(tiny, cli, tmp_path):
+    first = tmp_path / "src" / "first.png"
+    assert cli(*args_for(tiny, "sd15", first, seed=12))[0] == 0
+    with Image.open(first) as image:
+        scene = json.loads(image.text["posestudio-scene"])
+    scene["people"][0]["pose"]["left_knee"] = [0.1, "bent"]
+    bad_field = rewrite_text(first, tmp_path / "bad_field.png", **{
+        "posestudio-scene": json.dumps(scene)})
+    not_json = rewrite_text(first, tmp_path / "not_json.png", **{"posestudio-scene": "{people: ["})
+    no_scene = rewrite_text(first, tmp_path / "no_scene.png", **{"posestudio-scene": None})
+    plain = tmp_path / "plain.png"
+    Image.new("RGB", (8, 8)).save(plain)
+    not_png = tmp_path / "notes.png"
+    not_png.write_text("hello")
+    out = tmp_path / "out"
+    cases = [(bad_field, ("bad_field.png", "embedded scene is damaged", "left_knee")),
+             (not_json, ("not_json.png", "embedded scene is damaged", "not JSON")),
+             (no_scene, ("no_scene.png", "no embedded scene", "give SCENE")),
+             (plain, ("plain.png", "no PoseStudio generation parameters",)),
+             (not_png, ("notes.png", "cannot read image"))]
+    for png, fragments in cases:
+        before = files_under(tmp_path)
+        result = cli("generate", "--reuse", png, "--out", out / "x.png")
+        assert_one_line_failure(result, tmp_path, before, *fragments)
+    # Given a SCENE, the parameters are reused and the damaged embedded scene is not needed.
+    code, stdout, stderr = cli("generate", "standing", "--size", "64x64", "--reuse", not_json,
+                               "--out", out / "x.png")
+    assert code == 0, stderr
+    assert "seed 12" in stdout and np.array_equal(pixels(first), pixels(out / "x.png"))
 
 
 def assert_one_line_failure(result, folder: Path, before: set[Path], *fragments: str) -> str:
