@@ -88,7 +88,7 @@ def test_generate_adds_image_to_gallery_with_parameters_and_maps(qtbot, window, 
     with Image.open(entry.map_paths["openpose"]) as control:
         assert np.asarray(control).max() > 0  # the figure is drawn in the control map
     # The selected result is shown next to the control map that made it.
-    assert panel.detail.count() >= 2
+    assert panel.strip.count() == 2
     assert "seed 7" in panel.status.text()
 
 
@@ -136,6 +136,86 @@ def test_reuse_parameters_reproduces_the_image(qtbot, panel):
     # Reuse from the PNG file on disk as well.
     panel.seed.setText("99")
     assert panel.reuse_file(first.path) and panel.seed.text() == "7"
+
+
+def scene_json(scene) -> dict:
+    from posestudio.scene.file_format import scene_to_dict
+
+    return json.loads(json.dumps(scene_to_dict(scene)))
+
+
+def embedded_scene(path: Path) -> dict:
+    with Image.open(path) as image:
+        return json.loads(image.text["posestudio-scene"])
+
+
+def test_reuse_parameters_and_scene_is_one_undo_step_and_remakes_the_image(
+        qtbot, window, panel, modals, tmp_path):
+    from posestudio.scene.edits import SetCamera, SetCanvas, SetJointRotation
+    from posestudio.scene.model import Camera, Canvas
+
+    doc = window.doc
+    with qtbot.waitSignal(panel.runFinished, timeout=60000):
+        click_generate(qtbot, panel)
+    first = panel.entries[0]
+    made_from = embedded_scene(first.path)
+    # The user goes on editing: another pose, camera and canvas, other fields.
+    doc.push(SetJointRotation.from_scene(doc.scene, 0, "left_elbow", [0.0, 0.0, 1.2]))
+    doc.push(SetCamera(doc.scene.camera, Camera(yaw_deg=40.0, distance=4.0)))
+    doc.push(SetCanvas(doc.scene.canvas, Canvas(96, 64)))
+    edited, depth, scene_object = scene_json(doc.scene), doc.undo_stack.count(), doc.scene
+    assert edited != made_from
+    panel.prompt.setPlainText("something else")
+    panel.seed.setText("8")
+
+    panel.reuse_scene.setChecked(True)
+    panel.gallery.setCurrentRow(0)
+    qtbot.mouseClick(panel.reuse_button, Qt.MouseButton.LeftButton)
+    assert scene_json(doc.scene) == made_from and doc.scene is scene_object
+    assert doc.undo_stack.count() == depth + 1                     # one step
+    assert doc.undo_stack.undoText().startswith("Restore scene from")
+    assert panel.prompt.toPlainText() == "a dancer" and panel.seed.text() == "7"
+    assert panel.size.text().startswith("64×64")                   # the panel saw the change
+    assert "Undo" in panel.status.text()
+    with qtbot.waitSignal(panel.runFinished, timeout=60000) as finished:
+        click_generate(qtbot, panel)
+    assert finished.args == ["done"], panel.status.text()
+    with Image.open(first.path) as a, Image.open(panel.entries[1].path) as b:
+        assert np.array_equal(np.asarray(a), np.asarray(b))        # the very same image
+
+    doc.undo_stack.undo()
+    assert scene_json(doc.scene) == edited and doc.scene is scene_object
+    doc.undo_stack.redo()
+    assert scene_json(doc.scene) == made_from
+
+    # "From image…" with a damaged scene chunk: one message, nothing changes.
+    from PIL.PngImagePlugin import PngInfo
+
+    damaged = tmp_path / "damaged.png"
+    with Image.open(first.path) as image:
+        info = PngInfo()
+        info.add_itxt("posestudio-generation", image.text["posestudio-generation"])
+        info.add_itxt("posestudio-scene", '{"format": "posestudio-scene", "version": 1, '
+                                          '"canvas": {"width": "wide"}}')
+        image.save(damaged, pnginfo=info)
+    doc.undo_stack.undo()
+    panel.seed.setText("9")
+    modals.answers["Reuse parameters from image"] = (str(damaged), "PNG (*.png)")
+    reuse_file = next(b for b in panel.findChildren(type(panel.reuse_button))
+                      if b.text() == "From image…")
+    qtbot.mouseClick(reuse_file, Qt.MouseButton.LeftButton)
+    assert "damaged.png" in panel.status.text() and "canvas.width" in panel.status.text()
+    assert scene_json(doc.scene) == edited and doc.undo_stack.count() == depth + 1
+    assert panel.seed.text() == "9"
+    # Unticked, the same file still gives its parameters (the scene is not needed).
+    panel.reuse_scene.setChecked(False)
+    qtbot.mouseClick(reuse_file, Qt.MouseButton.LeftButton)
+    assert panel.seed.text() == "7" and scene_json(doc.scene) == edited
+    # A PNG without PoseStudio parameters: one message.
+    plain = tmp_path / "plain.png"
+    Image.new("RGB", (8, 8)).save(plain)
+    assert not panel.reuse_file(plain, with_scene=True)
+    assert "no PoseStudio generation parameters" in panel.status.text()
 
 
 def test_cancel_stops_the_run_and_writes_nothing(qtbot, panel):

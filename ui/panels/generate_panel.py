@@ -7,8 +7,9 @@ request to the generation process (:mod:`posestudio.generate.service`: control m
 loading and denoising run there, through the same ``generate_scene`` the CLI uses). A
 :class:`GenerationThread` follows that job and reports stage and per-step progress; Cancel takes
 effect within one step. Results land in a gallery next to the control maps that made them;
-"Reuse parameters" puts a result's parameters back into the fields. Model paths and fields are
-remembered in the app settings.
+"Reuse parameters" puts a result's parameters back into the fields and, with "Also restore the
+scene", the scene it was made from (one undo step). Model paths and fields are remembered in the
+app settings. The widgets themselves live in :mod:`ui.panels.generate_widgets`.
 
 No modal dialog opens except the file pickers behind the "…" buttons: errors go to the panel's
 status line and the window's status bar.
@@ -18,21 +19,18 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from posestudio.errors import PoseStudioError
-from posestudio.generate.params import (CONTROL_MAPS, DEVICES, OFFLOADS, PRECISIONS, SCHEDULERS,
-                                        ControlSpec, GenerationRequest, MemoryOptions,
-                                        parse_seed)
+from posestudio.generate.params import (DEVICES, OFFLOADS, PRECISIONS, SCHEDULERS,
+                                        GenerationRequest, MemoryOptions, parse_seed)
 
-MAP_LABELS = {"openpose": "OpenPose", "depth": "Depth", "normal": "Normal", "canny": "Canny",
-              "seg": "Segmentation", "mannequin": "Mannequin"}
+from .generate_widgets import THUMB, ControlRow, GalleryEntry, PathPicker, ResultStrip
+
 DEFAULT_ROWS = (("openpose", 1.0, True), ("depth", 0.5, False))
-THUMB = 96
 SETTINGS_KEY = "generate/state"
 
 
@@ -46,16 +44,6 @@ def default_output_dir() -> Path:
     from .. import files
 
     return files.data_dir() / "generations"
-
-
-@dataclass
-class GalleryEntry:
-    """One generated image in the gallery: its file, the request that remakes it, its maps."""
-
-    path: Path
-    request: GenerationRequest
-    family: str
-    map_paths: dict
 
 
 # ---------------------------------------------------------------------------------- worker
@@ -124,128 +112,6 @@ class GenerationThread(QtCore.QThread):
             elif kind == "cancelled":
                 self.cancelled.emit()
                 return
-
-
-# ---------------------------------------------------------------------------------- widgets
-class PathPicker(QtWidgets.QWidget):
-    """A path field with a "…" menu: pick a diffusers folder or a single .safetensors file."""
-
-    changed = Signal(str)
-
-    def __init__(self, placeholder: str, parent=None) -> None:
-        super().__init__(parent)
-        row = QtWidgets.QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        self.edit = QtWidgets.QLineEdit()
-        self.edit.setPlaceholderText(placeholder)
-        self.edit.editingFinished.connect(lambda: self.changed.emit(self.text()))
-        button = QtWidgets.QToolButton()
-        button.setText("…")
-        button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QtWidgets.QMenu(button)
-        menu.addAction("Model folder…", self._pick_folder)
-        menu.addAction(".safetensors file…", self._pick_file)
-        button.setMenu(menu)
-        row.addWidget(self.edit, 1)
-        row.addWidget(button)
-
-    def text(self) -> str:
-        return self.edit.text().strip()
-
-    def set_text(self, text: str) -> None:
-        self.edit.setText(text)
-
-    def _pick_folder(self) -> None:
-        path = QtWidgets.QFileDialog.getExistingDirectory(self, "Model folder", self.text())
-        if path:
-            self.set_text(path)
-            self.changed.emit(path)
-
-    def _pick_file(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Model file", self.text(),
-                                                        "safetensors (*.safetensors)")
-        if path:
-            self.set_text(path)
-            self.changed.emit(path)
-
-
-class ControlRow(QtWidgets.QWidget):
-    """One ControlNet: on/off, which control map, model path, weight and guidance window."""
-
-    changed = Signal()
-    removed = Signal(object)
-
-    def __init__(self, map_name: str = "openpose", scale: float = 1.0, enabled: bool = True,
-                 path: str = "", start: float = 0.0, end: float = 1.0, parent=None) -> None:
-        super().__init__(parent)
-        grid = QtWidgets.QGridLayout(self)
-        grid.setContentsMargins(0, 2, 0, 2)
-        self.enabled = QtWidgets.QCheckBox()
-        self.enabled.setToolTip("Use this ControlNet")
-        self.map = QtWidgets.QComboBox()
-        for name in CONTROL_MAPS:
-            self.map.addItem(MAP_LABELS[name], name)
-        self.map.setToolTip("Control map of the scene this ControlNet takes")
-        self.map.setSizeAdjustPolicy(
-            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.map.setMinimumContentsLength(8)   # keeps the dock narrow
-        self.scale = self._spin(0.0, 2.0, 0.05, "Weight (conditioning scale)")
-        self.start = self._spin(0.0, 1.0, 0.05, "Guidance start: fraction of steps before it acts")
-        self.end = self._spin(0.0, 1.0, 0.05, "Guidance end: fraction of steps after which it stops")
-        self.path = PathPicker("ControlNet folder or .safetensors")
-        remove = QtWidgets.QToolButton()
-        remove.setText("✕")
-        remove.setToolTip("Remove this ControlNet")
-        remove.clicked.connect(lambda: self.removed.emit(self))
-        self.scale.setPrefix("× ")
-        grid.addWidget(self.enabled, 0, 0)
-        grid.addWidget(self.map, 0, 1)
-        grid.addWidget(self.scale, 0, 2)
-        grid.addWidget(remove, 0, 3)
-        grid.addWidget(self.path, 1, 1, 1, 3)
-        window = QtWidgets.QHBoxLayout()
-        window.addWidget(QtWidgets.QLabel("from"))
-        window.addWidget(self.start)
-        window.addWidget(QtWidgets.QLabel("to"))
-        window.addWidget(self.end)
-        window.addStretch(1)
-        grid.addLayout(window, 2, 1, 1, 3)
-        grid.setColumnStretch(1, 1)
-        self.set_values(map_name, scale, enabled, path, start, end)
-        for signal in (self.enabled.toggled, self.map.currentIndexChanged, self.scale.valueChanged,
-                       self.start.valueChanged, self.end.valueChanged, self.path.changed):
-            signal.connect(lambda *_: self.changed.emit())
-
-    @staticmethod
-    def _spin(lo: float, hi: float, step: float, tip: str) -> QtWidgets.QDoubleSpinBox:
-        box = QtWidgets.QDoubleSpinBox()
-        box.setRange(lo, hi)
-        box.setSingleStep(step)
-        box.setDecimals(2)
-        box.setToolTip(tip)
-        return box
-
-    def set_values(self, map_name: str, scale: float, enabled: bool, path: str,
-                   start: float = 0.0, end: float = 1.0) -> None:
-        self.enabled.setChecked(bool(enabled))
-        index = self.map.findData(map_name)
-        self.map.setCurrentIndex(max(index, 0))
-        self.scale.setValue(float(scale))
-        self.start.setValue(float(start))
-        self.end.setValue(float(end))
-        self.path.set_text(path)
-
-    def spec(self) -> ControlSpec | None:
-        """The ControlSpec of a ticked row (None when unticked); InputError names a bad field."""
-        if not self.enabled.isChecked():
-            return None
-        return ControlSpec(self.path.text(), self.map.currentData(), self.scale.value(),
-                           self.start.value(), self.end.value())
-
-    def state(self) -> dict:
-        return {"map": self.map.currentData(), "scale": self.scale.value(),
-                "enabled": self.enabled.isChecked(), "path": self.path.text(),
-                "start": self.start.value(), "end": self.end.value()}
 
 
 class GeneratePanel(QtWidgets.QWidget):
@@ -377,17 +243,8 @@ class GeneratePanel(QtWidgets.QWidget):
         self.gallery.setMinimumHeight(THUMB + 30)
         self.gallery.currentRowChanged.connect(self._show_entry)
         layout.addWidget(self.gallery, 1)
-        # The selected image next to the control maps that made them; scrolls sideways so the
-        # dock can stay narrow.
-        detail = QtWidgets.QWidget()
-        self.detail = QtWidgets.QHBoxLayout(detail)
-        self.detail.setContentsMargins(0, 0, 0, 0)
-        strip = QtWidgets.QScrollArea()
-        strip.setWidget(detail)
-        strip.setWidgetResizable(True)
-        strip.setFixedHeight(2 * THUMB + 24)
-        strip.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        layout.addWidget(strip)
+        self.strip = ResultStrip()
+        layout.addWidget(self.strip)
         buttons = QtWidgets.QHBoxLayout()
         self.reuse_button = QtWidgets.QPushButton("Reuse parameters")
         self.reuse_button.setToolTip("Put the selected image's parameters (seed included) back "
@@ -400,6 +257,11 @@ class GeneratePanel(QtWidgets.QWidget):
         buttons.addWidget(self.reuse_button)
         buttons.addWidget(reuse_file)
         layout.addLayout(buttons)
+        self.reuse_scene = QtWidgets.QCheckBox("Also restore the scene")
+        self.reuse_scene.setToolTip("Reusing also puts back the scene the image was made from "
+                                    "(pose, camera, canvas), so Generate remakes the same image; "
+                                    "one Undo brings the current scene back")
+        layout.addWidget(self.reuse_scene)
 
         for signal in (self.prompt.textChanged, self.negative.textChanged, self.steps.valueChanged,
                        self.guidance.valueChanged, self.batch.valueChanged,
@@ -568,20 +430,40 @@ class GeneratePanel(QtWidgets.QWidget):
             self._message(f"Parameters reused (seed {request.seed})")
 
     def reuse_selected(self) -> None:
+        """"Reuse parameters" of the gallery's selected image (and its scene, if ticked)."""
         row = self.gallery.currentRow()
-        if 0 <= row < len(self.entries):
+        if not 0 <= row < len(self.entries):
+            return
+        if self.reuse_scene.isChecked():
+            self.reuse_file(self.entries[row].path)    # the scene lives in the PNG
+        else:
             self.apply_request(self.entries[row].request)
 
-    def reuse_file(self, path: str | Path) -> bool:
-        """Reuse the parameters saved in a PoseStudio PNG; False (and a message) if it has none."""
-        from posestudio.generate.metadata import read_parameters
+    def reuse_file(self, path: str | Path, with_scene: bool | None = None) -> bool:
+        """Reuse the parameters saved in a PoseStudio PNG and, ``with_scene`` (default: the
+        "Also restore the scene" box), the scene embedded in it as one undo step.
 
+        Returns False, with one message in the status line and nothing changed (fields, scene,
+        undo stack), if the PNG has no PoseStudio parameters or its scene is missing or damaged.
+        """
+        from posestudio.generate.metadata import read_output
+        from posestudio.generate.reuse import ReplaceScene
+
+        if with_scene is None:
+            with_scene = self.reuse_scene.isChecked()
         try:
-            request, _scene = read_parameters(path)
+            saved = read_output(path)
+            scene = saved.scene() if with_scene else None
         except PoseStudioError as exc:
             self._message(str(exc), error=True)
             return False
-        self.apply_request(request)
+        if scene is not None:
+            self.doc.push(ReplaceScene(self.doc.scene, scene,
+                                       f"Restore scene from {Path(path).name}"))
+        self.apply_request(saved.request)
+        if scene is not None:
+            self._message(f"Parameters and scene reused (seed {saved.request.seed}); "
+                          f"Undo brings the previous scene back")
         return True
 
     def _pick_reuse_file(self) -> None:
@@ -709,25 +591,9 @@ class GeneratePanel(QtWidgets.QWidget):
 
     # -- gallery -------------------------------------------------------------------------------
     def _show_entry(self, row: int) -> None:
-        while self.detail.count():
-            widget = self.detail.takeAt(0).widget()
-            if widget is not None:
-                widget.deleteLater()
-        self.reuse_button.setEnabled(0 <= row < len(self.entries))
-        if not 0 <= row < len(self.entries):
-            return
-        entry = self.entries[row]
-        for label, path in [("image", entry.path)] + list(entry.map_paths.items()):
-            view = QtWidgets.QLabel()
-            pixmap = QtGui.QPixmap(str(path))
-            if not pixmap.isNull():
-                view.setPixmap(pixmap.scaled(THUMB * 2 if label == "image" else THUMB,
-                                             THUMB * 2 if label == "image" else THUMB,
-                                             Qt.AspectRatioMode.KeepAspectRatio,
-                                             Qt.TransformationMode.SmoothTransformation))
-            view.setToolTip(f"{label}: {path}")
-            self.detail.addWidget(view)
-        self.detail.addStretch(1)
+        selected = 0 <= row < len(self.entries)
+        self.reuse_button.setEnabled(selected)
+        self.strip.show_entry(self.entries[row] if selected else None)
 
 
 # ---------------------------------------------------------------------------------- install

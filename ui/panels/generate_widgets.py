@@ -1,0 +1,187 @@
+"""Widgets of the Generate panel: model path pickers, ControlNet rows and the result strip.
+
+Plain widgets with signals; they know nothing of the document or the generation process
+(:mod:`ui.panels.generate_panel` wires them up).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6 import QtGui, QtWidgets
+from PySide6.QtCore import Qt, Signal
+
+from posestudio.generate.params import CONTROL_MAPS, ControlSpec, GenerationRequest
+
+MAP_LABELS = {"openpose": "OpenPose", "depth": "Depth", "normal": "Normal", "canny": "Canny",
+              "seg": "Segmentation", "mannequin": "Mannequin"}
+THUMB = 96
+
+
+@dataclass
+class GalleryEntry:
+    """One generated image in the gallery: its file, the request that remakes it, its maps."""
+
+    path: Path
+    request: GenerationRequest
+    family: str
+    map_paths: dict
+
+
+class PathPicker(QtWidgets.QWidget):
+    """A path field with a "…" menu: pick a diffusers folder or a single .safetensors file."""
+
+    changed = Signal(str)
+
+    def __init__(self, placeholder: str, parent=None) -> None:
+        super().__init__(parent)
+        row = QtWidgets.QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.edit = QtWidgets.QLineEdit()
+        self.edit.setPlaceholderText(placeholder)
+        self.edit.editingFinished.connect(lambda: self.changed.emit(self.text()))
+        button = QtWidgets.QToolButton()
+        button.setText("…")
+        button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QtWidgets.QMenu(button)
+        menu.addAction("Model folder…", self._pick_folder)
+        menu.addAction(".safetensors file…", self._pick_file)
+        button.setMenu(menu)
+        row.addWidget(self.edit, 1)
+        row.addWidget(button)
+
+    def text(self) -> str:
+        return self.edit.text().strip()
+
+    def set_text(self, text: str) -> None:
+        self.edit.setText(text)
+
+    def _pick_folder(self) -> None:
+        path = QtWidgets.QFileDialog.getExistingDirectory(self, "Model folder", self.text())
+        if path:
+            self.set_text(path)
+            self.changed.emit(path)
+
+    def _pick_file(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Model file", self.text(),
+                                                        "safetensors (*.safetensors)")
+        if path:
+            self.set_text(path)
+            self.changed.emit(path)
+
+
+class ControlRow(QtWidgets.QWidget):
+    """One ControlNet: on/off, which control map, model path, weight and guidance window."""
+
+    changed = Signal()
+    removed = Signal(object)
+
+    def __init__(self, map_name: str = "openpose", scale: float = 1.0, enabled: bool = True,
+                 path: str = "", start: float = 0.0, end: float = 1.0, parent=None) -> None:
+        super().__init__(parent)
+        grid = QtWidgets.QGridLayout(self)
+        grid.setContentsMargins(0, 2, 0, 2)
+        self.enabled = QtWidgets.QCheckBox()
+        self.enabled.setToolTip("Use this ControlNet")
+        self.map = QtWidgets.QComboBox()
+        for name in CONTROL_MAPS:
+            self.map.addItem(MAP_LABELS[name], name)
+        self.map.setToolTip("Control map of the scene this ControlNet takes")
+        self.map.setSizeAdjustPolicy(
+            QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.map.setMinimumContentsLength(8)   # keeps the dock narrow
+        self.scale = self._spin(0.0, 2.0, 0.05, "Weight (conditioning scale)")
+        self.start = self._spin(0.0, 1.0, 0.05, "Guidance start: fraction of steps before it acts")
+        self.end = self._spin(0.0, 1.0, 0.05, "Guidance end: fraction of steps after which it stops")
+        self.path = PathPicker("ControlNet folder or .safetensors")
+        remove = QtWidgets.QToolButton()
+        remove.setText("✕")
+        remove.setToolTip("Remove this ControlNet")
+        remove.clicked.connect(lambda: self.removed.emit(self))
+        self.scale.setPrefix("× ")
+        grid.addWidget(self.enabled, 0, 0)
+        grid.addWidget(self.map, 0, 1)
+        grid.addWidget(self.scale, 0, 2)
+        grid.addWidget(remove, 0, 3)
+        grid.addWidget(self.path, 1, 1, 1, 3)
+        window = QtWidgets.QHBoxLayout()
+        window.addWidget(QtWidgets.QLabel("from"))
+        window.addWidget(self.start)
+        window.addWidget(QtWidgets.QLabel("to"))
+        window.addWidget(self.end)
+        window.addStretch(1)
+        grid.addLayout(window, 2, 1, 1, 3)
+        grid.setColumnStretch(1, 1)
+        self.set_values(map_name, scale, enabled, path, start, end)
+        for signal in (self.enabled.toggled, self.map.currentIndexChanged, self.scale.valueChanged,
+                       self.start.valueChanged, self.end.valueChanged, self.path.changed):
+            signal.connect(lambda *_: self.changed.emit())
+
+    @staticmethod
+    def _spin(lo: float, hi: float, step: float, tip: str) -> QtWidgets.QDoubleSpinBox:
+        box = QtWidgets.QDoubleSpinBox()
+        box.setRange(lo, hi)
+        box.setSingleStep(step)
+        box.setDecimals(2)
+        box.setToolTip(tip)
+        return box
+
+    def set_values(self, map_name: str, scale: float, enabled: bool, path: str,
+                   start: float = 0.0, end: float = 1.0) -> None:
+        self.enabled.setChecked(bool(enabled))
+        index = self.map.findData(map_name)
+        self.map.setCurrentIndex(max(index, 0))
+        self.scale.setValue(float(scale))
+        self.start.setValue(float(start))
+        self.end.setValue(float(end))
+        self.path.set_text(path)
+
+    def spec(self) -> ControlSpec | None:
+        """The ControlSpec of a ticked row (None when unticked); InputError names a bad field."""
+        if not self.enabled.isChecked():
+            return None
+        return ControlSpec(self.path.text(), self.map.currentData(), self.scale.value(),
+                           self.start.value(), self.end.value())
+
+    def state(self) -> dict:
+        return {"map": self.map.currentData(), "scale": self.scale.value(),
+                "enabled": self.enabled.isChecked(), "path": self.path.text(),
+                "start": self.start.value(), "end": self.end.value()}
+
+
+class ResultStrip(QtWidgets.QScrollArea):
+    """The selected image next to the control maps that made it; scrolls sideways so the dock
+    can stay narrow."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        content = QtWidgets.QWidget()
+        self._row = QtWidgets.QHBoxLayout(content)
+        self._row.setContentsMargins(0, 0, 0, 0)
+        self.setWidget(content)
+        self.setWidgetResizable(True)
+        self.setFixedHeight(2 * THUMB + 24)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def count(self) -> int:
+        """How many pictures are shown (the image and each control map)."""
+        return sum(1 for i in range(self._row.count()) if self._row.itemAt(i).widget())
+
+    def show_entry(self, entry: GalleryEntry | None) -> None:
+        while self._row.count():
+            widget = self._row.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()
+        if entry is None:
+            return
+        for label, path in [("image", entry.path)] + list(entry.map_paths.items()):
+            side = THUMB * 2 if label == "image" else THUMB
+            view = QtWidgets.QLabel()
+            pixmap = QtGui.QPixmap(str(path))
+            if not pixmap.isNull():
+                view.setPixmap(pixmap.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                                             Qt.TransformationMode.SmoothTransformation))
+            view.setToolTip(f"{label}: {path}")
+            self._row.addWidget(view)
+        self._row.addStretch(1)
