@@ -26,7 +26,7 @@ from posestudio.scene.model import Camera, Canvas, Person, Scene
 from posestudio.skeletons import BODY25_NAMES, COCO18_NAMES
 
 __all__ = ["FitSettings", "ImportedKeypoints", "LiftResult", "import_openpose_json", "import_photo",
-           "lift", "lift_photo", "targets_of"]
+           "lift", "lift_photo", "refit_person", "targets_of"]
 
 _models: dict[str, object] = {}
 
@@ -217,5 +217,5 @@ def lift_photo(path: str | os.PathLike, *, detector: str = "mediapipe", weights=
 
 
 from posestudio.lift.importer import (  # noqa: E402  (cheap: numpy + errors only)
-    ImportedKeypoints, import_openpose_json, import_photo,
+    ImportedKeypoints, import_openpose_json, import_photo, refit_person,
 )

@@ -192,6 +192,44 @@ def orientation_from_points3d(points3d: np.ndarray, conf: np.ndarray) -> np.ndar
     return _rotation_to_axis_angle(np.stack([x, y, z], axis=1))
 
 
+class PoseTerms:
+    """The pose priors of the objective, for a batch of poses (B, 55, 3) → (B,) loss.
+
+    A max-mixture prior (as SMPLify's GMM): a stiffness-weighted pull towards the nearest posture
+    mode, scaled by ``prior_w``; knees and elbows are hinges (flexion one way only, almost no
+    other rotation); thighs and upper arms reach back only so far. Shared by the full fit and
+    the warm-start refit (``lift.refit``), so both judge a pose the same way.
+    """
+
+    def __init__(self, settings: FitSettings, dtype):
+        import torch
+
+        self.hinge_weight = settings.hinge_weight
+        self.stiff = torch.tensor(priors.stiffness(), dtype=dtype)
+        h_idx, h_axis, h_sign = (torch.tensor(a) for a in priors.hinge_arrays())
+        self.h_idx, self.h_axis, self.h_sign = h_idx, h_axis.to(dtype), h_sign.to(dtype)
+        self.modes = torch.tensor(
+            np.stack(list(priors.start_poses().values()))[: max(1, settings.prior_modes)],
+            dtype=dtype)[None]                                                  # (1, K, 55, 3)
+        self.mode_cost = torch.tensor(priors.mode_costs()[: self.modes.shape[1]], dtype=dtype)[None]
+        self.shoulders = torch.tensor([SMPLX_JOINT_INDEX["left_shoulder"], SMPLX_JOINT_INDEX["right_shoulder"]])
+        self.arm_rest = torch.tensor([[1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]], dtype=dtype)  # T-pose arms
+        self.hips = torch.tensor([SMPLX_JOINT_INDEX["left_hip"], SMPLX_JOINT_INDEX["right_hip"]])
+
+    def __call__(self, pose, prior_w: float):
+        import torch
+
+        prior = (self.stiff * (pose[:, None] - self.modes) ** 2).sum((2, 3)) + self.mode_cost  # (B, K)
+        loss = prior_w * prior.min(1).values
+        flex = (pose[:, self.h_idx] * self.h_axis).sum(-1) * self.h_sign
+        off = (pose[:, self.h_idx] * (1 - self.h_axis)) ** 2
+        loss = loss + self.hinge_weight * ((torch.relu(-flex) ** 2).sum(-1) + 0.1 * off.sum((1, 2)))
+        arm = (rodrigues(pose[:, self.shoulders]) @ self.arm_rest[..., None])[..., 0]  # (B, 2, 3) upper arms
+        loss = loss + self.hinge_weight * (torch.relu(-arm[..., 2] - priors.SHOULDER_BACK_LIMIT) ** 2).sum(-1)
+        loss = loss + self.hinge_weight * (torch.relu(pose[:, self.hips, 0] - priors.HIP_EXTENSION_LIMIT) ** 2).sum(-1)
+        return loss
+
+
 def fit_person(
     model,
     targets: np.ndarray,
@@ -248,9 +286,6 @@ def fit_person(
     sel = torch.tensor(selection, dtype=dtype)
     f = focal / scale
 
-    stiff = torch.tensor(priors.stiffness(), dtype=dtype)
-    h_idx, h_axis, h_sign = (torch.tensor(a) for a in priors.hinge_arrays())
-    h_axis, h_sign = h_axis.to(dtype), h_sign.to(dtype)
     has_hands = conf[18:60].sum() > 0 and s.fit_hands
 
     def keypoints(betas, pose, transl):
@@ -353,12 +388,7 @@ def fit_person(
             ia = torch.tensor([a for a, _ in usable]); ib = torch.tensor([b for _, b in usable])
             d3 = p3[ib] - p3[ia]
             bones = (ia, ib, d3 / d3.norm(dim=-1, keepdim=True).clamp(min=1e-6))
-    modes = torch.tensor(np.stack(list(priors.start_poses().values()))[: max(1, s.prior_modes)],
-                         dtype=dtype)[None]                                 # (1, K, 55, 3)
-    mode_cost = torch.tensor(priors.mode_costs()[: modes.shape[1]], dtype=dtype)[None]
-    shoulders = torch.tensor([SMPLX_JOINT_INDEX["left_shoulder"], SMPLX_JOINT_INDEX["right_shoulder"]])
-    arm_rest = torch.tensor([[1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]], dtype=dtype)  # T-pose arms
-    hips = torch.tensor([SMPLX_JOINT_INDEX["left_hip"], SMPLX_JOINT_INDEX["right_hip"]])
+    pose_priors = PoseTerms(s, dtype)
     prune_at = {int(f * s.steps_full) for f in s.prune_at}
 
     def objective(step: int):
@@ -366,17 +396,7 @@ def fit_person(
         prior_w = math.exp(math.log(s.pose_prior_start) * (1 - t) + math.log(s.pose_prior) * t)
         pose = pose_p * freeze + start_b * (1 - freeze)
         kp = keypoints(betas, pose, transl)
-        loss = reprojection(kp)
-        # Max-mixture prior (as SMPLify's GMM): the pull is towards the nearest posture mode.
-        prior = (stiff * (pose[:, None] - modes) ** 2).sum((2, 3)) + mode_cost  # (B, K)
-        loss = loss + prior_w * prior.min(1).values
-        flex = (pose[:, h_idx] * h_axis).sum(-1) * h_sign
-        off = (pose[:, h_idx] * (1 - h_axis)) ** 2
-        # Knees and elbows are hinges: flexion one way only, and (almost) no other rotation.
-        loss = loss + s.hinge_weight * ((torch.relu(-flex) ** 2).sum(-1) + 0.1 * off.sum((1, 2)))
-        arm = (rodrigues(pose[:, shoulders]) @ arm_rest[..., None])[..., 0]  # (B, 2, 3) upper arms
-        loss = loss + s.hinge_weight * (torch.relu(-arm[..., 2] - priors.SHOULDER_BACK_LIMIT) ** 2).sum(-1)
-        loss = loss + s.hinge_weight * (torch.relu(pose[:, hips, 0] - priors.HIP_EXTENSION_LIMIT) ** 2).sum(-1)
+        loss = reprojection(kp) + pose_priors(pose, prior_w)
         if s.fit_shape:
             loss = loss + s.shape_prior * (betas ** 2).sum(-1)
         if bones is not None:

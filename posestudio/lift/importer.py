@@ -5,6 +5,8 @@ one code path. Nothing here writes files: the caller saves the returned scene (a
 
 ``import_photo(path, progress=cb, cancelled=flag)`` runs detection then lifting;
 ``import_openpose_json(path)`` lifts the people of an OpenPose / A1111 / DWPose JSON.
+``refit_person(person, keypoints2d, camera, canvas)`` nudges a lifted person onto edited
+keypoints (the editor's "Refit"), warm-started from their current pose.
 Both return ``(Scene, ImportedKeypoints)``; ``progress(fraction 0..1, message)`` is called
 from the calling thread, and ``cancelled()`` is polled between steps (→
 :class:`~posestudio.errors.Cancelled`, nothing changed anywhere).
@@ -148,6 +150,19 @@ def import_photo(
                                   list(result.reprojection_px), result.focal_px,
                                   {"detect": t1 - t0, "lift": result.seconds})
     return result.to_scene(), keypoints
+
+
+def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | None = None,
+                 cancelled: CancelledFn | None = None, **kwargs):
+    """Refit one lifted person to edited 2D keypoints, warm-started from their current pose.
+
+    A short local optimisation (~0.1 s) instead of a new lift: the person, the camera and
+    everyone else stay where they are except what the edited keypoints ask to move. See
+    :func:`posestudio.lift.refit.refit_person` for the parameters; returns a new Person.
+    """
+    from posestudio.lift.refit import refit_person as refit
+
+    return refit(person, keypoints2d, camera, canvas, progress=progress, cancelled=cancelled, **kwargs)
 
 
 def read_json_file(path: Path):

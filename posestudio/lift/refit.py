@@ -1,0 +1,279 @@
+"""Warm-start refit: nudge an already lifted person onto edited 2D keypoints.
+
+After an import the user drags a 2D keypoint on the photo and asks for a refit. Lifting again
+from scratch (``lift.lift``) costs a second or more and, since it restarts from the generic
+posture modes, a small drag can flip a limb or the whole body into another depth solution. A
+refit instead starts from the person's current pose, shape and translation and runs a short
+local optimisation (L-BFGS) of the same objective as the full fit:
+
+* the same Geman-McClure reprojection error, confidence weighted, in units of the person's size
+  in the image, but with a wider scale (``REFIT_SIGMA``): the dragged point is the user's
+  intention, not an outlier to be ignored;
+* the same pose priors (``fit.PoseTerms`` at the full fit's final weight) and shape prior;
+* a pull towards the starting pose (``STAY_WEIGHT``, per joint as stiff as the pose prior):
+  what the keypoints do not ask to change stays as it was, so a wrist drag bends the arm and
+  leaves the rest of the body where it stands.
+
+The person is fitted in the camera frame of the scene camera and put back in the same world,
+so the camera and everyone else in the scene stay where they are.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+from posestudio.errors import Cancelled, LiftError
+from posestudio.skeletons import SMPLX_JOINT_INDEX
+
+ProgressFn = Callable[[float, str], None]
+CancelledFn = Callable[[], bool]
+
+# Geman-McClure scale of a refit, fraction of the person's size (the full fit uses 0.1).
+REFIT_SIGMA = 0.3
+# Weight of the pull towards the starting pose, relative to the prior's stiffness.
+STAY_WEIGHT = 1e-4
+# L-BFGS iterations: the start is close, so a few dozen converge.
+REFIT_ITERS = 40
+# Pull of each body joint towards where it started (per square metre): the smallest change
+# in 3D that meets the edited keypoints, so undragged joints stay where they were.
+STAY_JOINTS = 1e-4
+# ... and, much stronger, of the trunk's depth (pelvis to head, hips, collars, shoulders): 2D
+# edits say nothing about how far a joint is, and a trunk that tilts in depth to help a limb
+# reach moves everything else. Limbs are free to swing in depth to follow a drag.
+STAY_DEPTH = 1e-2
+TRUNK = ("pelvis", "left_hip", "right_hip", "spine1", "spine2", "spine3", "neck", "head",
+         "left_collar", "right_collar", "left_shoulder", "right_shoulder")
+# Pull towards the starting translation (per square metre): depth is what 2D says least about.
+STAY_TRANSL = 0.1
+
+
+def _targets(keypoints2d) -> np.ndarray:
+    """(130, 3) fitting targets from a (130, 3) / (18|25, 3) array or a person-like object."""
+    from posestudio.lift import targets_of
+
+    if isinstance(keypoints2d, np.ndarray) or isinstance(keypoints2d, (list, tuple)):
+        array = np.asarray(keypoints2d, dtype=np.float64)
+        if array.shape == (130, 3):
+            out = np.nan_to_num(array.copy())
+            out[out[:, 2] <= 0] = 0.0
+            return out
+        if array.ndim == 2 and array.shape[0] in (18, 25) and array.shape[1] == 3:
+            return targets_of(_BodyOnly(array))
+        raise LiftError(f"keypoints must be (130, 3) targets or (18|25, 3) body points, "
+                        f"got shape {array.shape}")
+    return targets_of(keypoints2d)
+
+
+class _BodyOnly:
+    def __init__(self, body: np.ndarray):
+        self.body = body
+
+
+# (body wrist row, hand rows) in the targets layout: a hand's 21 points hang on its wrist.
+_HANDS = ((7, slice(18, 39)), (4, slice(39, 60)))
+# A body wrist further than this (fraction of the person's size) from its hand's own wrist
+# point was dragged away from the hand: the hand goes with it.
+HAND_FOLLOW = 0.02
+
+
+def hands_follow_wrists(targets: np.ndarray) -> np.ndarray:
+    """A copy of ``targets`` (130, 3) whose hand-21 points are moved with a dragged body wrist.
+
+    A user drags the body's wrist, not the 21 hand points around it; left where they were, the
+    hand points would hold the fitted wrist back (they outnumber it).
+    """
+    out = targets.copy()
+    present = out[:18][out[:18, 2] > 0, :2]
+    if len(present) < 2:
+        return out
+    size = float(np.linalg.norm(present.max(0) - present.min(0)))
+    for wrist, rows in _HANDS:
+        hand = out[rows]
+        if out[wrist, 2] <= 0 or hand[0, 2] <= 0:
+            continue
+        shift = out[wrist, :2] - hand[0, :2]
+        if np.linalg.norm(shift) > HAND_FOLLOW * size:
+            hand[hand[:, 2] > 0, :2] += shift
+    return out
+
+
+def _rotvec_matrix(rotvec: np.ndarray) -> np.ndarray:
+    from scipy.spatial.transform import Rotation
+
+    return Rotation.from_rotvec(rotvec).as_matrix()
+
+
+def _matrix_rotvec(matrix: np.ndarray) -> np.ndarray:
+    from scipy.spatial.transform import Rotation
+
+    return Rotation.from_matrix(matrix).as_rotvec()
+
+
+def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | None = None,
+                 cancelled: CancelledFn | None = None, fit_shape: bool = False,
+                 iterations: int = REFIT_ITERS):
+    """Refit one lifted person to (edited) 2D keypoints, starting from their current 3D pose.
+
+    Parameters
+    ----------
+    person : Person
+        The person as they stand in the scene (world frame); not modified.
+    keypoints2d : (130, 3) array (``lift.targets_of`` layout: COCO-18 body, left hand-21,
+        right hand-21, face-70), an (18|25, 3) body array, or an object with ``body`` /
+        ``hand_left`` / ``hand_right`` / ``face``; pixels of ``canvas``, confidence 0 = absent.
+    camera, canvas : the scene camera and canvas the keypoints are seen through.
+    progress : ``progress(fraction 0..1, message)``; cancelled : ``() -> bool``, polled every
+        optimiser iteration, True → :class:`~posestudio.errors.Cancelled` (nothing changed).
+    fit_shape : also adjust the body shape (off: a drag is about pose, not proportions).
+    iterations : L-BFGS iterations at most.
+
+    Returns
+    -------
+    Person
+        A copy of ``person`` with the refitted ``pose``, ``transl`` (and ``betas``), in the same
+        world frame.
+
+    Raises
+    ------
+    LiftError : too few body keypoints; Cancelled
+    """
+    import torch
+
+    from posestudio import camera as cam
+    from posestudio.lift import _keypoint_model
+    from posestudio.lift.fit import (
+        BODY_WEIGHTS, FACE_WEIGHT, HAND_WEIGHT, TORSO, FitSettings, PoseTerms, selection_matrix,
+    )
+
+    def check() -> None:
+        if cancelled is not None and cancelled():
+            raise Cancelled("refit stopped by the user")
+
+    check()
+    targets = hands_follow_wrists(_targets(keypoints2d))
+    conf = targets[:, 2]
+    if np.count_nonzero(conf[:18] > 0) < 4 or np.count_nonzero(conf[TORSO] > 0) < 2:
+        raise LiftError("too few body keypoints to refit: need at least 4, including two of "
+                        "the neck, shoulders and hips")
+    if progress is not None:
+        progress(0.0, "refitting")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny tensors: more threads only add overhead
+    try:
+        _, model = _keypoint_model(person.rig)
+        selection, available = selection_matrix(model.landmark_names,
+                                                ("body", "hand_left", "hand_right", "face"))
+        targets[~available] = 0.0
+        conf = targets[:, 2]
+        dtype = torch.float32
+        nb = model.num_betas
+        s = FitSettings()
+
+        # World → OpenGL camera frame: v_cam = Rc v + tc. SMPL rotates about the pelvis J0, so
+        # the global orientation becomes Rc R and the translation Rc (J0 + t) + tc − J0.
+        w2c = cam.world_to_camera(camera)
+        rc, tc = w2c[:3, :3], w2c[:3, 3]
+        betas0 = np.zeros(nb)
+        betas0[: min(nb, len(person.betas))] = np.asarray(person.betas, dtype=np.float64)[:nb]
+
+        def pelvis(betas: np.ndarray) -> np.ndarray:
+            with torch.no_grad():
+                return model.rest(torch.tensor(betas[None], dtype=dtype))[0][0, 0].double().numpy()
+
+        j0 = pelvis(betas0)
+        pose0 = np.asarray(person.pose, dtype=np.float64).copy()
+        pose0[0] = _matrix_rotvec(rc @ _rotvec_matrix(pose0[0]))
+        transl0 = rc @ (j0 + np.asarray(person.transl, dtype=np.float64)) + tc - j0
+
+        width, height = canvas.width, canvas.height
+        focal = float(cam.intrinsics(camera, canvas)[0, 0])
+        present = targets[conf > 0, :2]
+        scale = float(np.linalg.norm(present.max(0) - present.min(0)))
+        scale = max(scale, 0.05 * math.hypot(width, height))
+        centre = np.array([width / 2.0, height / 2.0])
+        weights = conf.copy()
+        weights[:18] *= BODY_WEIGHTS
+        weights[18:60] *= HAND_WEIGHT
+        weights[60:] *= FACE_WEIGHT
+        tgt = torch.tensor((targets[:, :2] - centre) / scale, dtype=dtype)
+        w = torch.tensor(weights, dtype=dtype)
+        sel = torch.tensor(selection, dtype=dtype)
+        f = focal / scale
+        sig2 = REFIT_SIGMA ** 2
+
+        start = torch.tensor(pose0[None], dtype=dtype)
+        stay = PoseTerms(s, dtype).stiff.clone()
+        stay[0] = 1.0  # the body's orientation stays put too unless the keypoints say otherwise
+        freeze = torch.ones(55, 1, dtype=dtype)
+        freeze[22:25] = 0.0  # jaw and eyes: no keypoints drive them
+        if not conf[18:60].any():
+            freeze[25:55] = 0.0
+        pose_terms = PoseTerms(s, dtype)
+        pose_p = start.clone().requires_grad_(True)
+        transl_start = torch.tensor(transl0[None], dtype=dtype)
+        transl = transl_start.clone().requires_grad_(True)
+        betas = torch.tensor(betas0[None], dtype=dtype, requires_grad=fit_shape)
+
+        def objective():
+            pose = pose_p * freeze + start * (1 - freeze)
+            joints, landmarks = model.forward(betas, pose, transl)
+            kp = sel @ torch.cat([joints, landmarks], 1)
+            z = (-kp[..., 2]).clamp(min=1e-3)
+            uv = torch.stack([f * kp[..., 0] / z, -f * kp[..., 1] / z], -1)
+            r2 = ((uv - tgt) ** 2).sum(-1)
+            loss = (sig2 * r2 / (sig2 + r2) * w).sum(-1) / w.sum().clamp(min=1e-6)
+            loss = loss + pose_terms(pose, s.pose_prior)
+            loss = loss + STAY_WEIGHT * (stay * (pose - start) ** 2).sum((1, 2))
+            moved = (joints[:, :22] - joints_start) ** 2
+            loss = loss + STAY_JOINTS * moved[..., :2].sum((1, 2)) + STAY_DEPTH * moved[:, trunk, 2].sum(1)
+            loss = loss + STAY_TRANSL * ((transl - transl_start) ** 2).sum(-1)
+            if fit_shape:
+                loss = loss + s.shape_prior * (betas ** 2).sum(-1)
+            return 1e3 * loss.sum()  # the scale of L-BFGS's stopping tolerances
+
+        with torch.no_grad():
+            joints_start = model.forward(betas, start, transl_start)[0][:, :22]
+        trunk = torch.tensor([SMPLX_JOINT_INDEX[n] for n in TRUNK])
+        params = [pose_p, transl] + ([betas] if fit_shape else [])
+        lbfgs = torch.optim.LBFGS(params, lr=1.0, max_iter=max(1, int(iterations)),
+                                  history_size=20, line_search_fn="strong_wolfe",
+                                  tolerance_grad=1e-9, tolerance_change=1e-12)
+        calls = [0]
+
+        def closure():
+            check()
+            calls[0] += 1
+            if progress is not None and calls[0] % 10 == 0:
+                progress(min(0.95, calls[0] / (1.5 * iterations)), "refitting")
+            lbfgs.zero_grad()
+            value = objective()
+            value.backward()
+            return value
+
+        lbfgs.step(closure)
+        check()
+        with torch.no_grad():
+            pose = (pose_p * freeze + start * (1 - freeze))[0].double().numpy()
+            transl_cam = transl[0].double().numpy()
+            betas_new = betas[0].double().numpy()
+    finally:
+        torch.set_num_threads(threads)
+    if not np.all(np.isfinite(pose)) or not np.all(np.isfinite(transl_cam)):
+        raise LiftError("the refit diverged; the person is left as they were")
+
+    # Camera frame → world: R_w = Rcᵀ R_cam, t_w = Rcᵀ (J0 + t_cam − tc) − J0.
+    j0 = pelvis(betas_new)
+    pose[0] = _matrix_rotvec(rc.T @ _rotvec_matrix(pose[0]))
+    out = person.copy()
+    out.pose = pose
+    out.transl = rc.T @ (j0 + transl_cam - tc) - j0
+    if fit_shape:
+        new_betas = np.array(person.betas, dtype=np.float64)
+        new_betas[: min(nb, len(new_betas))] = betas_new[: len(new_betas)]
+        out.betas = new_betas
+    if progress is not None:
+        progress(1.0, "done")
+    return out
