@@ -65,7 +65,8 @@ def save_screenshot(window, path: Path) -> None:
     vp = window.viewport
     painter = QtGui.QPainter(image)
     painter.drawImage(vp.mapTo(window, QtCore.QPoint(0, 0)), vp.grabFramebuffer())
-    for child in vp.findChildren(QtWidgets.QWidget, options=QtCore.Qt.FindChildOption.FindDirectChildrenOnly):
+    direct = QtCore.Qt.FindChildOption.FindDirectChildrenOnly
+    for child in vp.findChildren(QtWidgets.QWidget, options=direct):
         if child.isVisible():
             painter.drawPixmap(vp.mapTo(window, child.pos()), child.grab())
     painter.end()
@@ -371,13 +372,15 @@ def test_two_people_in_a_photo_become_two_mannequins_and_the_user_picks_who(
     assert not picker.isHidden() and picker.list.count() == 2 and picker.ticks() == [True, True]
     assert not picker.apply.isEnabled()                         # nothing to apply yet
     assert photo.labels.isVisible()
-    centers = photo.labels.badge_centers()
+    centers, frame = photo.labels.badge_centers(), vp.canvas_frame_rect()
     for number, x in zip((1, 2), xs):
-        cx = (centers[number][0] - vp.canvas_frame_rect().x()) * 1024 / vp.canvas_frame_rect().width()
+        cx = (centers[number][0] - frame.x()) * 1024 / frame.width()
         assert abs(cx - x) < 0.1 * 1024
     both = photo.overlay_points()
     assert (both[:, 2] > 0).sum() >= 2 * 12
     first, second = (p.copy() for p in doc.scene.people)
+    neck_2 = vp.canvas_to_widget(state.keypoints[1][1:2, :2])[0]
+    assert photo.dragger.keypoint_at(*neck_2)[0] == 1          # person 2's points can be dragged
 
     # untick person 2 + Apply: one mannequin (person 1, untouched), one undo step
     _apply(qtbot, photo, {2: False})
@@ -388,6 +391,7 @@ def test_two_people_in_a_photo_become_two_mannequins_and_the_user_picks_who(
     shown = photo.overlay_points()                              # only person 1's keypoints
     assert (shown[:, 2] > 0).sum() == (state.keypoints[0][:, 2] > 0).sum()
     assert [m.chosen for m in photo.people_marks()] == [True, False]
+    assert photo.dragger.keypoint_at(*neck_2) is None           # ... not while left out
     photo.panel.opacity.setValue(100)
     qtbot.wait(50)
     save_screenshot(window, ARTIFACTS / "photo_import_people.png")
@@ -417,7 +421,8 @@ def test_refit_with_a_person_left_out_keeps_them_out_and_in_the_same_world(
     leave one out, refit, put them back: they stand where they stood."""
     from posestudio.cli import main as cli
 
-    example = Path(__file__).resolve().parents[2] / "resources" / "examples" / "two_people.pose.json"
+    examples = Path(__file__).resolve().parents[2] / "resources" / "examples"
+    example = examples / "two_people.pose.json"
     assert cli(["render", str(example), "--out", str(tmp_path), "--maps", "openpose"]) == 0
     doc = window.doc
     imported(qtbot, photo, tmp_path / "openpose.json")
