@@ -7,8 +7,12 @@ refit). The coordinator calls it once from ``MainWindow.__init__`` (after the me
     from .photo_import import install as install_photo_import
     self.photo_import = install_photo_import(self)
 
+With several people in the photo each becomes a mannequin; the dock's "People in the photo"
+list (numbered largest first, the numbers drawn on the photo) chooses who, one undo step.
+
 Modules: ``fitting`` (Qt-free work: detect + lift, refit), ``job`` (the worker thread), ``edits``
-(the one undo step), ``keypoint_drag`` (moving 2D keypoints in the viewport), ``panel`` (widgets),
+(the undo steps: import / refit, choosing people), ``keypoint_drag`` (moving 2D keypoints in the
+viewport), ``labels`` (the people's numbers over the viewport), ``panel`` (widgets),
 ``controller`` (ties them to the window).
 """
 
