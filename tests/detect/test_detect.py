@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from posestudio.detect import detect, load_photo
+from posestudio.detect import DetectedPerson, detect, load_photo
 from posestudio.detect.openpose_aux import (
     BODY_WEIGHTS, DWPOSE_DET_WEIGHTS, DWPOSE_POSE_WEIGHTS, check_dwpose_folder, check_openpose_folder,
 )
@@ -155,16 +155,103 @@ def test_unknown_detector_and_bad_arguments():
         detect(np.zeros((8, 8, 3), np.uint8))
 
 
-def test_two_people_are_found_separately(astronaut_jpg):
+def _small_copy(pixels: np.ndarray, side: int) -> np.ndarray:
+    """The photo shrunk to ``side`` pixels, standing at the bottom centre of a black square."""
     from PIL import Image
 
-    pixels = np.asarray(Image.open(astronaut_jpg).convert("RGB"))
-    two = np.concatenate([pixels, pixels[:, ::-1]], axis=1)  # 1024x512, a mirrored twin
-    found = detect(two, max_people=4)
+    h, w = pixels.shape[:2]
+    small = np.asarray(Image.fromarray(pixels).resize((side, side), Image.Resampling.LANCZOS))
+    out = np.zeros_like(pixels)
+    out[h - side:, (w - side) // 2:(w - side) // 2 + side] = small
+    return out
+
+
+def two_astronauts(pixels: np.ndarray, kind: str) -> np.ndarray:
+    """Two real people side by side (1024x512): the photo twice, mirrored, or one copy smaller."""
+    right = {"same": pixels, "mirrored": pixels[:, ::-1], "smaller": _small_copy(pixels, 320),
+             "much_smaller": _small_copy(pixels, 256)}[kind]
+    return np.ascontiguousarray(np.concatenate([pixels, right], axis=1))
+
+
+@pytest.fixture(scope="module")
+def astronaut_pixels(astronaut_jpg):
+    from PIL import Image
+
+    return np.asarray(Image.open(astronaut_jpg).convert("RGB"))
+
+
+def _present_points(person) -> np.ndarray:
+    parts = [a[a[:, 2] > 0, :2] for a in (person.body, person.hand_left, person.hand_right, person.face)
+             if a is not None]
+    return np.concatenate(parts)
+
+
+@pytest.mark.parametrize("kind", ["same", "mirrored", "smaller", "much_smaller"])
+def test_two_people_side_by_side_are_found_each_in_its_half(astronaut_pixels, kind):
+    found = detect(two_astronauts(astronaut_pixels, kind), max_people=4)
     assert len(found.people) == 2
-    boxes = sorted(p.bbox() for p in found.people)
-    assert boxes[0][2] < 512 < boxes[1][0]  # one person in each half
-    assert len(detect(two, max_people=1).people) == 1
+    left, right = sorted(found.people, key=lambda p: p.bbox()[0])
+    # Every keypoint (body, hands, face) of each person lies in that person's own half.
+    assert np.all(_present_points(left)[:, 0] < 512)
+    assert np.all(_present_points(right)[:, 0] >= 512)
+    for person in (left, right):
+        body = person.body
+        for name in ("nose", "neck", "right_shoulder", "left_shoulder"):
+            assert body[C[name], 2] > 0.5, name
+        # Upright, facing the camera: head above the shoulders, her right shoulder image-left.
+        assert body[C["nose"], 1] < body[C["neck"], 1]
+        assert body[C["right_shoulder"], 0] < body[C["left_shoulder"], 0]
+        # Hips, where reported, below the shoulders (not invented inside the torso).
+        for name in ("right_hip", "left_hip"):
+            assert body[C[name], 2] == 0 or body[C[name], 1] > body[C["neck"], 1] + 100
+    # The head lands where it does in the photo alone (shoulders and arms of this bulky suit
+    # are ambiguous to BlazePose: where it puts them moves by tens of pixels with the crop).
+    if kind == "same":
+        alone = detect(astronaut_pixels).people[0].body
+        head = [C[n] for n in ("nose", "right_eye", "left_eye", "right_ear", "left_ear")]
+        for person, dx in ((left, 0), (right, 512)):
+            shift = np.linalg.norm(person.body[head, :2] - (alone[head, :2] + [dx, 0]), axis=1)
+            assert shift.max() < 15, shift
+    assert len(detect(two_astronauts(astronaut_pixels, kind), max_people=1).people) == 1
+
+
+def _one_person_views(pixels: np.ndarray) -> dict[str, np.ndarray]:
+    from skimage import data
+
+    big = np.full((1024, 1024, 3), 200, np.uint8)
+    big[300:812, 200:712] = pixels
+    far = np.full((768, 1024, 3), 90, np.uint8)
+    far[500:700, 600:800] = _small_copy(pixels, 200)[-200:, 156:356]
+    return {
+        "photo": pixels,
+        "mirrored": np.ascontiguousarray(pixels[:, ::-1]),
+        "on_a_large_canvas": big,
+        "small_and_far": far,
+        "beside_a_grey_wall": np.concatenate([pixels, np.full_like(pixels, 128)], axis=1),
+        "cameraman": np.repeat(data.camera()[..., None], 3, axis=2),
+    }
+
+
+@pytest.mark.parametrize("view", ["photo", "mirrored", "on_a_large_canvas", "small_and_far",
+                                  "beside_a_grey_wall", "cameraman"])
+def test_one_person_never_becomes_two(astronaut_pixels, view):
+    found = detect(_one_person_views(astronaut_pixels)[view], max_people=4)
+    assert len(found.people) == 1
+
+
+def test_implausible_figures_are_rejected(astronaut_pixels):
+    from posestudio.detect.mediapipe_pose import is_plausible
+
+    person = detect(astronaut_pixels).people[0]
+    assert is_plausible(person)
+    upside_down = DetectedPerson(body=person.body * [1, -1, 1] + [0, 512, 0])
+    assert not is_plausible(upside_down)                       # head below the shoulders
+    few = person.body.copy()
+    few[[C["right_shoulder"]]] = 0.0                           # a shoulder missing
+    assert not is_plausible(DetectedPerson(body=few))
+    faceless = person.body.copy()
+    faceless[[C[n] for n in ("nose", "right_eye", "left_eye", "right_ear", "left_ear")]] = 0.0
+    assert not is_plausible(DetectedPerson(body=faceless))
 
 
 def test_exif_focal_length_is_read(tmp_path, astronaut_jpg):

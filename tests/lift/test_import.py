@@ -331,3 +331,59 @@ def test_subprocess_stderr_is_one_line_despite_mediapipe_logs(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [f"posestudio import: error: no person found in {photo}"]
     assert not out.exists()
+
+
+def _composite(astronaut_jpg, folder, kind: str):
+    """Two real people side by side (1024x512 PNG): the photo twice, or the right copy shrunk
+    to 320 px standing at the bottom of its half."""
+    from PIL import Image
+
+    photo = np.asarray(Image.open(astronaut_jpg).convert("RGB"))
+    right = photo
+    if kind == "smaller":
+        right = np.zeros_like(photo)
+        right[512 - 320:, 96:416] = np.asarray(Image.fromarray(photo).resize((320, 320)))
+    path = folder / f"two_{kind}.png"
+    Image.fromarray(np.concatenate([photo, right], axis=1)).save(path)
+    return path
+
+
+@pytest.fixture(scope="module", params=["same", "smaller"])
+def two_astronauts_import(request, astronaut_jpg, tmp_path_factory):
+    return request.param, import_photo(_composite(astronaut_jpg, tmp_path_factory.mktemp("two"),
+                                                  request.param))
+
+
+def test_two_people_in_one_photo_stand_side_by_side(two_astronauts_import):
+    from posestudio.skeletons import SMPLX_JOINT_INDEX as J
+
+    kind, (scene, keypoints) = two_astronauts_import
+    assert len(scene.people) == 2 and len(keypoints.people) == 2
+    # Each person's 2D keypoints lie in their own half of the photo.
+    halves = []
+    for person in keypoints.people:
+        x = person.body[person.body[:, 2] > 0, 0]
+        assert np.all(x < 512) or np.all(x >= 512)
+        halves.append(int(x[0] >= 512))
+    assert sorted(halves) == [0, 1]
+    body = load_body_model("mannequin")
+    joints = [body.pose_person(p).joints for p in scene.people]
+    for j in joints:
+        assert j[J["head"], 1] > j[J["neck"], 1] > j[J["pelvis"], 1]         # upright
+        assert j[J["left_shoulder"], 0] > j[J["right_shoulder"], 0]          # facing the camera
+    # The one on the photo's left stands on the world's left (the camera looks down -Z, x right).
+    left, right = (joints[halves.index(0)], joints[halves.index(1)])
+    gap = right[J["pelvis"], 0] - left[J["pelvis"], 0]
+    assert gap > 0.5, gap
+    if kind == "same":
+        # The same photo twice: side by side, at about the same distance (the two detections
+        # differ by a few pixels, which a lift turns into some depth) and height.
+        distance = scene.camera.distance
+        assert abs(right[J["pelvis"], 2] - left[J["pelvis"], 2]) < 0.2 * distance
+        assert abs(right[J["head"], 1] - left[J["head"], 1]) < 0.2
+    again = _reprojected(scene)
+    for person, reprojected in zip(keypoints.people, again):
+        both = (person.body[:, 2] > 0) & (reprojected.body[:, 2] > 0)
+        x0, y0, x1, y1 = person.bbox()
+        error = np.linalg.norm(reprojected.body[both, :2] - person.body[both, :2], axis=1)
+        assert error.mean() < 0.04 * np.hypot(x1 - x0, y1 - y0)
