@@ -10,9 +10,11 @@ local optimisation (L-BFGS) of the same objective as the full fit:
   in the image, but with a wider scale (``REFIT_SIGMA``): the dragged point is the user's
   intention, not an outlier to be ignored;
 * the same pose priors (``fit.PoseTerms`` at the full fit's final weight) and shape prior;
-* a pull towards the starting pose (``STAY_WEIGHT``, per joint as stiff as the pose prior):
-  what the keypoints do not ask to change stays as it was, so a wrist drag bends the arm and
-  leaves the rest of the body where it stands.
+* pulls towards the start (``STAY_*``): joint angles, the body's orientation, the joints'
+  positions and above all the trunk's depth. What the keypoints do not ask to change stays as
+  it was, so a wrist drag bends the arm and leaves the rest of the body where it stands; a limb
+  no keypoint sees (legs out of the photo) is not touched at all;
+* a dragged body wrist takes its hand's 21 points along (``hands_follow_wrists``).
 
 The person is fitted in the camera frame of the scene camera and put back in the same world,
 so the camera and everyone else in the scene stay where they are.
@@ -33,20 +35,23 @@ CancelledFn = Callable[[], bool]
 
 # Geman-McClure scale of a refit, fraction of the person's size (the full fit uses 0.1).
 REFIT_SIGMA = 0.3
-# Weight of the pull towards the starting pose, relative to the prior's stiffness.
-STAY_WEIGHT = 1e-4
-# L-BFGS iterations: the start is close, so a few dozen converge.
+# L-BFGS iterations at most: the start is close, so a few dozen converge.
 REFIT_ITERS = 40
-# Pull of each body joint towards where it started (per square metre): the smallest change
-# in 3D that meets the edited keypoints, so undragged joints stay where they were.
+# Pull towards the starting pose, per joint times the prior's stiffness (``priors.stiffness``).
+STAY_WEIGHT = 1e-4
+# ... the body's global orientation in the same units: a drag of one limb should bend that
+# limb, not turn the whole body (which swings unseen legs by centimetres).
+STAY_ORIENT = 100.0
+# Pull of each body joint towards where it started, per square metre: the smallest change in
+# 3D that meets the edited keypoints, so undragged joints stay where they were.
 STAY_JOINTS = 1e-4
-# ... and, much stronger, of the trunk's depth (pelvis to head, hips, collars, shoulders): 2D
-# edits say nothing about how far a joint is, and a trunk that tilts in depth to help a limb
-# reach moves everything else. Limbs are free to swing in depth to follow a drag.
+# ... and, much stronger, of the trunk's depth: 2D edits say nothing about how far a joint is,
+# and a trunk that tilts in depth to help a limb reach moves everything else. Limbs are free to
+# swing in depth to follow a drag.
 STAY_DEPTH = 1e-2
 TRUNK = ("pelvis", "left_hip", "right_hip", "spine1", "spine2", "spine3", "neck", "head",
          "left_collar", "right_collar", "left_shoulder", "right_shoulder")
-# Pull towards the starting translation (per square metre): depth is what 2D says least about.
+# Pull towards the starting translation, per square metre.
 STAY_TRANSL = 0.1
 
 
@@ -71,6 +76,19 @@ class _BodyOnly:
     def __init__(self, body: np.ndarray):
         self.body = body
 
+
+# Limbs (SMPL-X joints) and the target rows that see them: body COCO-18 (hips 8/11, knees 9/12,
+# ankles 10/13, elbows 3/6, wrists 4/7) and the hands (18-38 left, 39-59 right).
+_UNSEEN_LIMBS = (
+    (("right_hip", "right_knee", "right_ankle", "right_foot"), (9, 10)),
+    (("left_hip", "left_knee", "left_ankle", "left_foot"), (12, 13)),
+    (("right_knee", "right_ankle", "right_foot"), (10,)),
+    (("left_knee", "left_ankle", "left_foot"), (13,)),
+    (("right_shoulder", "right_elbow", "right_wrist"), (3, 4, *range(39, 60))),
+    (("left_shoulder", "left_elbow", "left_wrist"), (6, 7, *range(18, 39))),
+    (("right_elbow", "right_wrist"), (4, *range(39, 60))),
+    (("left_elbow", "left_wrist"), (7, *range(18, 39))),
+)
 
 # (body wrist row, hand rows) in the targets layout: a hand's 21 points hang on its wrist.
 _HANDS = ((7, slice(18, 39)), (4, slice(39, 60)))
@@ -206,11 +224,14 @@ def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | 
 
         start = torch.tensor(pose0[None], dtype=dtype)
         stay = PoseTerms(s, dtype).stiff.clone()
-        stay[0] = 1.0  # the body's orientation stays put too unless the keypoints say otherwise
+        stay[0] = STAY_ORIENT
         freeze = torch.ones(55, 1, dtype=dtype)
         freeze[22:25] = 0.0  # jaw and eyes: no keypoints drive them
         if not conf[18:60].any():
             freeze[25:55] = 0.0
+        for joints_of_limb, rows in _UNSEEN_LIMBS:
+            if not conf[list(rows)].any():   # no keypoint sees this limb: leave it as it was
+                freeze[[SMPLX_JOINT_INDEX[n] for n in joints_of_limb]] = 0.0
         pose_terms = PoseTerms(s, dtype)
         pose_p = start.clone().requires_grad_(True)
         transl_start = torch.tensor(transl0[None], dtype=dtype)
