@@ -23,15 +23,18 @@ import math
 import numpy as np
 import pyqtgraph.opengl as gl
 from pyqtgraph.opengl import MeshData
+from pyqtgraph.opengl.GLViewWidget import GLViewMixin
 from OpenGL import GL
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtOpenGL import QOpenGLPaintDevice
 
 from posestudio.camera import world_to_camera
 from posestudio.scene.model import Camera, Canvas
 
 from ..images import to_qimage
 from .gizmo import AXIS_COLORS, RING_PIXELS, Gizmo, drag_rotation, ring_points
+from .gl_target import OffscreenTarget
 from .math3d import perspective, project_to_screen, ray_mesh, ray_plane, screen_ray
 from .shading import mannequin_shader
 
@@ -101,7 +104,11 @@ class _PersonItems:
             view.removeItem(item)
 
 
-class Viewport(gl.GLViewWidget):
+class Viewport(GLViewMixin, QtWidgets.QWidget):
+    """pyqtgraph's GL view, drawn offscreen and painted as an image (see :mod:`.gl_target` for
+    why it is not a QOpenGLWidget); the QOpenGLWidget calls other code relies on
+    (``isValid``, ``makeCurrent``, ``doneCurrent``, ``grabFramebuffer``) keep their meaning."""
+
     selectionRequested = Signal(int, int)        # person, joint (-1, -1 clears)
     hoverChanged = Signal(int, int)
     rotateStarted = Signal()
@@ -113,8 +120,14 @@ class Viewport(gl.GLViewWidget):
     viewChanged = Signal()
     statusMessage = Signal(str)
 
+    _gl_dirty = True          # the GL image is stale (class default: update() runs in __init__)
+
     def __init__(self, parent=None) -> None:
+        self._target = OffscreenTarget(None)
+        self._image: QtGui.QImage | None = None       # the last GL frame, device pixels
         super().__init__(parent)
+        self._target = OffscreenTarget(self)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMinimumSize(320, 240)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
@@ -272,7 +285,7 @@ class Viewport(gl.GLViewWidget):
             if pts.shape[1] == 2:
                 pts = np.column_stack([pts, np.ones(len(pts))])
             self._overlay_points = pts
-        self.update()
+        self._update_overlay()
 
     def set_floor(self, y: float) -> None:
         """Put the ground grid at height ``y`` (metres; the lowest foot of the rest pose)."""
@@ -516,14 +529,93 @@ class Viewport(gl.GLViewWidget):
         ev.ignore()
 
     # ------------------------------------------------------------------ painting
-    def paintGL(self):  # noqa: N802
+    def update(self, *args) -> None:
+        """Schedule a repaint with a fresh GL frame (pyqtgraph's items call this on change)."""
+        self._gl_dirty = True
+        super().update(*args)
+
+    def _update_overlay(self) -> None:
+        """Schedule a repaint of the 2D overlay only: the GL frame is reused."""
+        QtWidgets.QWidget.update(self)
+
+    def isValid(self) -> bool:  # noqa: N802 (QOpenGLWidget API)
+        return self._target.valid
+
+    def context(self) -> QtGui.QOpenGLContext | None:
+        return self._target.context
+
+    def makeCurrent(self) -> bool:  # noqa: N802
+        return self._target.make_current()
+
+    def doneCurrent(self) -> None:  # noqa: N802
+        self._target.end()
+
+    def showEvent(self, ev):  # noqa: N802
+        self._gl_dirty = True
+        super().showEvent(ev)
+
+    def hideEvent(self, ev):  # noqa: N802
+        self._target.delete()           # a hidden viewport keeps no framebuffer
+        self._image = None
+        super().hideEvent(ev)
+
+    def resizeEvent(self, ev):  # noqa: N802
+        self._gl_dirty = True
+        super().resizeEvent(ev)
+
+    def _render_gl(self) -> None:
+        """Draw the 3D scene offscreen into :attr:`_image` (device pixels)."""
         timer = QtCore.QElapsedTimer()
         timer.start()
-        super().paintGL()
-        self._paint_overlay()
-        GL.glFinish()
+        dpr = self.devicePixelRatioF()
+        if not self._target.begin(self.deviceWidth(), self.deviceHeight()):
+            self._image = None
+            return
+        try:
+            if self._target.created_now:
+                self.initializeGL()
+            self.paintGL()
+            image = self._target.read()
+        finally:
+            self._target.end()
+        image.setDevicePixelRatio(dpr)
+        self._image = image
+        self._gl_dirty = False
         self.frame_times.append(timer.nsecsElapsed() / 1e9)
         del self.frame_times[:-500]
+
+    def _current_image(self) -> QtGui.QImage | None:
+        if self._gl_dirty or self._image is None or (
+                self._image.width(), self._image.height()) != (self.deviceWidth(),
+                                                               self.deviceHeight()):
+            self._render_gl()
+        return self._image
+
+    def paintEvent(self, ev):  # noqa: N802
+        image = self._current_image()
+        painter = QtGui.QPainter(self)
+        if image is not None:
+            painter.drawImage(0, 0, image)
+        else:
+            painter.fillRect(self.rect(), QtGui.QColor.fromRgbF(*self.opts["bgcolor"]))
+        self._paint_overlay(painter)
+        painter.end()
+
+    def grabFramebuffer(self) -> QtGui.QImage:  # noqa: N802 (QOpenGLWidget API)
+        """What the viewport shows (3D scene and its 2D overlay, not child widgets), as an image
+        in device pixels."""
+        image = self._current_image()
+        if image is None:
+            image = QtGui.QImage(self.deviceWidth(), self.deviceHeight(),
+                                 QtGui.QImage.Format.Format_RGB32)
+            image.setDevicePixelRatio(self.devicePixelRatioF())
+            image.fill(QtGui.QColor.fromRgbF(*self.opts["bgcolor"]))
+        else:
+            image = image.copy()
+        painter = QtGui.QPainter(image)
+        self._paint_overlay(painter)
+        painter.end()
+        return image
 
     def paint(self, *, region, viewport, useItemNames=False):  # noqa: N803 (pyqtgraph API)
         """pyqtgraph's paint, with the background photo drawn between the clear and the items."""
@@ -534,7 +626,9 @@ class Viewport(gl.GLViewWidget):
         self.setModelview()
         GL.glClearColor(*self.opts["bgcolor"])
         GL.glClear(GL.GL_DEPTH_BUFFER_BIT | GL.GL_COLOR_BUFFER_BIT)
-        painter = QtGui.QPainter(self)
+        device = QOpenGLPaintDevice(self.deviceWidth(), self.deviceHeight())
+        device.setDevicePixelRatio(self.devicePixelRatioF())
+        painter = QtGui.QPainter(device)
         painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
         painter.setOpacity(self._background_opacity)
         painter.drawImage(self.canvas_frame_rect(), self._background)
@@ -549,8 +643,9 @@ class Viewport(gl.GLViewWidget):
             if item.visible() != shown:
                 item.setVisible(shown)
 
-    def _paint_overlay(self) -> None:
-        painter = QtGui.QPainter(self)
+    def _paint_overlay(self, painter: QtGui.QPainter) -> None:
+        """The 2D layer over the 3D scene: keypoints, canvas frame and dimming, view label."""
+        painter.save()
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
         if self.look_through and self._overlay_points is not None:
             present = self._overlay_points[self._overlay_points[:, 2] > 0]
@@ -575,7 +670,7 @@ class Viewport(gl.GLViewWidget):
             cam = self.view_camera
             painter.drawText(QtCore.QPointF(10, 18),
                              f"User view  yaw {cam.yaw_deg:.0f}°  pitch {cam.pitch_deg:.0f}°")
-        painter.end()
+        painter.restore()
 
 
 def _nearest_bone_joint(point: np.ndarray, body: BodyView) -> int:
