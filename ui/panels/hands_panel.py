@@ -1,5 +1,11 @@
 """Hands: per hand, finger curl and spread sliders plus presets (relaxed, fist, open, point,
-pinch, peace…). Each slider drag is one undo step."""
+pinch, peace…). Each slider drag (or key step, or click on the track) is one undo step.
+
+The sliders are absolute: a value always means "this much curl/spread from the *base* hand", the
+hand as it was when the panel last showed 0 (selection change, a preset, or any edit of that hand
+not made by the sliders). The base is kept across gestures, so stepping 0 → 1 → 2 with the keys
+gives the same hand as dragging straight to 2, never a curl applied on top of a curl.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +30,9 @@ class HandsPanel(QtWidgets.QWidget):
         self.doc = document
         self.ctl = controller
         self._key = None
-        self._base: np.ndarray | None = None
+        # per side: the base hand (15, 3) the slider values apply to, and the hand last written
+        self._base: dict[str, np.ndarray | None] = dict.fromkeys(SIDES)
+        self._written: dict[str, np.ndarray | None] = dict.fromkeys(SIDES)
         layout = QtWidgets.QVBoxLayout(self)
         self.curl: dict[str, QtWidgets.QSlider] = {}
         self.spread: dict[str, QtWidgets.QSlider] = {}
@@ -60,13 +68,25 @@ class HandsPanel(QtWidgets.QWidget):
     def _on_changed(self, changes) -> None:
         if self._key is None and any(c.kind == "people" for c in changes):
             self._reset_sliders()
+            return
+        person = self.doc.current_person()
+        for side in SIDES:
+            written = self._written[side]
+            if written is None:
+                continue
+            # the hand changed under the sliders (undo, preset, mirror, file…): it is the new base
+            if person is None or not np.allclose(person.pose[_rows(side)], written, rtol=0,
+                                                 atol=1e-9):
+                self._reset_sliders((side,))
 
-    def _reset_sliders(self) -> None:
+    def _reset_sliders(self, sides=SIDES) -> None:
+        """Show 0 on ``sides``' sliders; the next move takes the hand as it is then as its base."""
         with blocked(*self.curl.values(), *self.spread.values(), *self.preset.values()):
-            for side in SIDES:
+            for side in sides:
                 self.curl[side].setValue(0)
                 self.spread[side].setValue(0)
                 self.preset[side].setCurrentIndex(0)
+                self._base[side] = self._written[side] = None
 
     def _on_preset(self, side: str) -> None:
         from posestudio.presets import apply_hand_preset
@@ -77,6 +97,10 @@ class HandsPanel(QtWidgets.QWidget):
             return
         name = combo.currentText()
         pose = apply_hand_preset(person.pose, name, side)
+        with blocked(self.curl[side], self.spread[side]):      # the preset is the new base
+            self.curl[side].setValue(0)
+            self.spread[side].setValue(0)
+        self._base[side] = self._written[side] = None
         self.doc.push(SetPose.from_scene(self.doc.scene, self.doc.person, pose,
                                          text=f"{side.title()} hand: {name}"))
 
@@ -86,14 +110,16 @@ class HandsPanel(QtWidgets.QWidget):
         person = self.doc.current_person()
         if person is None:
             return
+        rows = _rows(side)
         if self._key is None:
             self._key = self.doc.new_gesture()
-            self._base = person.pose.copy()
-        rows = list(LEFT_HAND_JOINTS if side == "left" else RIGHT_HAND_JOINTS)
-        pose = self._base.copy()
+        if self._base[side] is None:
+            self._base[side] = person.pose[rows].copy()
+        pose = person.pose.copy()
         pose[rows] = hand_shape(side, curl=self.curl[side].value() / 100.0,
                                 spread=self.spread[side].value() / 100.0,
-                                base=self._base[rows])
+                                base=self._base[side])
+        self._written[side] = pose[rows].copy()
         self.doc.push(SetPose.from_scene(self.doc.scene, self.doc.person, pose,
                                          text=f"{side.title()} hand curl/spread",
                                          merge_key=self._key))
@@ -102,7 +128,6 @@ class HandsPanel(QtWidgets.QWidget):
 
     def _end_gesture(self) -> None:
         self._key = None
-        self._base = None
 
     def _mirror_left_to_right(self) -> None:
         from posestudio.presets import mirror_hand_pose
@@ -114,3 +139,7 @@ class HandsPanel(QtWidgets.QWidget):
         pose[list(RIGHT_HAND_JOINTS)] = mirror_hand_pose(pose[list(LEFT_HAND_JOINTS)])
         self.doc.push(SetPose.from_scene(self.doc.scene, self.doc.person, pose,
                                          text="Mirror left hand to right"))
+
+
+def _rows(side: str) -> list[int]:
+    return list(LEFT_HAND_JOINTS if side == "left" else RIGHT_HAND_JOINTS)
