@@ -6,8 +6,8 @@ ONE undo step (:class:`~.edits.PhotoEdit`) replaces the people, canvas and camer
 photo (background) and the detected keypoints (overlay) through the scene camera. A failure or a
 cancel leaves the scene exactly as it was and says so in the status bar.
 
-The user can drag a keypoint (scene-camera view) and refit: the lift runs again from the edited
-2D keypoints, also one undo step, which brings the previous fit and keypoints back on undo.
+The user can drag a keypoint (scene-camera view) and refit: a warm-started fit moves the chosen
+people from where they stand onto the edited 2D keypoints, also one undo step, which brings the previous fit and keypoints back on undo.
 
 With several people in the photo, everyone becomes a mannequin; the Photo dock lists them
 (numbered largest first, the same numbers drawn on the photo) and "Apply" makes only the ticked
@@ -27,7 +27,8 @@ from posestudio.errors import PoseStudioError
 
 from ..viewport.view import person_color
 from .edits import PhotoEdit, choose_people_edits, replace_people_edits, scene_frame_edits
-from .fitting import PhotoState, classify, fit_openpose, fit_photo, photo_suffixes, refit
+from .fitting import (PhotoState, classify, fit_openpose, fit_photo, photo_suffixes,
+                      refit_in_place)
 from .job import FitJob
 from .keypoint_drag import KeypointDragger
 from .labels import LEFT_OUT_COLOR, PeopleLabels, PersonMark
@@ -177,7 +178,7 @@ class PhotoImport(QObject):
         return self._start(work, "import", f"Importing {Path(path).name}")
 
     def refit(self) -> bool:
-        """Lift again from the current (possibly dragged) 2D keypoints."""
+        """Fit the chosen people to the current (possibly dragged) 2D keypoints, from where they stand."""
         if self.state is None:
             self._message("Nothing to refit: import a photo first")
             return False
@@ -185,8 +186,11 @@ class PhotoImport(QObject):
             self._message("Cannot refit: people the photo placed were deleted; import it again",
                           error=True)
             return False
-        rig = self.doc.scene.people[0].rig if self.doc.scene.people else "mannequin"
-        work = functools.partial(refit, self.state.copy(), rig=rig)
+        # Warm start from the people as they stand now (the user's edits kept), through the
+        # scene camera the keypoints are drawn in; a full lift from scratch is an import.
+        people = [p.copy() for p in self.doc.scene.people[:len(self.state.chosen_indices)]]
+        work = functools.partial(refit_in_place, self.state.copy(), people,
+                                 self.doc.scene.camera)
         return self._start(work, "refit", "Refitting")
 
     def cancel(self) -> None:

@@ -48,7 +48,7 @@ class PhotoState:
     reprojection_px : list of float
         Per person, mean body-keypoint distance (pixels) of the last fit.
     points3d : list of (18, 3) float64 or None
-        Per person, the detector's own 3D body estimate (initialises a refit), or None.
+        Per person, the detector's own 3D body estimate, or None.
     fits : list of Person
         Per person, the mannequin lifted for them (or, for someone the user left out, the
         mannequin as it was when they were left out), all in one world frame, so anyone can be
@@ -174,69 +174,50 @@ def fit_openpose(path: str | os.PathLike, *, progress: ProgressFn | None = None,
     return _state_from_import(path, scene, imported)
 
 
-@dataclass
-class _Keypoints:
-    """The ``body / hand_left / hand_right / face`` view of a (130, 3) target array that
-    :func:`posestudio.lift.targets_of` reads back."""
+def refit_in_place(state: PhotoState, people: list[Person], camera: Camera, *,
+                   progress: ProgressFn | None = None, should_stop: StopFn | None = None
+                   ) -> FitOutcome:
+    """Nudge the chosen people, as they stand in the scene, onto the (dragged) 2D keypoints.
 
-    body: np.ndarray
-    hand_left: np.ndarray
-    hand_right: np.ndarray
-    face: np.ndarray
-
-    @classmethod
-    def of(cls, targets: np.ndarray) -> "_Keypoints":
-        t = np.asarray(targets, dtype=np.float64)
-        return cls(t[:18], t[18:39], t[39:60], t[60:130])
-
-
-def refit(state: PhotoState, *, progress: ProgressFn | None = None,
-          should_stop: StopFn | None = None, rig: str = "mannequin") -> FitOutcome:
-    """Lift again from ``state.keypoints`` (which the user may have dragged), same focal length.
-
-    Everyone is lifted, chosen or not: the lift places people and camera relative to the first
-    person, so lifting only some would move the world under the others' stored fits.
-    ``people`` of the outcome are the chosen people's new fits; ``state.fits`` holds everyone's.
-
-    The detector's 3D estimate (depth cues for each limb) is kept, with every dragged body point
-    shifted in x, y by the drag (converted to metres at the person's scale), so it agrees with
-    the edited 2D keypoints instead of pulling the limb back.
+    A warm start (:func:`posestudio.lift.importer.refit_person`): a fraction of a second, and a
+    small drag makes a small change — the user's own edits, the camera and everyone else stay.
+    ``people`` are the scene's people in the chosen people's slots (the photo's chosen order);
+    ``camera`` is the scene camera the keypoints are seen through.
     """
-    from posestudio.lift import lift
+    import time
 
-    people = [_Keypoints.of(k) for k in state.keypoints]
-    points3d = [None if p3 is None else shifted_points3d(p3, d[:18], k[:18])
-                for p3, d, k in zip(state.points3d, state.detected, state.keypoints)]
-    if len(points3d) != len(people):
-        points3d = [None] * len(people)
-    result = lift(people, (state.canvas.width, state.canvas.height), focal_px=state.focal_px,
-                  points3d=points3d, rig=rig, progress=progress, should_stop=should_stop)
-    fits = [p.copy() for p in result.people]
-    new_state = replace(state.copy(), reprojection_px=list(result.reprojection_px), fits=fits)
-    chosen = new_state.chosen_indices if len(new_state.chosen) == len(fits) else range(len(fits))
-    return FitOutcome([fits[i].copy() for i in chosen], result.camera, new_state, result.seconds)
+    from posestudio.lift.importer import refit_person
+
+    started = time.perf_counter()
+    chosen = state.chosen_indices
+    new_state = state.copy()
+    refitted = []
+    for n, (index, person) in enumerate(zip(chosen, people)):
+        def part(fraction: float, message: str, n: int = n) -> None:
+            if progress is not None:
+                progress((n + fraction) / len(chosen), message)
+        fitted = refit_person(person, state.keypoints[index], camera, state.canvas,
+                              progress=part, cancelled=should_stop)
+        refitted.append(fitted)
+        new_state.fits[index] = fitted.copy()
+        if index < len(new_state.reprojection_px):
+            new_state.reprojection_px[index] = body_reprojection_px(
+                fitted, state.keypoints[index], camera, state.canvas)
+    return FitOutcome(refitted, camera, new_state, time.perf_counter() - started)
 
 
-def shifted_points3d(points3d: np.ndarray, detected: np.ndarray, edited: np.ndarray) -> np.ndarray:
-    """Detector 3D body points (18, 3) (OpenGL camera axes, metres) moved by the 2D edits.
+def body_reprojection_px(person: Person, keypoints: np.ndarray, camera: Camera,
+                         canvas: Canvas) -> float:
+    """Mean distance (pixels) between a person's projected COCO-18 body and the keypoints."""
+    from posestudio.body import load_body_model
+    from posestudio.keypoints import people_keypoints_2d
 
-    ``detected`` / ``edited``: (18, 3) body keypoints (pixels, confidence). Metres per pixel come
-    from the present points' spread in 3D (x, y) over their spread in 2D.
-    """
-    out = np.array(points3d, dtype=np.float64)
-    moved = (np.linalg.norm(edited[:, :2] - detected[:, :2], axis=1) > 1e-6) & (detected[:, 2] > 0)
-    present = detected[:, 2] > 0
-    if not moved.any() or present.sum() < 2:
-        return out
-    spread_2d = np.linalg.norm(detected[present, :2] - detected[present, :2].mean(0), axis=1).sum()
-    spread_3d = np.linalg.norm(out[present, :2] - out[present, :2].mean(0), axis=1).sum()
-    if spread_2d <= 0:
-        return out
-    metres_per_px = spread_3d / spread_2d
-    delta = edited[:, :2] - detected[:, :2]
-    out[moved, 0] += delta[moved, 0] * metres_per_px
-    out[moved, 1] -= delta[moved, 1] * metres_per_px     # image y down, camera y up
-    return out
+    posed = load_body_model(person.rig).pose_person(person)
+    body = people_keypoints_2d([posed], camera, canvas, hands=False, face=False)[0].body
+    both = (body[:, 2] > 0) & (keypoints[:18, 2] > 0)
+    if not both.any():
+        return float("nan")
+    return float(np.linalg.norm(body[both, :2] - keypoints[:18][both, :2], axis=1).mean())
 
 
 def photo_suffixes() -> tuple[str, ...]:
