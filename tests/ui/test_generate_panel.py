@@ -218,6 +218,25 @@ def test_reuse_parameters_and_scene_is_one_undo_step_and_remakes_the_image(
     assert "no PoseStudio generation parameters" in panel.status.text()
 
 
+def test_the_next_run_starts_as_soon_as_the_previous_one_reported(qtbot, panel):
+    # Generate pressed the moment a run reports, while its thread is still ending: the new run
+    # starts, and releasing the old thread must not touch the new one (that aborted the app).
+    outcomes, started = [], []
+
+    def again(how: str) -> None:
+        outcomes.append(how)
+        if len(outcomes) < 3:
+            started.append(panel.generate())
+
+    panel.runFinished.connect(again)
+    with qtbot.waitSignal(panel.runFinished, timeout=60000,
+                          check_params_cb=lambda how: len(outcomes) == 3):
+        click_generate(qtbot, panel)
+    assert started == [True, True] and outcomes == ["done"] * 3, panel.status.text()
+    assert panel.gallery.count() == 3
+    qtbot.waitUntil(lambda: panel.thread is None, timeout=10000)   # the last thread released
+
+
 def test_cancel_stops_the_run_and_writes_nothing(qtbot, panel):
     panel.steps.setValue(500)
     seen = []

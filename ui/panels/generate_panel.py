@@ -132,7 +132,8 @@ class GeneratePanel(QtWidgets.QWidget):
         self.doc = document
         self.status_bar = status_bar
         self.output_dir = Path(output_dir) if output_dir else None
-        self.thread: GenerationThread | None = None
+        self.thread: GenerationThread | None = None    # follows the current (or last) run
+        self._run_active = False
         self.entries: list[GalleryEntry] = []
         self.rows: list[ControlRow] = []
         self._restoring = False
@@ -475,7 +476,9 @@ class GeneratePanel(QtWidgets.QWidget):
     # -- running -------------------------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self.thread is not None and self.thread.isRunning()
+        """A run is under way: from Generate until its done/failed/cancelled report. (Its
+        thread may take a moment longer to end; the next run does not wait for that.)"""
+        return self._run_active
 
     def _output_dir(self) -> Path:
         return self.output_dir or default_output_dir()
@@ -518,6 +521,7 @@ class GeneratePanel(QtWidgets.QWidget):
         self.generate_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self._message("Starting…")
+        self._run_active = True
         self.thread.start()
         return True
 
@@ -576,11 +580,18 @@ class GeneratePanel(QtWidgets.QWidget):
             self.progress.setValue(0)
         self.generate_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
+        self._run_active = False
         self.runFinished.emit(how)
 
     def _on_thread_finished(self) -> None:
-        thread, self.thread = self.thread, None
-        if thread is not None:
+        # Queued to the UI thread, so the next run may have started by now: release only the
+        # thread that ended. QThread emits finished() just before it really stops; deleting it
+        # in between aborts the app ("QThread: Destroyed while thread is still running").
+        thread = self.sender()
+        if thread is self.thread:
+            self.thread = None
+        if isinstance(thread, GenerationThread):
+            thread.wait()
             thread.deleteLater()
 
     def _message(self, text: str, error: bool = False) -> None:
