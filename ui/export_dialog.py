@@ -6,6 +6,11 @@ Names follow what ComfyUI / A1111 ControlNet users expect: one PNG per map named
 keypoints as ``openpose.json`` (OpenPose format + ``canvas_width``/``canvas_height``, which the
 A1111 OpenPose editor reads) and every export writes ``camera.json``. All files appear together or
 not at all.
+
+Rendering at canvas size takes about a second, so the dialog does not do it on the UI thread: the
+job goes to the render worker process (:class:`ui.workers.PreviewWorker`, the one that renders
+the previews when the window has it), the dialog shows a busy bar meanwhile and the answer (files
+or an error message, shown in the dialog, never in a modal box) arrives as a signal.
 """
 
 from __future__ import annotations
@@ -16,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 from PySide6 import QtWidgets
-from PySide6.QtCore import Qt
 
 from posestudio.errors import InputError, PoseStudioError
 
@@ -36,13 +40,7 @@ def export_maps(scene, folder: str | Path, maps, prefix: str = "") -> list[Path]
     from posestudio.render.openpose_json import to_openpose_json
     from posestudio.render.pipeline import render_scene
 
-    maps = [m for m in maps if m in EXPORT_MAPS]
-    if not maps:
-        raise InputError("export needs at least one map")
-    if prefix and not re.fullmatch(r"[\w.\- ]+", prefix):
-        raise InputError(f"file name prefix may hold letters, digits, '.', '-', '_' and spaces, "
-                         f"got {prefix!r}")
-    stem = f"{prefix}_" if prefix and not prefix.endswith(("_", "-", ".")) else prefix
+    maps, stem = check_export(maps, prefix)
     result = render_scene(scene, maps=maps)
     names = []
     with atomic_output_dir(folder, "export folder") as tmp:
@@ -63,10 +61,29 @@ def export_maps(scene, folder: str | Path, maps, prefix: str = "") -> list[Path]
     return [Path(folder) / n for n in names]
 
 
+def check_export(maps, prefix: str = "") -> tuple[list[str], str]:
+    """The known maps among ``maps`` and the file-name stem for ``prefix``; raises
+    :class:`InputError` for no maps or a prefix that is not a plain file-name part."""
+    maps = [m for m in maps if m in EXPORT_MAPS]
+    if not maps:
+        raise InputError("export needs at least one map")
+    if prefix and not re.fullmatch(r"[\w.\- ]+", prefix):
+        raise InputError(f"file name prefix may hold letters, digits, '.', '-', '_' and spaces, "
+                         f"got {prefix!r}")
+    stem = f"{prefix}_" if prefix and not prefix.endswith(("_", "-", ".")) else prefix
+    return maps, stem
+
+
 class ExportDialog(QtWidgets.QDialog):
-    def __init__(self, document, parent=None) -> None:
+    """``worker``: a :class:`ui.workers.PreviewWorker` to render in (the main window's); without
+    one the dialog starts its own and stops it when it closes."""
+
+    def __init__(self, document, parent=None, worker=None) -> None:
         super().__init__(parent)
         self.doc = document
+        self._worker = worker
+        self._own_worker = None
+        self._job: int | None = None
         self.setWindowTitle("Export control maps")
         form = QtWidgets.QFormLayout(self)
         canvas = document.scene.canvas
@@ -98,8 +115,18 @@ class ExportDialog(QtWidgets.QDialog):
         buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok).setText("Export")
         buttons.accepted.connect(self.run_export)
         buttons.rejected.connect(self.reject)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 0)                     # busy: the worker reports no steps
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        self.message = QtWidgets.QLabel()
+        self.message.setWordWrap(True)
+        form.addRow(self.progress)
+        form.addRow(self.message)
         form.addRow(buttons)
+        self.buttons = buttons
         self.written: list[Path] = []
+        self.error = ""
 
     def _default_folder(self) -> Path:
         base = self.doc.path.parent if self.doc.path else Path.home()
@@ -114,18 +141,66 @@ class ExportDialog(QtWidgets.QDialog):
     def selected_maps(self) -> list[str]:
         return [name for name, box in self.checks.items() if box.isChecked()]
 
+    def exporting(self) -> bool:
+        return self._job is not None
+
     def run_export(self) -> None:
-        QtWidgets.QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            self.written = export_maps(self.doc.scene, Path(self.folder.text()),
-                                       self.selected_maps(), self.prefix.text().strip())
-        except PoseStudioError as exc:
-            QtWidgets.QApplication.restoreOverrideCursor()
-            QtWidgets.QMessageBox.warning(self, "Export failed", str(exc))
+        """Check the choices, then hand the render to the worker; returns at once."""
+        if self.exporting():
             return
-        QtWidgets.QApplication.restoreOverrideCursor()
+        maps, prefix = self.selected_maps(), self.prefix.text().strip()
+        try:
+            check_export(maps, prefix)
+        except PoseStudioError as exc:
+            self._show_error(str(exc))
+            return
+        worker = self._worker
+        if worker is None:
+            from .workers import PreviewWorker
+
+            worker = self._own_worker = self._own_worker or PreviewWorker((), self)
+        worker.exported.connect(self._on_exported)
+        canvas = self.doc.scene.canvas
+        self._set_busy(True, f"Rendering {len(maps)} map(s) at {canvas.width}×{canvas.height}…")
+        self._job = worker.export(self.doc.scene, Path(self.folder.text()), maps, prefix)
+
+    def _set_busy(self, busy: bool, text: str = "") -> None:
+        self.progress.setVisible(busy)
+        for box in self.checks.values():
+            box.setEnabled(not busy)
+        self.folder.setEnabled(not busy)
+        self.prefix.setEnabled(not busy)
+        self.buttons.setEnabled(not busy)
+        self.message.setStyleSheet("")
+        self.message.setText(text)
+
+    def _show_error(self, text: str) -> None:
+        self.error = text
+        self.message.setStyleSheet("color: #d04040;")
+        self.message.setText(f"Export failed: {text}")
+
+    def _on_exported(self, seq: int, paths, error: str) -> None:
+        if seq != self._job:
+            return
+        self._job = None
+        self.sender().exported.disconnect(self._on_exported)
+        self._set_busy(False)
+        if error:
+            self._show_error(error)
+            return
+        self.written = [Path(p) for p in paths]
         parent = self.parent()
         if parent is not None and hasattr(parent, "statusBar"):
             parent.statusBar().showMessage(
                 f"Exported {len(self.written)} files to {self.folder.text()}", 6000)
         self.accept()
+
+    def reject(self) -> None:
+        if not self.exporting():         # a running export finishes (its files appear whole)
+            super().reject()
+
+    def done(self, result: int) -> None:
+        if self._own_worker is not None:
+            self._own_worker.stop()
+            self._own_worker = None
+        super().done(result)

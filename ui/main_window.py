@@ -53,6 +53,8 @@ class MainWindow(QtWidgets.QMainWindow):
             "Click a joint to select · drag rings to rotate · drag a hand/foot dot to move it (IK)"
             " · drag empty space to orbit · wheel to zoom · 1/3/7 views · 0 scene camera")
         self.preview = PreviewWorker(PREVIEW_MAPS, self) if previews else None
+        self._export_worker: PreviewWorker | None = None
+        self._export_dialog = None
         if self.preview is not None:
             self.preview.ready.connect(self.previews.show_maps)
             self.preview.failed.connect(self.previews.show_error)
@@ -563,10 +565,24 @@ class MainWindow(QtWidgets.QMainWindow):
         """Open the export dialog (window-modal, without a nested event loop) and return it."""
         from .export_dialog import ExportDialog
 
-        dialog = ExportDialog(self.doc, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # the last dialog is kept until the next one opens: a running export reports to it
+        if self._export_dialog is not None and not self._export_dialog.exporting():
+            self._export_dialog.deleteLater()
+        elif self._export_dialog is not None:
+            self._export_dialog.show()
+            return self._export_dialog
+        dialog = self._export_dialog = ExportDialog(self.doc, self, worker=self.export_worker())
         dialog.open()
         return dialog
+
+    def export_worker(self) -> PreviewWorker:
+        """Where exports render: the previews' worker process, else one started for exports
+        (both stop with the window)."""
+        if self.preview is not None:
+            return self.preview
+        if self._export_worker is None:
+            self._export_worker = PreviewWorker((), self)
+        return self._export_worker
 
     def copy_map(self, name: str) -> None:
         if self.previews.copy_map(name):
@@ -609,8 +625,9 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         self._autosave.stop()
         files.clear_autosave()
-        if self.preview is not None:
-            self.preview.stop()
+        for worker in (self.preview, self._export_worker):
+            if worker is not None:
+                worker.stop()
         if self.presets_panel.worker is not None:
             self.presets_panel.worker.stop()
         ev.accept()

@@ -1,13 +1,17 @@
-"""Control-map previews rendered off the UI thread, in a separate process.
+"""Control-map previews and exports rendered off the UI thread, in a separate process.
 
 Why a process: pyrender needs its own GL context (EGL, headless) and Qt's viewport owns a GLX/xcb
 one; sharing a process works only with ``QT_XCB_GL_INTEGRATION=xcb_egl`` and is fragile, and
 pure-Python rendering in a thread would hold the GIL while the user drags. A ``spawn``-ed worker
 with ``PYOPENGL_PLATFORM=egl`` keeps the UI responsive and crashes in GL cannot take the editor
-down. Requests are *latest wins*: while the worker renders, newer scenes replace the pending one.
+down. Preview requests are *latest wins*: while the worker renders, newer scenes replace the
+pending one. Export jobs (full canvas size, written atomically into a folder by the worker) are
+never skipped, and run before the newest preview.
 
-Protocol: the UI sends ``(seq, scene_dict, maps, size)``; the worker answers
-``(seq, {name: uint8 array}, seconds, error_text_or_None)``.
+Protocol: the UI sends ``("preview", seq, scene_dict, maps, size)`` or
+``("export", seq, scene_dict, folder, maps, prefix)``; the worker answers
+``("preview", seq, {name: uint8 array}, seconds, error_text_or_None)`` or
+``("export", seq, [written paths], seconds, error_text_or_None)``.
 """
 
 from __future__ import annotations
@@ -30,30 +34,58 @@ def preview_size(width: int, height: int, max_side: int = PREVIEW_MAX_SIDE) -> t
     return max(16, int(round(width * scale))), max(16, int(round(height * scale)))
 
 
-def _serve(requests: "mp.Queue", results: "mp.Queue") -> None:
-    """Worker process main loop: render the newest request, answer, repeat; None stops it."""
-    os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+def _render_preview(job) -> tuple:
     from posestudio.render.pipeline import render_scene
     from posestudio.scene.file_format import scene_from_dict
 
+    _, seq, scene_dict, maps, size = job
+    start = time.perf_counter()
+    try:
+        result = render_scene(scene_from_dict(scene_dict), maps=list(maps), size=size).maps
+        images = {name: np.ascontiguousarray(result[name]) for name in maps if name in result}
+        return ("preview", seq, images, time.perf_counter() - start, None)
+    except Exception as exc:                  # report, keep serving: the UI shows the message
+        return ("preview", seq, {}, time.perf_counter() - start, f"{type(exc).__name__}: {exc}")
+
+
+def _run_export(job) -> tuple:
+    from posestudio.errors import PoseStudioError
+    from posestudio.scene.file_format import scene_from_dict
+
+    from .export_dialog import export_maps
+
+    _, seq, scene_dict, folder, maps, prefix = job
+    start = time.perf_counter()
+    try:
+        paths = export_maps(scene_from_dict(scene_dict), folder, maps, prefix)
+        return ("export", seq, [str(p) for p in paths], time.perf_counter() - start, None)
+    except PoseStudioError as exc:            # the user's message, as the dialog shows it
+        return ("export", seq, [], time.perf_counter() - start, str(exc))
+    except Exception as exc:
+        return ("export", seq, [], time.perf_counter() - start, f"{type(exc).__name__}: {exc}")
+
+
+def _serve(requests: "mp.Queue", results: "mp.Queue") -> None:
+    """Worker process main loop: run every queued export, then render the newest preview;
+    None stops it."""
+    os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
     while True:
-        item = requests.get()
-        while True:                           # skip to the newest request
+        items = [requests.get()]
+        while True:                           # take everything queued meanwhile
             try:
-                item = requests.get_nowait()
+                items.append(requests.get_nowait())
             except queue.Empty:
                 break
-        if item is None:
+        if any(item is None for item in items):
             return
-        seq, scene_dict, maps, size = item
-        start = time.perf_counter()
-        try:
-            result = render_scene(scene_from_dict(scene_dict), maps=list(maps), size=size).maps
-            images = {name: np.ascontiguousarray(result[name]) for name in maps if name in result}
-            results.put((seq, images, time.perf_counter() - start, None))
-        except Exception as exc:              # report, keep serving: the UI shows the message
-            results.put((seq, {}, time.perf_counter() - start, f"{type(exc).__name__}: {exc}"))
+        for job in items:
+            if job[0] == "export":
+                results.put(_run_export(job))
+        previews = [job for job in items if job[0] == "preview"]
+        if previews:
+            results.put(_render_preview(previews[-1]))   # skip to the newest request
 
 
 class PreviewWorker(QObject):
@@ -65,10 +97,13 @@ class PreviewWorker(QObject):
         ``seconds`` is the render time in the worker, ``latency`` the time from the request
         to the result arriving in the UI thread.
     failed(message: str)
+    exported(seq: int, paths: list[str], error: str)
+        An export job is done: the written files, or ``error`` ("" on success).
     """
 
     ready = Signal(object, float, float)
     failed = Signal(str)
+    exported = Signal(int, object, str)
 
     def __init__(self, maps=PREVIEW_MAPS, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -80,6 +115,7 @@ class PreviewWorker(QObject):
         self._seq = 0
         self._sent: dict[int, float] = {}
         self._newest = None                   # the last request, resent after a crash
+        self._exports: set[int] = set()       # export jobs not answered yet
         self.latencies: list[float] = []
         self._timer = QTimer(self)
         self._timer.setInterval(10)
@@ -111,9 +147,25 @@ class PreviewWorker(QObject):
         self._seq += 1
         size = preview_size(scene.canvas.width, scene.canvas.height)
         self._sent[self._seq] = time.perf_counter()
-        self._newest = (self._seq, scene_to_dict(scene), self.maps, size)
+        self._newest = ("preview", self._seq, scene_to_dict(scene), self.maps, size)
         self._requests.put(self._newest)
         return self._seq
+
+    def export(self, scene, folder, maps, prefix: str = "") -> int:
+        """Queue an export of ``maps`` of ``scene`` at canvas size into ``folder`` (written
+        atomically by the worker, see :func:`ui.export_dialog.export_maps`); the answer comes
+        as ``exported(seq, paths, error)``. Returns the job's sequence number."""
+        from posestudio.scene.file_format import scene_to_dict
+
+        self.start()
+        self._seq += 1
+        self._exports.add(self._seq)
+        self._requests.put(("export", self._seq, scene_to_dict(scene), str(folder),
+                            list(maps), prefix))
+        return self._seq
+
+    def exporting(self) -> bool:
+        return bool(self._exports)
 
     def _restart_if_dead(self) -> None:
         """A crash in the render process (GL driver) must not end the previews for good."""
@@ -126,6 +178,9 @@ class PreviewWorker(QObject):
             q.close()
         self._process = self._requests = self._results = None
         self.failed.emit(f"preview renderer stopped (exit code {code}); restarting")
+        for seq in sorted(self._exports):     # lost with the process: say so, do not wait
+            self.exported.emit(seq, [], f"the renderer stopped (exit code {code})")
+        self._exports.clear()
         self.start()
         if self._sent and self._newest is not None:
             self._requests.put(self._newest)
@@ -138,7 +193,12 @@ class PreviewWorker(QObject):
                 newest = self._results.get_nowait()
             except (queue.Empty, OSError, ValueError):
                 break
-            seq, images, seconds, error = newest
+            kind, seq, images, seconds, error = newest
+            if kind == "export":
+                if seq in self._exports:
+                    self._exports.discard(seq)
+                    self.exported.emit(seq, images, error or "")
+                continue
             sent = self._sent.pop(seq, None)
             for old in [s for s in self._sent if s < seq]:
                 self._sent.pop(old)           # superseded, never rendered
@@ -176,6 +236,7 @@ class PreviewWorker(QObject):
                 q.close()
             self._process = self._requests = self._results = None
             self._sent.clear()
+            self._exports.clear()
 
 
 # --- pose-library thumbnails ---------------------------------------------------------------------
