@@ -187,7 +187,7 @@ class PhotoImport(QObject):
                           error=True)
             return False
         # Warm start from the people as they stand now (the user's edits kept), through the
-        # scene camera the keypoints are drawn in; a full lift from scratch is an import.
+        # camera the photo was matched with; a full lift from scratch is an import.
         people = [p.copy() for p in self.doc.scene.people[:len(self.state.chosen_indices)]]
         work = functools.partial(refit_in_place, self.state.copy(), people,
                                  self.doc.scene.camera)

@@ -56,6 +56,9 @@ class PhotoState:
     chosen : list of bool
         Per person, whether they are a mannequin in the scene. The chosen people occupy the
         scene's first slots, in this (largest first) order.
+    camera : Camera or None
+        The camera the photo was matched with: keypoints are its view, whatever the user has
+        since done to the scene camera, so a refit looks through it.
     """
 
     source: str
@@ -68,6 +71,7 @@ class PhotoState:
     points3d: list[np.ndarray | None] = field(default_factory=list)
     fits: list[Person] = field(default_factory=list)
     chosen: list[bool] = field(default_factory=list)
+    camera: Camera | None = None
 
     @property
     def chosen_indices(self) -> list[int]:
@@ -124,7 +128,8 @@ def _state_from_import(source, scene, imported) -> FitOutcome:
     image = None if imported.photo is None else _scaled(imported.photo.pixels)
     state = PhotoState(str(source), scene.canvas, imported.focal_px, keypoints,
                        [k.copy() for k in keypoints], image, errors, points3d,
-                       fits=[p.copy() for p in people], chosen=[True] * len(people))
+                       fits=[p.copy() for p in people], chosen=[True] * len(people),
+                       camera=scene.camera)
     return FitOutcome(people, scene.camera, state, float(sum(imported.seconds.values())))
 
 
@@ -182,13 +187,14 @@ def refit_in_place(state: PhotoState, people: list[Person], camera: Camera, *,
     A warm start (:func:`posestudio.lift.importer.refit_person`): a fraction of a second, and a
     small drag makes a small change — the user's own edits, the camera and everyone else stay.
     ``people`` are the scene's people in the chosen people's slots (the photo's chosen order);
-    ``camera`` is the scene camera the keypoints are seen through.
+    ``camera`` is the scene camera, used only when the state has no matched camera.
     """
     import time
 
     from posestudio.lift.importer import refit_person
 
     started = time.perf_counter()
+    camera = state.camera or camera
     chosen = state.chosen_indices
     new_state = state.copy()
     refitted = []
