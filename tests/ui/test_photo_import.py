@@ -444,3 +444,29 @@ def test_refit_with_a_person_left_out_keeps_them_out_and_in_the_same_world(
         assert error < 0.04 * doc.scene.canvas.height, error
     window.actions["undo"].trigger()
     assert len(doc.scene.people) == 1
+
+
+def test_refit_keeps_the_users_edits_and_the_matched_camera(qtbot, window, photo, astronaut):
+    """Refit is a warm start from the people as they stand: a knee the user bent (the legs are
+    out of the photo) stays bent, and the fit looks through the photo's camera even after the
+    user orbited the scene camera."""
+    import dataclasses
+
+    from posestudio.scene.edits import SetCamera, SetJointRotation
+    from posestudio.skeletons import SMPLX_JOINT_INDEX
+
+    imported(qtbot, photo, astronaut)
+    doc = window.doc
+    matched = doc.scene.camera
+    bent = np.array([0.9, 0.0, 0.0])
+    doc.push(SetJointRotation.from_scene(doc.scene, 0, "left_knee", bent))
+    doc.push(SetCamera(matched, dataclasses.replace(matched, yaw_deg=matched.yaw_deg + 60)))
+    start = photo.state.keypoints[0][R_WRIST, :2].copy()
+    target = start + np.array([40.0, -40.0])
+    photo.move_keypoint(0, R_WRIST, target * photo._to_scene_canvas())
+    assert run_job(qtbot, photo, photo.refit) == "refitted"
+    knee = doc.scene.people[0].pose[SMPLX_JOINT_INDEX["left_knee"]]
+    assert np.linalg.norm(knee - bent) < 0.1, knee
+    assert doc.scene.camera == matched                  # shown again through the photo's camera
+    wrist = body_keypoints_of_fit(window)[R_WRIST, :2]
+    assert np.linalg.norm(wrist - target) < 0.5 * np.linalg.norm(start - target)
