@@ -30,6 +30,8 @@ class OffscreenTarget:
         self.context: QtGui.QOpenGLContext | None = None
         self._surface: QtGui.QOffscreenSurface | None = None
         self._fbo: QOpenGLFramebufferObject | None = None
+        self._raw: np.ndarray | None = None          # glReadPixels' rows (bottom-up)
+        self._pixels: np.ndarray | None = None       # the same, top-down: the image's memory
         self.created_now = False          # True after the begin() that created the context
 
     @property
@@ -45,7 +47,7 @@ class OffscreenTarget:
             context.setShareContext(share)
         if not context.create():
             return False
-        surface = QtGui.QOffscreenSurface()
+        surface = QtGui.QOffscreenSurface(None, self._parent)
         surface.setFormat(context.format())
         surface.create()
         self.context, self._surface = context, surface
@@ -78,19 +80,21 @@ class OffscreenTarget:
         return True
 
     def read(self) -> QtGui.QImage:
-        """The framebuffer as an opaque top-down image (QImage.Format_RGB32 owns its pixels).
+        """The framebuffer as an opaque top-down image (QImage.Format_RGBX8888).
 
-        glReadPixels gives rows bottom-up in BGRA byte order, which is RGB32's layout on a
-        little-endian machine; the flip is one numpy copy.
+        The image borrows a buffer this target reuses: the next ``read`` overwrites it, so
+        ``copy()`` an image that must outlive the frame. RGBA is the framebuffer's own layout,
+        so glReadPixels is a plain copy (BGRA would make llvmpipe swizzle every pixel, ~10×
+        slower); the bottom-up rows are flipped by one numpy copy.
         """
         w, h = self._fbo.width(), self._fbo.height()
+        if self._pixels is None or self._pixels.shape != (h, w, 4):
+            self._raw = np.empty((h, w, 4), np.uint8)
+            self._pixels = np.empty((h, w, 4), np.uint8)
         GL.glPixelStorei(GL.GL_PACK_ALIGNMENT, 4)
-        raw = GL.glReadPixels(0, 0, w, h, GL.GL_BGRA, GL.GL_UNSIGNED_BYTE)
-        rows = np.frombuffer(raw, np.uint8).reshape(h, w * 4)[::-1]
-        pixels = np.ascontiguousarray(rows)
-        image = QtGui.QImage(pixels.data, w, h, w * 4, QtGui.QImage.Format.Format_RGB32)
-        image._pixels = pixels            # the QImage borrows this buffer: keep it alive
-        return image
+        GL.glReadPixels(0, 0, w, h, GL.GL_RGBA, GL.GL_UNSIGNED_BYTE, self._raw)
+        np.copyto(self._pixels, self._raw[::-1])
+        return QtGui.QImage(self._pixels.data, w, h, w * 4, QtGui.QImage.Format.Format_RGBX8888)
 
     def end(self) -> None:
         if self._fbo is not None:

@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 import pyqtgraph.opengl as gl
-from pyqtgraph.opengl import MeshData
+from pyqtgraph.opengl.items.GLMeshItem import DirtyFlag
 from pyqtgraph.opengl.GLViewWidget import GLViewMixin
 from OpenGL import GL
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -64,33 +64,67 @@ class BodyView:
     shown_joints: np.ndarray     # indices of joints drawn and pickable
 
 
-class _MeshData(MeshData):
-    """pyqtgraph's MeshData with vertex normals computed in numpy: its own per-vertex Python
-    loop costs ~140 ms for the mannequin, every frame of a drag."""
+class VertexNormals:
+    """Smooth vertex normals of a fixed triangle list, for many vertex positions.
 
-    def vertexNormals(self, indexed=None):  # noqa: N802 (pyqtgraph API)
-        if self._vertexNormals is None:
-            v = np.asarray(self._vertexes, dtype=np.float64)
-            f = self._faces
-            # area-weighted face normals, summed onto their three corners
-            face_n = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])
-            normals = np.zeros_like(v)
-            for corner in range(3):
-                for axis in range(3):
-                    normals[:, axis] += np.bincount(f[:, corner], weights=face_n[:, axis],
-                                                    minlength=len(v))
-            length = np.linalg.norm(normals, axis=1, keepdims=True)
-            self._vertexNormals = (normals / np.maximum(length, 1e-12)).astype(np.float32)
-        if indexed is None:
-            return self._vertexNormals
-        if indexed == "faces":
-            return self._vertexNormals[self.faces()]
-        raise ValueError("indexed must be None or 'faces'")
+    Area-weighted face normals summed onto their corners, as one sparse (V, F) product built
+    once per topology: ~0.3 ms for the mannequin, against ~1.5 ms for per-call bincounts and
+    ~140 ms for pyqtgraph's own per-vertex Python loop.
+    """
+
+    def __init__(self, faces: np.ndarray, n_vertices: int) -> None:
+        from scipy.sparse import csr_matrix
+
+        self.faces = np.ascontiguousarray(faces, dtype=np.int64)
+        self.n_vertices = int(n_vertices)
+        n_faces = len(self.faces)
+        ones = np.ones(self.faces.size, dtype=np.float32)
+        self._corners = csr_matrix((ones, (self.faces.ravel(), np.repeat(np.arange(n_faces), 3))),
+                                   shape=(n_vertices, n_faces))
+
+    def __call__(self, vertices: np.ndarray) -> np.ndarray:
+        """(V, 3) positions → (V, 3) float32 unit normals (zero-area corners get length 0)."""
+        v = np.asarray(vertices, dtype=np.float32)
+        f = self.faces
+        a = v[f[:, 0]]
+        face_n = np.cross(v[f[:, 1]] - a, v[f[:, 2]] - a)
+        normals = self._corners @ face_n
+        length = np.sqrt(np.einsum("ij,ij->i", normals, normals))[:, None]
+        return (normals / np.maximum(length, 1e-12)).astype(np.float32)
+
+
+class _BodyMesh(gl.GLMeshItem):
+    """One person's mesh: the faces go to the GPU once; each re-pose writes only the vertex
+    positions and normals into the item's existing buffers (no MeshData rebuilt per frame)."""
+
+    def __init__(self) -> None:
+        super().__init__(smooth=True, shader=mannequin_shader(), glOptions="opaque")
+        self._normals: VertexNormals | None = None
+        self._pending = DirtyFlag(0)
+
+    def set_body(self, vertices: np.ndarray, faces: np.ndarray, color) -> None:
+        """vertices (V, 3) world metres, faces (F, 3) vertex indices, color (r, g, b) 0..1."""
+        n = self._normals
+        if n is None or n.n_vertices != len(vertices) or n.faces.shape != faces.shape \
+                or not np.array_equal(n.faces, faces):          # a new rig: new topology
+            self._normals = n = VertexNormals(faces, len(vertices))
+            self.faces = n.faces.astype(np.uint32)
+            self._pending |= DirtyFlag.FACES
+        self.vertexes = np.ascontiguousarray(vertices, dtype=np.float32)
+        self.normals = n(self.vertexes)
+        self.colors = None
+        self._pending |= DirtyFlag.POSITION | DirtyFlag.NORMAL
+        self.opts["color"] = (*color, 1.0)
+        self.update()
+
+    def parseMeshData(self):  # noqa: N802 (pyqtgraph API)
+        pending, self._pending = self._pending, DirtyFlag(0)
+        return pending
 
 
 class _PersonItems:
     def __init__(self, view: "Viewport") -> None:
-        self.mesh = gl.GLMeshItem(smooth=True, shader=mannequin_shader(), glOptions="opaque")
+        self.mesh = _BodyMesh()
         self.bones = gl.GLLinePlotItem(mode="lines", width=2.0, antialias=True,
                                        glOptions=OVERLAY_GL)
         self.dots = gl.GLScatterPlotItem(pxMode=True, glOptions=OVERLAY_GL)
@@ -244,8 +278,7 @@ class Viewport(GLViewMixin, QtWidgets.QWidget):
             self._items.append(_PersonItems(self))
         self._bodies = bodies
         for body, items in zip(bodies, self._items):
-            items.mesh.setMeshData(meshdata=_MeshData(vertexes=body.vertices, faces=body.faces),
-                                   color=(*body.color, 1.0), smooth=True)
+            items.mesh.set_body(body.vertices, body.faces, body.color)
             items.mesh.setVisible(self.show_mesh)
         self._refresh_overlay()
 
