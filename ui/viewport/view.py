@@ -462,6 +462,10 @@ class Viewport(GLViewMixin, QtWidgets.QWidget):
         self.viewChanged.emit()
 
     # ------------------------------------------------------------------ mouse
+    def dragging(self) -> bool:
+        """True while a mouse button is held in the viewport (rotate, IK, orbit or pan)."""
+        return self._drag is not None
+
     def mousePressEvent(self, ev):  # noqa: N802
         pos = ev.position()
         x, y = pos.x(), pos.y()
