@@ -24,6 +24,8 @@ import time
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from posestudio.worker_process import spawn_worker
+
 PREVIEW_MAPS = ("openpose", "depth", "normal", "canny", "seg")
 PREVIEW_MAX_SIDE = 384
 WORKER_NICE = 4          # a little below the editor (see _lower_priority)
@@ -81,7 +83,6 @@ def _run_export(job) -> tuple:
 def _serve(requests: "mp.Queue", results: "mp.Queue") -> None:
     """Worker process main loop: run every queued export, then render the newest preview;
     None stops it."""
-    os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     _lower_priority()
 
@@ -140,17 +141,8 @@ class PreviewWorker(QObject):
             return
         self._requests = self._ctx.Queue()
         self._results = self._ctx.Queue()
-        old = os.environ.get("PYOPENGL_PLATFORM")
-        os.environ["PYOPENGL_PLATFORM"] = "egl"   # inherited by the spawned interpreter
-        try:
-            self._process = self._ctx.Process(target=_serve, args=(self._requests, self._results),
-                                              daemon=True, name="posestudio-preview")
-            self._process.start()
-        finally:
-            if old is None:
-                os.environ.pop("PYOPENGL_PLATFORM", None)
-            else:
-                os.environ["PYOPENGL_PLATFORM"] = old
+        self._process = spawn_worker(_serve, (self._requests, self._results),
+                                     name="posestudio-preview", ctx=self._ctx)
         self._timer.start()
 
     def request(self, scene) -> int:
