@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 
 from posestudio.errors import PoseStudioError
 from posestudio.scene.edits import AddPerson, RemovePerson, SetCamera, SetJointRotation, SetPose
-from posestudio.skeletons import SMPLX_JOINT_INDEX, SMPLX_JOINT_NAMES, SMPLX_PARENTS
+from posestudio.skeletons import SMPLX_JOINT_NAMES, SMPLX_PARENTS
 
 from . import files
 from .document import Document, default_scene

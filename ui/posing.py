@@ -15,7 +15,7 @@ from posestudio.scene.edits import SetJointRotation, SetPose
 from posestudio.skeletons import SMPLX_JOINT_INDEX, SMPLX_JOINT_NAMES, SMPLX_PARENTS, mirror_name
 
 from .document import Document
-from .viewport.math3d import axis_angle, global_rotations, rotmat
+from .viewport.math3d import axis_angle, global_rotations
 from .viewport.view import BodyView, Viewport, person_color
 
 #: Joints the user can drag with IK: the chain from the pelvis follows.

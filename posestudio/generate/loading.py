@@ -177,8 +177,6 @@ def _load_failure(what: str, path: Path, exc: Exception) -> str:
 
 def _build(request: GenerationRequest, base: ModelInfo, cns: list[ModelInfo], device: str,
            dtype, key: tuple) -> LoadedPipeline:
-    import diffusers
-
     _quiet_loading()
     family = FAMILIES[base.family]
     with warnings.catch_warnings():

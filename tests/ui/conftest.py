@@ -20,7 +20,6 @@ from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
 QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 
 import posestudio.ui  # noqa: E402,F401  (guards PySide6 6.12's refcount bug before any signal)
-import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from gui_helpers import close_window, joint_px, open_window  # noqa: E402
 

@@ -8,7 +8,7 @@ from gui_helpers import drag, pt as _pt, quarter_turn
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from posestudio.skeletons import SMPLX_JOINT_INDEX as J, SMPLX_PARENTS
+from posestudio.skeletons import SMPLX_JOINT_INDEX as J
 
 pytestmark = pytest.mark.gui
 LEFT = Qt.MouseButton.LeftButton
@@ -52,7 +52,7 @@ def test_dragging_a_gizmo_ring_rotates_about_that_axis_in_one_undo_step(window, 
     assert doc.undo_stack.count() == before + 1, "a whole drag must be one undo step"
     # the forearm moved; the upper arm did not
     assert not np.allclose(window.controller.posed[0].joints[J["left_wrist"]],
-                           original_wrist := _rest_wrist(window, original))
+                           _rest_wrist(window, original))
     window.actions["undo"].trigger()
     assert doc.scene == original
 

@@ -33,7 +33,7 @@ from posestudio.camera import world_to_camera
 from posestudio.scene.model import Camera, Canvas
 
 from ..images import to_qimage
-from .gizmo import AXIS_COLORS, RING_PIXELS, Gizmo, drag_rotation, ring_points
+from .gizmo import AXIS_COLORS, Gizmo, drag_rotation, ring_points
 from .gl_target import OffscreenTarget
 from .math3d import perspective, project_to_screen, ray_mesh, ray_plane, screen_ray
 from .shading import mannequin_shader
