@@ -13,6 +13,10 @@ pixels have a place on screen.
 Mouse: left click picks a joint/bone; left-drag on a gizmo ring rotates about that axis, inside
 the rings it is a free trackball, on an IK effector's dot it drags the chain (IK); left-drag on
 empty space, middle-drag or Alt+left orbit; Shift+middle or right-drag pans; wheel/pinch zooms.
+
+This module holds the widget's state, camera, navigation, picking and input; the GL items per
+person live in :mod:`.body_items` and the drawing (offscreen GL frame, 2D overlay) in
+:mod:`.painting`.
 """
 
 from __future__ import annotations
@@ -22,123 +26,28 @@ import math
 
 import numpy as np
 import pyqtgraph.opengl as gl
-from pyqtgraph.opengl.items.GLMeshItem import DirtyFlag
 from pyqtgraph.opengl.GLViewWidget import GLViewMixin
-from OpenGL import GL
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtOpenGL import QOpenGLPaintDevice
 
 from posestudio.camera import world_to_camera
 from posestudio.scene.model import Camera, Canvas
 
 from ..images import to_qimage
+from .body_items import OVERLAY_GL, BodyView, PersonItems
+# re-exported: ui.posing, photo import and the tests import these from this module
+from .body_items import VertexNormals, person_color  # noqa: F401
 from .gizmo import AXIS_COLORS, Gizmo, drag_rotation, ring_points
 from .gl_target import OffscreenTarget
 from .math3d import perspective, project_to_screen, ray_mesh, ray_plane, screen_ray
-from .shading import mannequin_shader
+from .painting import OffscreenPainting
 
 PICK_PIXELS = 12.0
 FRAME_FILL = 0.9          # the canvas frame takes 90 % of the viewport in camera mode
-OVERLAY_GL = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: True, GL.GL_CULL_FACE: False,
-              "glBlendFunc": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)}
-PALETTE = ((0.85, 0.72, 0.58), (0.55, 0.70, 0.90), (0.65, 0.85, 0.55), (0.90, 0.60, 0.70),
-           (0.80, 0.80, 0.45), (0.60, 0.55, 0.85))
 
 
-def person_color(index: int, color) -> tuple[float, float, float]:
-    """The person's own colour, else the palette colour for their index."""
-    return tuple(color) if color is not None else PALETTE[index % len(PALETTE)]
 
-
-@dataclasses.dataclass
-class BodyView:
-    """What the viewport draws for one person (visible people only)."""
-
-    person: int                  # index in scene.people
-    vertices: np.ndarray         # (V, 3)
-    faces: np.ndarray            # (F, 3)
-    joints: np.ndarray           # (J, 3)
-    parents: tuple[int, ...]     # (J,)
-    color: tuple[float, float, float]
-    shown_joints: np.ndarray     # indices of joints drawn and pickable
-
-
-class VertexNormals:
-    """Smooth vertex normals of a fixed triangle list, for many vertex positions.
-
-    Area-weighted face normals summed onto their corners, as one sparse (V, F) product built
-    once per topology: ~0.3 ms for the mannequin, against ~1.5 ms for per-call bincounts and
-    ~140 ms for pyqtgraph's own per-vertex Python loop.
-    """
-
-    def __init__(self, faces: np.ndarray, n_vertices: int) -> None:
-        from scipy.sparse import csr_matrix
-
-        self.faces = np.ascontiguousarray(faces, dtype=np.int64)
-        self.n_vertices = int(n_vertices)
-        n_faces = len(self.faces)
-        ones = np.ones(self.faces.size, dtype=np.float32)
-        self._corners = csr_matrix((ones, (self.faces.ravel(), np.repeat(np.arange(n_faces), 3))),
-                                   shape=(n_vertices, n_faces))
-
-    def __call__(self, vertices: np.ndarray) -> np.ndarray:
-        """(V, 3) positions → (V, 3) float32 unit normals (zero-area corners get length 0)."""
-        v = np.asarray(vertices, dtype=np.float32)
-        f = self.faces
-        a = v[f[:, 0]]
-        face_n = np.cross(v[f[:, 1]] - a, v[f[:, 2]] - a)
-        normals = self._corners @ face_n
-        length = np.sqrt(np.einsum("ij,ij->i", normals, normals))[:, None]
-        return (normals / np.maximum(length, 1e-12)).astype(np.float32)
-
-
-class _BodyMesh(gl.GLMeshItem):
-    """One person's mesh: the faces go to the GPU once; each re-pose writes only the vertex
-    positions and normals into the item's existing buffers (no MeshData rebuilt per frame)."""
-
-    def __init__(self) -> None:
-        super().__init__(smooth=True, shader=mannequin_shader(), glOptions="opaque")
-        self._normals: VertexNormals | None = None
-        self._pending = DirtyFlag(0)
-
-    def set_body(self, vertices: np.ndarray, faces: np.ndarray, color) -> None:
-        """vertices (V, 3) world metres, faces (F, 3) vertex indices, color (r, g, b) 0..1."""
-        n = self._normals
-        if n is None or n.n_vertices != len(vertices) or n.faces.shape != faces.shape \
-                or not np.array_equal(n.faces, faces):          # a new rig: new topology
-            self._normals = n = VertexNormals(faces, len(vertices))
-            self.faces = n.faces.astype(np.uint32)
-            self._pending |= DirtyFlag.FACES
-        self.vertexes = np.ascontiguousarray(vertices, dtype=np.float32)
-        self.normals = n(self.vertexes)
-        self.colors = None
-        self._pending |= DirtyFlag.POSITION | DirtyFlag.NORMAL
-        self.opts["color"] = (*color, 1.0)
-        self.update()
-
-    def parseMeshData(self):  # noqa: N802 (pyqtgraph API)
-        pending, self._pending = self._pending, DirtyFlag(0)
-        return pending
-
-
-class _PersonItems:
-    def __init__(self, view: "Viewport") -> None:
-        self.mesh = _BodyMesh()
-        self.bones = gl.GLLinePlotItem(mode="lines", width=2.0, antialias=True,
-                                       glOptions=OVERLAY_GL)
-        self.dots = gl.GLScatterPlotItem(pxMode=True, glOptions=OVERLAY_GL)
-        self.bones.setDepthValue(10)
-        self.dots.setDepthValue(11)
-        for item in (self.mesh, self.bones, self.dots):
-            view.addItem(item)
-
-    def remove(self, view: "Viewport") -> None:
-        for item in (self.mesh, self.bones, self.dots):
-            view.removeItem(item)
-
-
-class Viewport(GLViewMixin, QtWidgets.QWidget):
+class Viewport(OffscreenPainting, GLViewMixin, QtWidgets.QWidget):
     """pyqtgraph's GL view, drawn offscreen and painted as an image (see :mod:`.gl_target` for
     why it is not a QOpenGLWidget); the QOpenGLWidget calls other code relies on
     (``isValid``, ``makeCurrent``, ``doneCurrent``, ``grabFramebuffer``) keep their meaning."""
@@ -154,9 +63,9 @@ class Viewport(GLViewMixin, QtWidgets.QWidget):
     viewChanged = Signal()
     statusMessage = Signal(str)
 
-    _gl_dirty = True          # the GL image is stale (class default: update() runs in __init__)
-
     def __init__(self, parent=None) -> None:
+        # painting state (:mod:`.painting`) set before the base __init__, which already
+        # schedules repaints; the target gets its real parent once the QObject exists
         self._target = OffscreenTarget(None)
         self._image: QtGui.QImage | None = None       # the last GL frame, device pixels
         super().__init__(parent)
@@ -176,7 +85,7 @@ class Viewport(GLViewMixin, QtWidgets.QWidget):
         self.show_mesh = True
         self.show_bones = True
         self._bodies: list[BodyView] = []
-        self._items: list[_PersonItems] = []
+        self._items: list[PersonItems] = []
         self._selected = (-1, -1)
         self._hover = (-1, -1)
         self._gizmo: Gizmo | None = None
@@ -275,7 +184,7 @@ class Viewport(GLViewMixin, QtWidgets.QWidget):
         while len(self._items) > len(bodies):
             self._items.pop().remove(self)
         while len(self._items) < len(bodies):
-            self._items.append(_PersonItems(self))
+            self._items.append(PersonItems(self))
         self._bodies = bodies
         for body, items in zip(bodies, self._items):
             items.mesh.set_body(body.vertices, body.faces, body.color)
@@ -329,6 +238,13 @@ class Viewport(GLViewMixin, QtWidgets.QWidget):
         self._axes.translate(0, y, 0)
         self.floor_y = float(y)
         self.update()
+
+    def _update_floor_visibility(self) -> None:
+        # the floor grid would cross the photo; the photo shows where the floor is
+        shown = not (self.look_through and self._background is not None)
+        for item in (self._grid, self._axes):
+            if item.visible() != shown:
+                item.setVisible(shown)
 
     def set_selection(self, person: int, joint: int) -> None:
         self._selected = (person, joint)
@@ -564,150 +480,6 @@ class Viewport(GLViewMixin, QtWidgets.QWidget):
 
     def keyReleaseEvent(self, ev):  # noqa: N802
         ev.ignore()
-
-    # ------------------------------------------------------------------ painting
-    def update(self, *args) -> None:
-        """Schedule a repaint with a fresh GL frame (pyqtgraph's items call this on change)."""
-        self._gl_dirty = True
-        super().update(*args)
-
-    def _update_overlay(self) -> None:
-        """Schedule a repaint of the 2D overlay only: the GL frame is reused."""
-        QtWidgets.QWidget.update(self)
-
-    def isValid(self) -> bool:  # noqa: N802 (QOpenGLWidget API)
-        return self._target.valid
-
-    def context(self) -> QtGui.QOpenGLContext | None:
-        return self._target.context
-
-    def makeCurrent(self) -> bool:  # noqa: N802
-        return self._target.make_current()
-
-    def doneCurrent(self) -> None:  # noqa: N802
-        self._target.end()
-
-    def showEvent(self, ev):  # noqa: N802
-        self._gl_dirty = True
-        super().showEvent(ev)
-
-    def hideEvent(self, ev):  # noqa: N802
-        self._target.delete()           # a hidden viewport keeps no framebuffer
-        self._image = None
-        super().hideEvent(ev)
-
-    def resizeEvent(self, ev):  # noqa: N802
-        self._gl_dirty = True
-        super().resizeEvent(ev)
-
-    def _render_gl(self) -> None:
-        """Draw the 3D scene offscreen into :attr:`_image` (device pixels)."""
-        timer = QtCore.QElapsedTimer()
-        timer.start()
-        dpr = self.devicePixelRatioF()
-        if not self._target.begin(self.deviceWidth(), self.deviceHeight()):
-            self._image = None
-            return
-        try:
-            if self._target.created_now:
-                self.initializeGL()
-            self.paintGL()
-            image = self._target.read()
-        finally:
-            self._target.end()
-        image.setDevicePixelRatio(dpr)
-        self._image = image
-        self._gl_dirty = False
-        self.frame_times.append(timer.nsecsElapsed() / 1e9)
-        del self.frame_times[:-500]
-
-    def _current_image(self) -> QtGui.QImage | None:
-        if self._gl_dirty or self._image is None or (
-                self._image.width(), self._image.height()) != (self.deviceWidth(),
-                                                               self.deviceHeight()):
-            self._render_gl()
-        return self._image
-
-    def paintEvent(self, ev):  # noqa: N802
-        image = self._current_image()
-        painter = QtGui.QPainter(self)
-        if image is not None:
-            painter.drawImage(0, 0, image)
-        else:
-            painter.fillRect(self.rect(), QtGui.QColor.fromRgbF(*self.opts["bgcolor"]))
-        self._paint_overlay(painter)
-        painter.end()
-
-    def grabFramebuffer(self) -> QtGui.QImage:  # noqa: N802 (QOpenGLWidget API)
-        """What the viewport shows (3D scene and its 2D overlay, not child widgets), as an image
-        in device pixels."""
-        image = self._current_image()
-        if image is None:
-            image = QtGui.QImage(self.deviceWidth(), self.deviceHeight(),
-                                 QtGui.QImage.Format.Format_RGB32)
-            image.setDevicePixelRatio(self.devicePixelRatioF())
-            image.fill(QtGui.QColor.fromRgbF(*self.opts["bgcolor"]))
-        else:
-            image = image.copy()
-        painter = QtGui.QPainter(image)
-        self._paint_overlay(painter)
-        painter.end()
-        return image
-
-    def paint(self, *, region, viewport, useItemNames=False):  # noqa: N803 (pyqtgraph API)
-        """pyqtgraph's paint, with the background photo drawn between the clear and the items."""
-        if self._background is None or not self.look_through:
-            super().paint(region=region, viewport=viewport, useItemNames=useItemNames)
-            return
-        self.setProjection(region, viewport)
-        self.setModelview()
-        GL.glClearColor(*self.opts["bgcolor"])
-        GL.glClear(GL.GL_DEPTH_BUFFER_BIT | GL.GL_COLOR_BUFFER_BIT)
-        device = QOpenGLPaintDevice(self.deviceWidth(), self.deviceHeight())
-        device.setDevicePixelRatio(self.devicePixelRatioF())
-        painter = QtGui.QPainter(device)
-        painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform)
-        painter.setOpacity(self._background_opacity)
-        painter.drawImage(self.canvas_frame_rect(), self._background)
-        painter.end()
-        GL.glClear(GL.GL_DEPTH_BUFFER_BIT)
-        self.drawItemTree(useItemNames=useItemNames)
-
-    def _update_floor_visibility(self) -> None:
-        # the floor grid would cross the photo; the photo shows where the floor is
-        shown = not (self.look_through and self._background is not None)
-        for item in (self._grid, self._axes):
-            if item.visible() != shown:
-                item.setVisible(shown)
-
-    def _paint_overlay(self, painter: QtGui.QPainter) -> None:
-        """The 2D layer over the 3D scene: keypoints, canvas frame and dimming, view label."""
-        painter.save()
-        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
-        if self.look_through and self._overlay_points is not None:
-            present = self._overlay_points[self._overlay_points[:, 2] > 0]
-            painter.setPen(QtGui.QPen(QtGui.QColor(20, 20, 20), 1.0))
-            painter.setBrush(QtGui.QColor(255, 60, 200))
-            for x, y in self.canvas_to_widget(present[:, :2]):
-                painter.drawEllipse(QtCore.QPointF(x, y), 4.0, 4.0)
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-        if self.look_through:
-            frame = self.canvas_frame_rect()
-            outside = QtGui.QPainterPath()
-            outside.addRect(QtCore.QRectF(self.rect()))
-            inner = QtGui.QPainterPath()
-            inner.addRect(frame)
-            painter.fillPath(outside.subtracted(inner), QtGui.QColor(0, 0, 0, 140))
-            painter.setPen(QtGui.QPen(QtGui.QColor(255, 200, 60), 1.5))
-            painter.drawRect(frame)
-            painter.drawText(frame.adjusted(6, 4, 0, 0), Qt.AlignmentFlag.AlignLeft,
-                             f"Scene camera  {self.canvas.width}×{self.canvas.height}")
-        else:
-            painter.setPen(QtGui.QColor(200, 200, 200))
-            cam = self.view_camera
-            painter.drawText(QtCore.QPointF(10, 18),
-                             f"User view  yaw {cam.yaw_deg:.0f}°  pitch {cam.pitch_deg:.0f}°")
-        painter.restore()
 
 
 def _nearest_bone_joint(point: np.ndarray, body: BodyView) -> int:
