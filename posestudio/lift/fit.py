@@ -230,6 +230,35 @@ class PoseTerms:
         return loss
 
 
+def normalised_targets(targets: np.ndarray, conf: np.ndarray, size: tuple[int, int],
+                       focal: float, selection: np.ndarray, dtype):
+    """Fitting targets in units of the person's size about the canvas centre, and their weights.
+
+    Person-size units make the robust loss's scale and the optimiser's tolerances independent of
+    the photo's resolution and of how much of it the person fills. Shared by the full fit and
+    the warm refit so both optimise the same objective.
+
+    Returns
+    -------
+    targets (N, 2), weights (N,), selection: torch tensors of ``dtype``; focal in the same units
+    (float); the scale (pixels per unit) and centre (2,) to map back to pixels.
+    """
+    import torch
+
+    width, height = size
+    present = targets[conf > 0, :2]
+    scale = float(np.linalg.norm(present.max(0) - present.min(0)))
+    scale = max(scale, 0.05 * math.hypot(width, height))
+    centre = np.array([width / 2.0, height / 2.0])
+    weights = conf.copy()
+    weights[:18] *= BODY_WEIGHTS
+    weights[18:60] *= HAND_WEIGHT
+    weights[60:] *= FACE_WEIGHT
+    return (torch.tensor((targets[:, :2] - centre) / scale, dtype=dtype),
+            torch.tensor(weights, dtype=dtype), torch.tensor(selection, dtype=dtype),
+            focal / scale, scale, centre)
+
+
 def fit_person(
     model,
     targets: np.ndarray,
@@ -272,19 +301,8 @@ def fit_person(
         )
     width, height = size
     dtype = torch.float32
-    present = targets[conf > 0, :2]
-    scale = float(np.linalg.norm(present.max(0) - present.min(0)))
-    scale = max(scale, 0.05 * math.hypot(width, height))
-    centre = np.array([width / 2.0, height / 2.0])
-
-    weights = conf.copy()
-    weights[:18] *= BODY_WEIGHTS
-    weights[18:60] *= HAND_WEIGHT
-    weights[60:] *= FACE_WEIGHT
-    tgt = torch.tensor((targets[:, :2] - centre) / scale, dtype=dtype)
-    w = torch.tensor(weights, dtype=dtype)
-    sel = torch.tensor(selection, dtype=dtype)
-    f = focal / scale
+    tgt, w, sel, f, scale, centre = normalised_targets(targets, conf, size, focal, selection,
+                                                       dtype)
 
     has_hands = conf[18:60].sum() > 0 and s.fit_hands
 

@@ -22,7 +22,6 @@ so the camera and everyone else in the scene stay where they are.
 
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 import numpy as np
@@ -163,7 +162,7 @@ def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | 
     from posestudio import camera as cam
     from posestudio.lift import _keypoint_model
     from posestudio.lift.fit import (
-        BODY_WEIGHTS, FACE_WEIGHT, HAND_WEIGHT, TORSO, FitSettings, PoseTerms, selection_matrix,
+        TORSO, FitSettings, PoseTerms, normalised_targets, selection_matrix,
     )
 
     def check() -> None:
@@ -206,20 +205,9 @@ def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | 
         pose0[0] = _matrix_rotvec(rc @ _rotvec_matrix(pose0[0]))
         transl0 = rc @ (j0 + np.asarray(person.transl, dtype=np.float64)) + tc - j0
 
-        width, height = canvas.width, canvas.height
         focal = float(cam.intrinsics(camera, canvas)[0, 0])
-        present = targets[conf > 0, :2]
-        scale = float(np.linalg.norm(present.max(0) - present.min(0)))
-        scale = max(scale, 0.05 * math.hypot(width, height))
-        centre = np.array([width / 2.0, height / 2.0])
-        weights = conf.copy()
-        weights[:18] *= BODY_WEIGHTS
-        weights[18:60] *= HAND_WEIGHT
-        weights[60:] *= FACE_WEIGHT
-        tgt = torch.tensor((targets[:, :2] - centre) / scale, dtype=dtype)
-        w = torch.tensor(weights, dtype=dtype)
-        sel = torch.tensor(selection, dtype=dtype)
-        f = focal / scale
+        tgt, w, sel, f, _, _ = normalised_targets(targets, conf, (canvas.width, canvas.height),
+                                                  focal, selection, dtype)
         sig2 = REFIT_SIGMA ** 2
 
         start = torch.tensor(pose0[None], dtype=dtype)
