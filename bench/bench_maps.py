@@ -21,26 +21,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
 
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
-
-
-def timed_ms(fn, runs: int, warmup: int = 3) -> tuple[float, float]:
-    """(median, min) wall time of ``fn`` in ms. The minimum is the cost without interference
-    from other processes on a shared machine; the median is what a user sees on it."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times), min(times)
+from timing import timed_ms  # noqa: E402  (bench/timing.py, beside this script)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,23 +15,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
+from timing import timed_ms  # noqa: E402  (bench/timing.py, beside this script)
 
 
 def median_ms(fn, runs: int, warmup: int = 10) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
+    return timed_ms(fn, runs, warmup)[0]
 
 
 def main(argv: list[str] | None = None) -> int:
