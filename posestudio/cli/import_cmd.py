@@ -46,18 +46,6 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _index(text: str | None, option: str) -> int | None:
-    if text is None:
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise InputError(f"{option} {text!r}: expected a 0-based index") from None
-    if value < 0:
-        raise InputError(f"{option} {text}: must be 0 or more (0-based)")
-    return value
-
-
 def _positive(text: str | None, option: str, kind=float):
     if text is None:
         return None
@@ -85,14 +73,14 @@ def _is_scene(data) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posestudio.cli.render_cmd import parse_size
+    from posestudio.cli.scene_args import parse_index, parse_size
     from posestudio.detect import DETECTORS
     from posestudio.export.atomic import check_writable_file
 
     # Cheap checks first: a bad argument costs no detection and writes nothing.
     size = parse_size(args.size) if args.size else None
-    frame = _index(args.frame, "--frame")
-    person = _index(args.person, "--person")
+    frame = None if args.frame is None else parse_index(args.frame, "--frame")
+    person = None if args.person is None else parse_index(args.person, "--person")
     focal = _positive(args.focal_px, "--focal-px")
     max_people = _positive(args.max_people, "--max-people", int)
     if args.detector not in DETECTORS:

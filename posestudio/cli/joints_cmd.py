@@ -43,16 +43,6 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _parse_person(text: str) -> int:
-    try:
-        index = int(text)
-    except ValueError:
-        raise InputError(f"--person {text!r}: expected a 0-based person index") from None
-    if index < 0:
-        raise InputError(f"--person {text}: must be 0 or more (0-based)")
-    return index
-
-
 def person_joints(scene, index: int, fmt: str) -> dict:
     """Keypoints of ``scene.people[index]`` in format ``fmt`` -> the JSON-ready dict.
 
@@ -109,9 +99,9 @@ def _keypoints_3d(posed, fmt: str):
 
 def run(args: argparse.Namespace) -> int:
     from posestudio.cli.scene_args import (apply_body_model, apply_view_options, load_scene_arg,
-                                           parse_orbit, parse_size)
+                                           parse_index, parse_orbit, parse_size)
 
-    index = _parse_person(args.person)
+    index = parse_index(args.person, "--person")
     if args.format not in FORMATS:
         raise InputError(f"--format {args.format!r}: choose one of {', '.join(FORMATS)}")
     args.size = None if args.size is None else parse_size(args.size)

@@ -106,6 +106,17 @@ def parse_maps(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+def parse_index(text: str, option: str) -> int:
+    """A 0-based index (``--person``, ``--frame``): a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputError(f"{option} {text!r}: expected a 0-based index") from None
+    if value < 0:
+        raise InputError(f"{option} {text}: must be 0 or more (0-based)")
+    return value
+
+
 def parse_views(text: str) -> int:
     try:
         views = int(text)
