@@ -11,8 +11,9 @@ the canvas frame behind the mannequin and :meth:`Viewport.set_overlay_points` dr
 pixels have a place on screen.
 
 Mouse: left click picks a joint/bone; left-drag on a gizmo ring rotates about that axis, inside
-the rings it is a free trackball, on an IK effector's dot it drags the chain (IK); left-drag on
-empty space, middle-drag or Alt+left orbit; Shift+middle or right-drag pans; wheel/pinch zooms.
+the rings it is a free trackball; a press on any joint dot selects it and drags it at once: an IK
+effector's dot (hands, feet, head, pelvis) drags the chain (IK), another joint turns (trackball);
+left-drag on empty space, middle-drag or Alt+left orbit; Shift+middle or right-drag pans; wheel/pinch zooms.
 
 This module holds the widget's state, camera, navigation, picking and input; the GL items per
 person live in :mod:`.body_items` and the drawing (offscreen GL frame, 2D overlay) in
@@ -294,9 +295,8 @@ class Viewport(OffscreenPainting, GLViewMixin, QtWidgets.QWidget):
         self.update()
 
     # ------------------------------------------------------------------ picking
-    def pick(self, x: float, y: float) -> tuple[int, int]:
-        """Person and joint under a pixel: the nearest drawn joint within ``PICK_PIXELS``, else the
-        bone nearest to where the mouse ray hits a mesh (its parent joint is what turns it)."""
+    def pick_joint(self, x: float, y: float) -> tuple[int, int]:
+        """Person and joint whose dot is nearest to a pixel, within ``PICK_PIXELS``; (-1, -1)."""
         best, best_d = (-1, -1), PICK_PIXELS
         for body in self._bodies:
             px, depth = self.project(body.joints[body.shown_joints])
@@ -305,6 +305,12 @@ class Viewport(OffscreenPainting, GLViewMixin, QtWidgets.QWidget):
             k = int(np.argmin(d)) if len(d) else -1
             if k >= 0 and d[k] < best_d:
                 best, best_d = (body.person, int(body.shown_joints[k])), float(d[k])
+        return best
+
+    def pick(self, x: float, y: float) -> tuple[int, int]:
+        """Person and joint under a pixel: the nearest drawn joint within ``PICK_PIXELS``, else the
+        bone nearest to where the mouse ray hits a mesh (its parent joint is what turns it)."""
+        best = self.pick_joint(x, y)
         if best[0] >= 0:
             return best
         origin, direction = self.ray(x, y)
@@ -399,10 +405,14 @@ class Viewport(OffscreenPainting, GLViewMixin, QtWidgets.QWidget):
                     self._drag.update(mode="ik", plane=(g.center.copy(), normal))
                     self.ikStarted.emit()
                     return
-                if part is not None:
+                # another joint's dot inside the trackball circle: that joint is what is meant
+                other = part == "ball" and self.pick_joint(x, y) not in ((-1, -1), self._selected)
+                if part is not None and not other:
                     self._drag.update(mode="rotate", axis=part, gizmo=Gizmo(g.center, g.frame))
                     self.rotateStarted.emit()
                     return
+            if self._grab_joint(x, y):
+                return
             self._drag["mode"] = "click-or-orbit"
         elif ev.button() in (Qt.MouseButton.MiddleButton, Qt.MouseButton.LeftButton):
             shift = ev.modifiers() & Qt.KeyboardModifier.ShiftModifier
@@ -410,6 +420,25 @@ class Viewport(OffscreenPainting, GLViewMixin, QtWidgets.QWidget):
         elif ev.button() == Qt.MouseButton.RightButton:
             self._drag["mode"] = "pan"
         ev.accept()
+
+    def _grab_joint(self, x: float, y: float) -> bool:
+        """Press on a joint dot (no gizmo part under the mouse): select it and start dragging it
+        at once — an IK effector moves (IK), any other joint turns (free trackball). False when
+        no dot is under the mouse or the joint cannot be dragged (locked: no gizmo)."""
+        person, joint = self.pick_joint(x, y)
+        if joint < 0:
+            return False
+        self.selectionRequested.emit(person, joint)     # the controller sets the gizmo now
+        g = self._gizmo
+        if g is None or self._selected != (person, joint):
+            return False
+        if self.ik_enabled and joint in self.ik_joints:
+            self._drag.update(mode="ik", plane=(g.center.copy(), self.view_matrix_np()[2, :3]))
+            self.ikStarted.emit()
+        else:
+            self._drag.update(mode="rotate", axis="ball", gizmo=Gizmo(g.center, g.frame))
+            self.rotateStarted.emit()
+        return True
 
     def mouseMoveEvent(self, ev):  # noqa: N802
         pos = ev.position()
