@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from posestudio.body.model import BodyModel, PosedBody
+from posestudio.body.model import BodyArrays, BodyModel, PosedBody
 from posestudio.errors import BodyModelError
-from posestudio.skeletons import SMPLX_JOINT_NAMES
+from posestudio.skeletons import SMPLX_JOINT_NAMES, SMPLX_PARENTS
 
 MANNEQUIN = "mannequin"
 
@@ -31,15 +31,29 @@ def _quiet_smplx(factory):
     return model
 
 
-def load_mannequin(rig_path: Path | None = None) -> BodyModel:
-    """Build the bundled mannequin through ``smplx.SMPLX`` (see ``posestudio.body.rig``)."""
+def mannequin_arrays(rig) -> BodyArrays:
+    """The bundled rig as :class:`BodyArrays` (what ``smplx.SMPLX`` reads from its expanded file:
+    10 shape directions, zero expression directions, no pose correctives, one-hot weights)."""
+    v = rig.v_template.astype(np.float32)
+    nv, nj = len(v), len(SMPLX_JOINT_NAMES)
+    weights = np.zeros((nv, nj), dtype=np.float32)
+    weights[np.arange(nv), rig.skin_joint] = 1.0
+    return BodyArrays(
+        v_template=v, shapedirs=np.ascontiguousarray(rig.shapedirs, dtype=np.float32),
+        exprdirs=np.zeros((nv, 3, 10), dtype=np.float32), posedirs=None,
+        j_regressor=rig.j_regressor, parents=np.array(SMPLX_PARENTS, dtype=np.int64),
+        weights=weights, faces=rig.faces.astype(np.int32))
+
+
+def mannequin_smplx_module(rig):
+    """The mannequin as an ``smplx.SMPLX`` module (the reference the numpy path is tested
+    against; imports torch)."""
     import torch
     import smplx
     from smplx.vertex_joint_selector import VertexJointSelector
 
     from posestudio.body import cache, rig as rigmod
 
-    rig = rigmod.load_rig(rig_path)
     key = cache.digest(rig.path.read_bytes(), b"smplx-layout-1")
     path = cache.cache_dir() / f"mannequin-{key}.npz"
     if not path.exists():
@@ -50,11 +64,21 @@ def load_mannequin(rig_path: Path | None = None) -> BodyModel:
     # SMPLX hard-codes vertex ids of the official mesh for its extra joints; use ours.
     model.vertex_joint_selector = VertexJointSelector(vertex_ids=rigmod.selector_vertex_ids(rig))
     model.requires_grad_(False)
+    return model
+
+
+def load_mannequin(rig_path: Path | None = None) -> BodyModel:
+    """The bundled mannequin (see ``posestudio.body.rig``), straight into the numpy path."""
+    from posestudio.body import rig as rigmod
+
+    rig = rigmod.load_rig(rig_path)
     return BodyModel(
-        kind="mannequin", rig=MANNEQUIN, smplx_model=model, joint_names=SMPLX_JOINT_NAMES,
-        pose_index=np.arange(len(SMPLX_JOINT_NAMES)), landmark_names=rig.landmark_names,
-        landmark_vertex_ids=rig.landmark_vertex_ids(), landmark_weights=rig.landmark_bary,
-        vertex_parts=rig.vertex_parts, part_names=rig.part_names, beta_names=rig.beta_names)
+        kind="mannequin", rig=MANNEQUIN, arrays=mannequin_arrays(rig),
+        joint_names=SMPLX_JOINT_NAMES, pose_index=np.arange(len(SMPLX_JOINT_NAMES)),
+        landmark_names=rig.landmark_names, landmark_vertex_ids=rig.landmark_vertex_ids(),
+        landmark_weights=rig.landmark_bary, vertex_parts=rig.vertex_parts,
+        part_names=rig.part_names, beta_names=rig.beta_names,
+        smplx_factory=lambda: mannequin_smplx_module(rig))
 
 
 def load_body_model(rig: str = MANNEQUIN) -> BodyModel:

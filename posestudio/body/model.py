@@ -1,10 +1,11 @@
 """``BodyModel``: one loaded body (the mannequin or a real SMPL/SMPL+H/SMPL-X file) and its posing.
 
-Every model is built through ``smplx`` (``smplx.SMPL``/``SMPLH``/``SMPLX``) so that smplx's reading
-of the arrays is the one we use; :meth:`BodyModel.pose` then runs a numpy copy of the same
-LBS (``posestudio.body.lbs``) because the UI calls it on every mouse move and a torch forward
-costs several times more. :meth:`BodyModel.torch_forward` is the batched, differentiable
-version for fitting (lifting, IK), built from ``smplx.lbs`` functions.
+A model is built from plain numpy arrays in the SMPL layout (:class:`BodyArrays`), read the way
+``smplx`` reads them; :meth:`BodyModel.pose` runs the numpy LBS of ``posestudio.body.lbs``
+(the UI calls it on every mouse move, the ``render`` command for every person), so posing never
+imports torch. :meth:`BodyModel.torch_forward` is the batched, differentiable version for fitting
+(lifting, IK), built from ``smplx.lbs`` functions over the same arrays. ``smplx_model`` builds the
+equivalent ``smplx`` module on first use: the independent reference the tests compare against.
 
 Imports torch/smplx only inside functions so that ``import posestudio.body`` stays light.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -70,6 +71,65 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     return a
 
 
+@dataclass(frozen=True)
+class BodyArrays:
+    """The arrays of a body model, as ``smplx`` reads them from a model file (float32, metres).
+
+    Attributes
+    ----------
+    v_template : (V, 3) rest vertices
+    shapedirs : (V, 3, B) one displacement field per shape coefficient (``B = num_betas``)
+    exprdirs : (V, 3, E) expression displacement fields (``E = 0`` for SMPL/SMPL+H)
+    posedirs : (P, V * 3) pose correctives over ``(R_j - I)`` of joints 1.. (``P = (J-1) * 9``),
+        or None for a rigid rig
+    j_regressor : (J, V) rest joints from shaped vertices
+    parents : (J,) int64 parent of each joint, -1 for the root
+    weights : (V, J) skinning weights
+    faces : (F, 3) int32 triangles, counter-clockwise seen from outside
+    """
+
+    v_template: np.ndarray
+    shapedirs: np.ndarray
+    exprdirs: np.ndarray
+    posedirs: np.ndarray | None
+    j_regressor: np.ndarray
+    parents: np.ndarray
+    weights: np.ndarray
+    faces: np.ndarray
+
+    @classmethod
+    def from_smplx_layout(cls, kind: str, arrays: dict[str, np.ndarray], num_betas: int = 10,
+                          num_expression: int = 10) -> "BodyArrays":
+        """Read a model file's arrays (official key names) exactly as ``smplx`` does.
+
+        Parameters
+        ----------
+        kind : "smpl" | "smplh" | "smplx" (the class ``smplx`` would build)
+        arrays : ``v_template``, ``f``, ``shapedirs`` (V, 3, S), ``posedirs`` (V, 3, P),
+            ``J_regressor`` (J, V), ``weights`` (V, J), ``kintree_table`` (2, J)
+        num_betas, num_expression : coefficients kept; SMPL-X expression directions are columns
+            300.. of ``shapedirs`` when it has the full 400, else columns 10..20 (smplx's rule)
+        """
+        def f32(a) -> np.ndarray:
+            return np.ascontiguousarray(a, dtype=np.float32)
+
+        shapedirs = np.asarray(arrays["shapedirs"])
+        v = f32(arrays["v_template"])
+        nv = len(v)
+        exprdirs = np.zeros((nv, 3, 0), dtype=np.float32)
+        if kind == "smplx":
+            start = 300 if shapedirs.shape[-1] >= 400 else 10
+            exprdirs = f32(shapedirs[:, :, start:start + num_expression])
+        posedirs = np.asarray(arrays["posedirs"])
+        parents = np.asarray(arrays["kintree_table"])[0].astype(np.int64)
+        parents[0] = -1
+        return cls(v_template=v, shapedirs=f32(shapedirs[:, :, :num_betas]), exprdirs=exprdirs,
+                   posedirs=f32(posedirs.reshape(-1, posedirs.shape[-1]).T),
+                   j_regressor=f32(arrays["J_regressor"]), parents=parents,
+                   weights=f32(arrays["weights"]),
+                   faces=np.asarray(arrays["f"], dtype=np.int32))
+
+
 class BodyModel:
     """A loaded body model. Build it with :func:`posestudio.body.load_body_model`.
 
@@ -81,24 +141,24 @@ class BodyModel:
     faces : (F, 3) int32; num_betas : 10; num_expression : 10 (SMPL-X, mannequin) or 0
     beta_names : what each beta means (mannequin: ``BETA_NAMES``; real files: "beta_0"...)
     landmark_names, part_names, vertex_parts : see :class:`PosedBody`
-    smplx_model : the ``smplx`` module the arrays were read through
+    smplx_model : the equivalent ``smplx`` module, built on first use (imports torch)
     """
 
-    def __init__(self, *, kind: str, rig: str, smplx_model: Any, joint_names: tuple[str, ...],
+    def __init__(self, *, kind: str, rig: str, arrays: BodyArrays, joint_names: tuple[str, ...],
                  pose_index: np.ndarray, landmark_names: tuple[str, ...],
                  landmark_vertex_ids: np.ndarray, landmark_weights: np.ndarray,
                  vertex_parts: np.ndarray, part_names: tuple[str, ...],
-                 beta_names: tuple[str, ...]) -> None:
-        m = smplx_model
+                 beta_names: tuple[str, ...], smplx_factory: Callable[[], Any]) -> None:
         self.kind = kind
         self.rig = rig
-        self.smplx_model = m
+        self._smplx_factory = smplx_factory
+        self._smplx_model: Any = None
         self.joint_names = tuple(joint_names)
-        self.parents = m.parents.detach().cpu().numpy().astype(np.int64)
+        self.parents = np.asarray(arrays.parents, dtype=np.int64).copy()
         self.parents[0] = -1
-        self.faces = _readonly(np.asarray(m.faces, dtype=np.int32))
-        self.num_betas = int(m.shapedirs.shape[-1])
-        self.num_expression = int(m.expr_dirs.shape[-1]) if hasattr(m, "expr_dirs") else 0
+        self.faces = _readonly(np.asarray(arrays.faces, dtype=np.int32))
+        self.num_betas = int(arrays.shapedirs.shape[-1])
+        self.num_expression = int(arrays.exprdirs.shape[-1])
         self.beta_names = tuple(beta_names)
         self.landmark_names = tuple(landmark_names)
         self.part_names = tuple(part_names)
@@ -108,19 +168,17 @@ class BodyModel:
         self._lmk_ids = np.asarray(landmark_vertex_ids, dtype=np.int64)
         self._lmk_w = np.asarray(landmark_weights, dtype=np.float32)
 
-        def npy(t) -> np.ndarray:
-            return t.detach().cpu().numpy().astype(np.float32)
-
-        self._v_template = npy(m.v_template)
+        self._arrays = arrays
+        self._v_template = arrays.v_template
         nv = len(self._v_template)
-        self._shapedirs = npy(m.shapedirs).reshape(nv * 3, -1)
-        self._exprdirs = npy(m.expr_dirs).reshape(nv * 3, -1) if self.num_expression else None
+        self._shapedirs = arrays.shapedirs.reshape(nv * 3, -1)
+        self._exprdirs = arrays.exprdirs.reshape(nv * 3, -1) if self.num_expression else None
         if self._exprdirs is not None and not self._exprdirs.any():
             self._exprdirs = None  # the mannequin: expression has no effect
-        posedirs = npy(m.posedirs)
-        self._posedirs = posedirs if posedirs.any() else None  # (P, V*3) or None (rigid rig)
-        self._j_regressor = npy(m.J_regressor)
-        weights = npy(m.lbs_weights)
+        posedirs = arrays.posedirs
+        self._posedirs = posedirs if posedirs is not None and posedirs.any() else None
+        self._j_regressor = arrays.j_regressor
+        weights = arrays.weights
         # A one-hot weight matrix means rigid skinning: gather one transform per vertex.
         self._skin = weights.argmax(1)
         self._rigid = bool(np.all(weights[np.arange(nv), self._skin] == 1.0)
@@ -132,6 +190,13 @@ class BodyModel:
         self._shapes: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
         self._shapes_lock = threading.Lock()
         self._torch_cache: dict[str, Any] = {}
+
+    @property
+    def smplx_model(self) -> Any:
+        """The ``smplx`` module over the same arrays (built once, on first use; imports torch)."""
+        if self._smplx_model is None:
+            self._smplx_model = self._smplx_factory()
+        return self._smplx_model
 
     # --- numpy fast path ------------------------------------------------------------------------
 
@@ -257,19 +322,18 @@ class BodyModel:
 
         key = f"{device}-{dtype}"
         if key not in self._torch_cache:
-            m = self.smplx_model
+            a = self._arrays
 
-            def conv(t):
-                return t.detach().to(device=device, dtype=dtype)
+            def conv(x: np.ndarray):
+                return torch.as_tensor(x).to(device=device, dtype=dtype)
 
-            shapedirs = conv(m.shapedirs)
-            if self.num_expression:
-                shapedirs = torch.cat([shapedirs, conv(m.expr_dirs)], dim=-1)
+            shapedirs = conv(np.concatenate([a.shapedirs, a.exprdirs], axis=-1))
             self._torch_cache[key] = {
-                "v_template": conv(m.v_template), "shapedirs": shapedirs,
-                "posedirs": None if self._posedirs is None else conv(m.posedirs),
-                "J_regressor": conv(m.J_regressor), "parents": m.parents.to(device),
-                "weights": None if self._rigid else conv(m.lbs_weights),
+                "v_template": conv(a.v_template), "shapedirs": shapedirs,
+                "posedirs": None if self._posedirs is None else conv(a.posedirs),
+                "J_regressor": conv(a.j_regressor),
+                "parents": torch.as_tensor(self.parents, device=device),
+                "weights": None if self._rigid else conv(a.weights),
                 "skin": torch.as_tensor(self._skin, device=device),
                 "pose_index": torch.as_tensor(np.where(self._pose_index >= 0, self._pose_index, 0),
                                               device=device),

@@ -4,8 +4,11 @@ Files are used as their authors distribute them (``SMPL_NEUTRAL.pkl``, ``SMPLH_M
 ``SMPLX_FEMALE.npz``...): ``.npz`` through ``np.load(allow_pickle=False)``, ``.pkl`` through
 :mod:`posestudio.body.safe_pickle`. The layout comes from the arrays (24 joints = SMPL, 52 = SMPL+H,
 55 = SMPL-X), never from the file name. The arrays are checked, converted to plain float32/int
-arrays and passed to ``smplx.SMPL``/``SMPLH`` as a ``data_struct``; ``smplx.SMPLX`` only loads by
-path, so for it we write the sanitised arrays to a cache ``.npz`` of our own first.
+arrays and read into :class:`~posestudio.body.model.BodyArrays` the way ``smplx`` reads them, with
+no torch involved. The ``smplx`` module itself (the reference the tests compare against, built on
+first use of ``BodyModel.smplx_model``) gets them as a ``data_struct`` for ``smplx.SMPL``/``SMPLH``;
+``smplx.SMPLX`` only loads by path, so for it we write the sanitised arrays to a cache ``.npz`` of
+our own first.
 
 Pose mapping from the 55 SMPL-X joints: body joints 1..21 are the same in every layout; SMPL+H
 fingers are the SMPL-X finger joints 25..54; SMPL's two hand joints stay at zero; SMPL-X's jaw
@@ -183,11 +186,29 @@ def sanitize(path: Path, raw: dict[str, np.ndarray]) -> tuple[str, dict[str, np.
     return kind, out
 
 
+def official_vertex_ids() -> dict[str, dict[str, int]]:
+    """``smplx.vertex_ids.vertex_ids`` (landmark vertices of the official meshes), read without
+    importing the ``smplx`` package, whose ``__init__`` imports torch."""
+    import importlib.util
+    import sys
+
+    module = sys.modules.get("smplx.vertex_ids")
+    if module is None:
+        spec = importlib.util.find_spec("smplx")
+        if spec is None or not spec.submodule_search_locations:
+            raise BodyModelError("the smplx package is not installed")
+        path = Path(next(iter(spec.submodule_search_locations))) / "vertex_ids.py"
+        file_spec = importlib.util.spec_from_file_location("_posestudio_smplx_vertex_ids", path)
+        module = importlib.util.module_from_spec(file_spec)
+        file_spec.loader.exec_module(module)
+    return module.vertex_ids
+
+
 def _landmarks(kind: str, arrays: dict[str, np.ndarray]) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(names, vertex ids (L, 3), weights (L, 3)) of the surface landmarks of a real model."""
-    from smplx.vertex_ids import vertex_ids as official
-
     from posestudio.body.rig import SELECTOR_KEYS
+
+    official = official_vertex_ids()
 
     nv = len(arrays["v_template"])
     if nv != OFFICIAL_VERTICES[kind]:
@@ -222,35 +243,24 @@ def _landmarks(kind: str, arrays: dict[str, np.ndarray]) -> tuple[list[str], np.
     return names, np.asarray(vids, np.int64), np.asarray(w, np.float32)
 
 
-def load_real_model(path: Path):
-    """Load an SMPL/SMPL+H/SMPL-X file as a :class:`BodyModel` (see the module docstring)."""
+def smplx_module(path: Path, kind: str, arrays: dict[str, np.ndarray]):
+    """The ``smplx`` module of a sanitised real model (the tests' reference; imports torch)."""
     import torch
     import smplx
     from smplx.utils import Struct
 
-    from posestudio.body import PART_NAMES, cache
+    from posestudio.body import cache
     from posestudio.body.loading import _quiet_smplx
-    from posestudio.body.model import BodyModel
 
-    path = Path(path)
-    if path.is_dir():
-        raise BodyModelError(f"body model file {path} is a folder; give the .pkl or .npz file "
-                             "inside it (e.g. SMPLX_NEUTRAL.npz)")
-    if not path.is_file():
-        raise BodyModelError(f"body model file {path} does not exist")
-    kind, arrays = sanitize(path, read_model_arrays(path))
     common = dict(num_betas=10, dtype=torch.float32)
     try:
         if kind == "smpl":
             model = _quiet_smplx(lambda: smplx.SMPL(str(path), data_struct=Struct(**arrays),
                                                     **common))
-            joint_names, pose_index = SMPL_JOINT_NAMES, SMPL_POSE_INDEX
         elif kind == "smplh":
             model = _quiet_smplx(lambda: smplx.SMPLH(
                 str(path), data_struct=Struct(**arrays), use_pca=False, flat_hand_mean=True,
                 **common))
-            joint_names = tuple(SMPLX_JOINT_NAMES[i] for i in SMPLH_POSE_INDEX)
-            pose_index = SMPLH_POSE_INDEX
         else:
             key = cache.digest(path.read_bytes(), b"smplx-sanitized-1")
             cached = cache.cache_dir() / f"smplx-{key}.npz"
@@ -259,23 +269,44 @@ def load_real_model(path: Path):
             model = _quiet_smplx(lambda: smplx.SMPLX(
                 str(cached), ext="npz", use_pca=False, flat_hand_mean=True,
                 num_expression_coeffs=10, use_face_contour=False, **common))
-            joint_names, pose_index = SMPLX_JOINT_NAMES, np.arange(55)
     except (ValueError, IndexError, RuntimeError, KeyError) as e:
         raise BodyModelError(f"body model file {path}: smplx cannot use it ({e})") from None
     if len(arrays["v_template"]) != OFFICIAL_VERTICES[kind]:
         # smplx appends extra joints at hard-coded vertex ids of the official mesh; PosedBody does
         # not use them, but smplx's own forward must still run on another topology.
-        from smplx.vertex_ids import vertex_ids as official
         from smplx.vertex_joint_selector import VertexJointSelector
 
         model.vertex_joint_selector = VertexJointSelector(
-            vertex_ids={k: 0 for k in official["smplh"]})
+            vertex_ids={k: 0 for k in official_vertex_ids()["smplh"]})
     model.requires_grad_(False)
+    return model
+
+
+def load_real_model(path: Path):
+    """Load an SMPL/SMPL+H/SMPL-X file as a :class:`BodyModel` (see the module docstring)."""
+    from posestudio.body import PART_NAMES
+    from posestudio.body.model import BodyArrays, BodyModel
+
+    path = Path(path)
+    if path.is_dir():
+        raise BodyModelError(f"body model file {path} is a folder; give the .pkl or .npz file "
+                             "inside it (e.g. SMPLX_NEUTRAL.npz)")
+    if not path.is_file():
+        raise BodyModelError(f"body model file {path} does not exist")
+    kind, arrays = sanitize(path, read_model_arrays(path))
+    if kind == "smpl":
+        joint_names, pose_index = SMPL_JOINT_NAMES, SMPL_POSE_INDEX
+    elif kind == "smplh":
+        joint_names = tuple(SMPLX_JOINT_NAMES[i] for i in SMPLH_POSE_INDEX)
+        pose_index = SMPLH_POSE_INDEX
+    else:
+        joint_names, pose_index = SMPLX_JOINT_NAMES, np.arange(55)
     names, vids, w = _landmarks(kind, arrays)
     skin = arrays["weights"].argmax(1)
     part_of_joint = np.array([PART_NAMES.index(_JOINT_PART[n]) for n in joint_names])
     return BodyModel(
-        kind=kind, rig=str(path), smplx_model=model, joint_names=tuple(joint_names),
-        pose_index=pose_index, landmark_names=tuple(names), landmark_vertex_ids=vids,
-        landmark_weights=w, vertex_parts=part_of_joint[skin], part_names=PART_NAMES,
-        beta_names=tuple(f"beta_{i}" for i in range(10)))
+        kind=kind, rig=str(path), arrays=BodyArrays.from_smplx_layout(kind, arrays),
+        joint_names=tuple(joint_names), pose_index=pose_index, landmark_names=tuple(names),
+        landmark_vertex_ids=vids, landmark_weights=w, vertex_parts=part_of_joint[skin],
+        part_names=PART_NAMES, beta_names=tuple(f"beta_{i}" for i in range(10)),
+        smplx_factory=lambda: smplx_module(path, kind, arrays))
