@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from posestudio.errors import InputError
 from posestudio.skeletons import SMPLX_JOINT_NAMES
+
+if TYPE_CHECKING:  # the animation package imports this module
+    from posestudio.anim.model import Animation
 
 MIN_CANVAS = 16
 MAX_CANVAS = 8192
@@ -192,7 +196,7 @@ class Scene:
     people: list[Person] = field(default_factory=list)
     views: dict[str, Camera] = field(default_factory=dict)
     render: RenderSettings = field(default_factory=RenderSettings)
-    animation: dict | None = None
+    animation: Animation | None = None  # keyframes; None = a still scene
 
     def copy(self) -> "Scene":
         import copy

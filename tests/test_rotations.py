@@ -1,0 +1,146 @@
+"""The rotation module against scipy (an independent implementation), across the whole sphere
+with angles 0 and π included, plus slerp/squad properties and the torch twins."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.spatial.transform import Rotation
+
+from posestudio import rotations as R
+
+finite = st.floats(-1.0, 1.0, allow_nan=False)
+axes = st.tuples(finite, finite, finite).filter(lambda v: np.linalg.norm(v) > 1e-3).map(
+    lambda v: np.array(v) / np.linalg.norm(v))
+# angles with the special values drawn often: 0, π, and their float neighbours
+angles = st.one_of(st.sampled_from([0.0, 1e-12, 1e-7, math.pi, math.pi - 1e-9, math.pi - 1e-6,
+                                    math.pi / 2]),
+                   st.floats(0.0, math.pi))
+
+
+def _scipy_matrix(aa):
+    return Rotation.from_rotvec(np.atleast_2d(aa)).as_matrix()
+
+
+@settings(max_examples=300, deadline=None)
+@given(axes, angles)
+def test_axis_angle_matrix_round_trip_whole_sphere(axis, angle):
+    aa = axis * angle
+    m = R.axis_angle_to_matrix(aa)
+    np.testing.assert_allclose(m, _scipy_matrix(aa)[0], atol=1e-12)
+    back = R.matrix_to_axis_angle(m)
+    # the same rotation (at π the axis sign may flip), angle in [0, π]
+    np.testing.assert_allclose(R.axis_angle_to_matrix(back), m, atol=1e-9)
+    assert np.linalg.norm(back) <= math.pi + 1e-12
+    if angle < math.pi - 1e-3:
+        np.testing.assert_allclose(back, aa, atol=1e-9)
+    one = R.matrix_to_axis_angle_one(m)
+    np.testing.assert_allclose(R.axis_angle_to_matrix_one(one), m, atol=1e-9)
+    np.testing.assert_allclose(R.axis_angle_to_matrix_one(aa), m, atol=1e-12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(axes, angles)
+def test_quaternion_conversions_agree_with_scipy(axis, angle):
+    aa = axis * angle
+    q = R.axis_angle_to_quaternion(aa)
+    ref = Rotation.from_rotvec(aa).as_quat()  # scipy: (x, y, z, w)
+    ref = np.concatenate([ref[3:], ref[:3]])
+    assert abs(abs(q @ ref) - 1.0) < 1e-12
+    assert abs(np.linalg.norm(q) - 1.0) < 1e-12
+    m = R.quaternion_to_matrix(q)
+    np.testing.assert_allclose(m, _scipy_matrix(aa)[0], atol=1e-12)
+    q2 = R.matrix_to_quaternion(m)
+    assert q2[0] >= 0 and abs(abs(q2 @ q) - 1.0) < 1e-12
+    np.testing.assert_allclose(R.axis_angle_to_matrix(R.quaternion_to_axis_angle(q2)), m, atol=1e-9)
+
+
+def test_the_case_a_half_turn_copy_got_wrong():
+    axis = np.array([0.0, 1.0, -1.0]) / math.sqrt(2.0)
+    m = R.axis_angle_to_matrix(axis * math.pi)
+    back = R.matrix_to_axis_angle(m)
+    assert np.linalg.norm(R.axis_angle_to_matrix(back) - m) < 1e-12
+    assert abs(np.linalg.norm(back) - math.pi) < 1e-12
+    assert abs(abs(back @ axis) - math.pi) < 1e-12
+
+
+def test_batched_shapes_and_identity():
+    aa = np.zeros((4, 5, 3))
+    assert R.axis_angle_to_matrix(aa).shape == (4, 5, 3, 3)
+    np.testing.assert_array_equal(R.axis_angle_to_matrix(aa), np.broadcast_to(np.eye(3), (4, 5, 3, 3)))
+    np.testing.assert_array_equal(R.matrix_to_axis_angle(np.broadcast_to(np.eye(3), (2, 3, 3))), 0.0)
+    np.testing.assert_array_equal(R.quaternion_to_axis_angle(np.array([[1.0, 0, 0, 0]])), 0.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(axes, angles, axes, angles, st.floats(0.0, 1.0))
+def test_slerp_unit_shortest_and_constant_speed(a0, t0, a1, t1, t):
+    q0 = R.axis_angle_to_quaternion(a0 * t0)
+    q1 = R.axis_angle_to_quaternion(a1 * t1)
+    q = R.quaternion_slerp(q0, q1, t)
+    assert abs(np.linalg.norm(q) - 1.0) < 1e-12
+    np.testing.assert_allclose(abs(R.quaternion_slerp(q0, q1, 0.0) @ q0), 1.0, atol=1e-12)
+    np.testing.assert_allclose(abs(R.quaternion_slerp(q0, q1, 1.0) @ q1), 1.0, atol=1e-12)
+    m0, m1, m = (R.quaternion_to_matrix(x) for x in (q0, q1, q))
+    total = R.rotation_distance(m0, m1)
+    assert total <= math.pi + 1e-9  # shortest path: never more than a half turn
+    # the path is a geodesic walked at constant speed: t of the way from q0, 1 - t from q1
+    assert abs(R.rotation_distance(m0, m) - t * total) < 1e-6
+    assert abs(R.rotation_distance(m, m1) - (1 - t) * total) < 1e-6
+
+
+def test_slerp_takes_the_short_way_for_opposite_sign_quaternions():
+    q0 = R.axis_angle_to_quaternion(np.array([0.0, 0.0, 0.1]))
+    q1 = -R.axis_angle_to_quaternion(np.array([0.0, 0.0, 0.3]))  # same rotation as +q1
+    mid = R.quaternion_to_axis_angle(R.quaternion_slerp(q0, q1, 0.5))
+    np.testing.assert_allclose(mid, [0.0, 0.0, 0.2], atol=1e-12)
+
+
+def test_squad_passes_through_keys_and_is_smooth():
+    keys = R.axis_angle_to_quaternion(np.array([[0, 0, 0], [0.5, 0.2, 0], [0.9, -0.4, 0.3],
+                                                [1.2, 0.1, 0.9]], dtype=float))
+    np.testing.assert_allclose(abs(R.quaternion_squad(keys[0], keys[1], keys[2], keys[3], 0.0)
+                                   @ keys[1]), 1.0, atol=1e-12)
+    np.testing.assert_allclose(abs(R.quaternion_squad(keys[0], keys[1], keys[2], keys[3], 1.0)
+                                   @ keys[2]), 1.0, atol=1e-12)
+    # tangent continuity at key 2: angular velocity just before equals just after
+    h = 1e-5
+    before = R.quaternion_squad(keys[0], keys[1], keys[2], keys[3], np.array([1 - h, 1.0]))
+    after = R.quaternion_squad(keys[1], keys[2], keys[3], keys[3], np.array([0.0, h]))
+    w_before = R.quaternion_to_axis_angle(R.quaternion_multiply(before[1], R.quaternion_conjugate(before[0]))) / h
+    w_after = R.quaternion_to_axis_angle(R.quaternion_multiply(after[1], R.quaternion_conjugate(after[0]))) / h
+    np.testing.assert_allclose(w_before, w_after, atol=1e-3 * (1 + np.linalg.norm(w_after)))
+
+
+@pytest.mark.parametrize("order", ["XYZ", "ZXY", "ZYX", "YXZ", "YZX", "XZY"])
+def test_euler_matches_scipy_intrinsic(order):
+    rng = np.random.default_rng(1)
+    angles = rng.uniform(-math.pi, math.pi, size=(50, 3))
+    m = R.euler_to_matrix(angles, order)
+    np.testing.assert_allclose(m, Rotation.from_euler(order, angles).as_matrix(), atol=1e-12)
+    np.testing.assert_allclose(R.euler_to_matrix(R.matrix_to_euler(m, order), order), m, atol=1e-9)
+
+
+def test_torch_twins_match_numpy_and_have_finite_gradients():
+    torch = pytest.importorskip("torch")
+    from posestudio import rotations_torch as T
+
+    rng = np.random.default_rng(0)
+    axis = rng.normal(size=(200, 3))
+    axis /= np.linalg.norm(axis, axis=1, keepdims=True)
+    ang = np.concatenate([[0.0, 1e-9, math.pi, math.pi - 1e-7], rng.uniform(0, math.pi, 196)])
+    aa = axis * ang[:, None]
+    t = torch.tensor(aa, dtype=torch.float64)
+    np.testing.assert_allclose(T.axis_angle_to_matrix(t).numpy(), R.axis_angle_to_matrix(aa), atol=1e-12)
+    np.testing.assert_allclose(T.axis_angle_to_quaternion(t).numpy(), R.axis_angle_to_quaternion(aa), atol=1e-12)
+    m = R.axis_angle_to_matrix(aa)
+    mt = torch.tensor(m)
+    np.testing.assert_allclose(T.quaternion_to_matrix(T.matrix_to_quaternion(mt)).numpy(), m, atol=1e-9)
+    np.testing.assert_allclose(R.axis_angle_to_matrix(T.matrix_to_axis_angle(mt).numpy()), m, atol=1e-9)
+    z = torch.zeros(3, 3, dtype=torch.float64, requires_grad=True)
+    T.axis_angle_to_matrix(z).sum().backward()
+    assert torch.isfinite(z.grad).all()
