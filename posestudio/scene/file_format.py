@@ -1,6 +1,6 @@
 """Scene files (``*.pose.json``) and person-pose files: versioned JSON, validated, saved atomically.
 
-Scene file, version 1::
+Scene file, version 1 (a still scene)::
 
     {
       "format": "posestudio-scene", "version": 1,
@@ -14,6 +14,19 @@ Scene file, version 1::
       "render": {RenderSettings fields},
       "animation": null
     }
+
+Version 2 adds the animation (written only for an animated scene; a still scene is still
+written as version 1, so older readers open it)::
+
+      "animation": {"fps": 30.0, "start": 0.0, "end": null | seconds,
+                    "tracks": [[{"time": s, "pose": {joint: [x, y, z]}, "transl": [x, y, z],
+                                 "interp": "hold" | "linear" | "ease" | "smooth"}, ...], ...],
+                    "camera_keys": [{"time": s, "camera": {camera...}, "interp": ...}],
+                    "bvh_map": null | {"BVH joint": "smplx_joint"}}
+
+``tracks`` is parallel to ``people`` (one key list per person, empty = the person holds its
+pose); keys are in increasing time. Every version-1 file still loads; its ``animation`` field was
+reserved (null or an object of no defined meaning) and loads as no animation.
 
 Conventions: world metres, Y up, people face +Z at rest, **the ground is the plane y = 0** and
 people stand on it (``transl`` puts the lowest vertex of a standing body at y ≈ 0). ``pose``
@@ -60,13 +73,18 @@ __all__ = [
 
 FORMAT = "posestudio-scene"
 POSE_FORMAT = "posestudio-pose"
-VERSION = 1  # the newest version this code reads and the one it writes
+VERSION = 2  # the newest scene version this code reads (and writes for an animated scene)
+STILL_VERSION = 1  # what a scene without animation is written as
+POSE_VERSION = 1  # person-pose files
 
 _CAMERA_FIELDS = tuple(f.name for f in dataclasses.fields(Camera))
 _RENDER_FIELDS = tuple(f.name for f in dataclasses.fields(RenderSettings))
 _SCENE_KEYS = ("format", "version", "canvas", "camera", "people", "views", "render", "animation")
 _PERSON_KEYS = ("name", "rig", "betas", "pose", "transl", "expression", "visible", "color")
 _POSE_KEYS = ("format", "version", "name", "pose", "transl")
+_ANIMATION_KEYS = ("fps", "start", "end", "tracks", "camera_keys", "bvh_map")
+_POSE_KEY_KEYS = ("time", "pose", "transl", "interp")
+_CAMERA_KEY_KEYS = ("time", "camera", "interp")
 
 
 class _Invalid(Exception):
@@ -114,13 +132,24 @@ def scene_to_dict(scene: Scene) -> dict[str, Any]:
     """The JSON-ready dict of ``scene`` (plain lists, floats, strings; no numpy)."""
     return {
         "format": FORMAT,
-        "version": VERSION,
+        "version": STILL_VERSION if scene.animation is None else VERSION,
         "canvas": {"width": scene.canvas.width, "height": scene.canvas.height},
         "camera": _camera_to_dict(scene.camera),
         "people": [_person_to_dict(p) for p in scene.people],
         "views": {name: _camera_to_dict(c) for name, c in scene.views.items()},
         "render": dataclasses.asdict(scene.render),
-        "animation": None if scene.animation is None else json.loads(json.dumps(scene.animation)),
+        "animation": None if scene.animation is None else _animation_to_dict(scene.animation),
+    }
+
+
+def _animation_to_dict(animation) -> dict[str, Any]:
+    return {
+        "fps": animation.fps, "start": animation.start, "end": animation.end,
+        "tracks": [[{"time": k.time, "pose": _pose_to_dict(k.pose), "transl": k.transl.tolist(),
+                     "interp": k.interp} for k in track] for track in animation.tracks],
+        "camera_keys": [{"time": k.time, "camera": _camera_to_dict(k.camera), "interp": k.interp}
+                        for k in animation.camera_keys],
+        "bvh_map": None if animation.bvh_map is None else dict(animation.bvh_map),
     }
 
 
@@ -133,7 +162,7 @@ def pose_to_dict(name: str, pose: np.ndarray, transl: np.ndarray | None = None) 
     transl : (3,) metres, or None for zeros.
     """
     transl = np.zeros(3) if transl is None else np.asarray(transl, dtype=np.float64).reshape(3)
-    return {"format": POSE_FORMAT, "version": VERSION, "name": str(name),
+    return {"format": POSE_FORMAT, "version": POSE_VERSION, "name": str(name),
             "pose": _pose_to_dict(pose), "transl": transl.tolist()}
 
 
@@ -350,7 +379,92 @@ def _render(path: str, value: Any) -> RenderSettings:
     return _build(path, RenderSettings, **kwargs)
 
 
-def _check_header(data: Any, expected: str) -> None:
+def _list(path: str, value: Any) -> list:
+    if not isinstance(value, list):
+        raise _Invalid(path, f"expected a list [...], got {_show(value)}")
+    return value
+
+
+def _key_time(path: str, value: Any, before: float | None) -> float:
+    time = _number(path, value)
+    if time < 0:
+        raise _Invalid(path, f"expected seconds >= 0, got {_show(value)}")
+    if before is not None and not time > before:
+        raise _Invalid(path, f"must be later than the key before ({before}); keys are in time "
+                             f"order, one per time")
+    return time
+
+
+def _interp(path: str, value: Any) -> str:
+    from posestudio.anim.model import INTERPOLATIONS
+
+    if value not in INTERPOLATIONS:
+        raise _Invalid(path, f"expected one of {', '.join(INTERPOLATIONS)}, got {_show(value)}")
+    return value
+
+
+def _keys(path: str, value: Any, known: tuple[str, ...], read) -> list:
+    keys: list = []
+    for k, item in enumerate(_list(path, value)):
+        where = f"{path}[{k}]"
+        data = _object(where, item, known)
+        if "time" not in data:
+            raise _Invalid(_join(where, "time"), "missing")
+        time = _key_time(_join(where, "time"), data["time"], keys[-1].time if keys else None)
+        interp = _interp(_join(where, "interp"), data.get("interp", "smooth"))
+        keys.append(read(where, data, time, interp))
+    return keys
+
+
+def _pose_key(where: str, data: dict[str, Any], time: float, interp: str):
+    from posestudio.anim.model import PoseKey
+
+    pose = _pose(_join(where, "pose"), data.get("pose", {}))
+    transl = np.array(_numbers(_join(where, "transl"), data.get("transl", [0.0, 0.0, 0.0]), 3))
+    return _build(where, PoseKey, time=time, pose=pose, transl=transl, interp=interp)
+
+
+def _camera_key(where: str, data: dict[str, Any], time: float, interp: str):
+    from posestudio.anim.model import CameraKey
+
+    camera = _camera(_join(where, "camera"), data.get("camera", {}))
+    return _build(where, CameraKey, time=time, camera=camera, interp=interp)
+
+
+def _animation(path: str, value: Any, num_people: int):
+    """Version-2 animation (see the module docstring); tracks must be parallel to the people."""
+    from posestudio.anim.model import Animation
+
+    data = _object(path, value, _ANIMATION_KEYS)
+    kwargs: dict[str, Any] = {}
+    if "fps" in data:
+        kwargs["fps"] = _number(_join(path, "fps"), data["fps"])
+    if "start" in data:
+        kwargs["start"] = _number(_join(path, "start"), data["start"])
+    if data.get("end") is not None:
+        kwargs["end"] = _number(_join(path, "end"), data["end"])
+    tracks = _list(_join(path, "tracks"), data.get("tracks", [[] for _ in range(num_people)]))
+    if len(tracks) != num_people:
+        raise _Invalid(_join(path, "tracks"), f"expected {num_people} key lists (one per person), "
+                                              f"got {len(tracks)}")
+    kwargs["tracks"] = [_keys(f"{path}.tracks[{p}]", track, _POSE_KEY_KEYS, _pose_key)
+                        for p, track in enumerate(tracks)]
+    kwargs["camera_keys"] = _keys(_join(path, "camera_keys"), data.get("camera_keys", []),
+                                  _CAMERA_KEY_KEYS, _camera_key)
+    bvh_map = data.get("bvh_map")
+    if bvh_map is not None:
+        where = _join(path, "bvh_map")
+        if not isinstance(bvh_map, dict):
+            raise _Invalid(where, f"expected null or an object {{bvh joint: smplx joint}}, got "
+                                  f"{_show(bvh_map)}")
+        for name, joint in bvh_map.items():
+            if joint not in SMPLX_JOINT_INDEX:
+                raise _Invalid(_join(where, name), f"expected an SMPL-X joint name, got {_show(joint)}")
+        kwargs["bvh_map"] = bvh_map
+    return _build(path, Animation, **kwargs)
+
+
+def _check_header(data: Any, expected: str) -> int:
     if not isinstance(data, dict):
         raise _Invalid("", f"expected a JSON object at the top, got {_show(data)}")
     fmt = data.get("format")
@@ -365,13 +479,15 @@ def _check_header(data: Any, expected: str) -> None:
     version = data["version"]
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise _Invalid("version", f"expected a whole number ≥ 1, got {_show(version)}")
-    if version > VERSION:
+    newest = VERSION if expected == FORMAT else POSE_VERSION
+    if version > newest:
         raise _Invalid("", f"made by a newer PoseStudio (version {version}); "
-                           f"this one reads up to {VERSION}")
+                           f"this one reads up to {newest}")
+    return version
 
 
 def _scene(data: Any) -> Scene:
-    _check_header(data, FORMAT)
+    version = _check_header(data, FORMAT)
     _object("", data, _SCENE_KEYS)
     kwargs: dict[str, Any] = {}
     if "canvas" in data:
@@ -395,7 +511,8 @@ def _scene(data: Any) -> Scene:
     animation = data.get("animation")
     if animation is not None and not isinstance(animation, dict):
         raise _Invalid("animation", f"expected null or an object, got {_show(animation)}")
-    kwargs["animation"] = animation
+    if animation is not None and version >= 2:  # version 1 only reserved the field
+        kwargs["animation"] = _animation("animation", animation, len(kwargs.get("people", [])))
     return Scene(**kwargs)
 
 
