@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -43,16 +42,9 @@ def write_plain_npz(path: Path, arrays: dict[str, np.ndarray]) -> Path:
     for key, value in arrays.items():
         if np.asarray(value).dtype.hasobject:
             raise TypeError(f"refusing to cache object array {key!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp.npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
+    from posestudio.export.atomic import atomic_output_file
+
+    with atomic_output_file(path, "cannot write the body model cache", error=BodyModelError) as tmp:
+        with open(tmp, "wb") as f:
             np.savez_compressed(f, **arrays)
-        os.replace(tmp, path)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise BodyModelError(f"cannot write the body model cache {path}: {e.strerror or e}") from e
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path

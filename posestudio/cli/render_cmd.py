@@ -1,7 +1,8 @@
 """``posestudio render SCENE --out DIR``: write the control maps of a scene file.
 
 Every argument is checked (``scene_args``) before any rendering starts, and the output folder is
-filled atomically (``posestudio.export.atomic``): a failed run leaves nothing behind. Heavy
+committed as one set (``posestudio.export.atomic``): a failed or killed run leaves the folder as it
+was (an earlier export whole, the user's other files untouched). Heavy
 modules (torch, smplx, pyrender) are imported in ``run``.
 """
 
@@ -152,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
     scene = apply_body_model(scene, args.body_model)
     check_rigs(scene)
 
-    from posestudio.render.pipeline import render_scene, write_maps
+    from posestudio.render.pipeline import render_scene, write_map_files
 
     cameras = view_cameras(scene, args.views)
     if args.frame:
@@ -164,10 +165,10 @@ def run(args: argparse.Namespace) -> int:
             for i, camera in enumerate(cameras):
                 view_dir = tmp / f"view_{i:03d}"
                 view_dir.mkdir()
-                write_maps(render_scene(scene, maps=maps, camera=camera), view_dir)
+                write_map_files(render_scene(scene, maps=maps, camera=camera), view_dir)
                 written.append(view_dir.name + "/")
         else:
-            write_maps(render_scene(scene, maps=maps, camera=cameras[0]), tmp)
+            write_map_files(render_scene(scene, maps=maps, camera=cameras[0]), tmp)
             written.extend(sorted(p.name for p in tmp.iterdir()))
         if args.turnaround:  # frames the people itself, view by view at one distance
             from posestudio.render.turnaround import write_turnaround

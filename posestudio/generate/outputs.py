@@ -9,8 +9,8 @@ at the end or not at all (a cancelled or failed run leaves nothing behind).
 
 from __future__ import annotations
 
+import contextlib
 import os
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,38 +67,22 @@ def output_names(out: Path, count: int, maps: list[str]) -> tuple[list[Path], di
 def write_outputs(results, image_paths: list[Path], control: dict, map_paths: dict[str, Path],
                   scene, request: GenerationRequest) -> None:
     """Write images and control maps to temporary siblings, then rename them all into place."""
+    from posestudio.export.atomic import atomic_output_file
     from posestudio.generate.engine import to_control_image
     from posestudio.generate.metadata import png_info
     from posestudio.scene.file_format import scene_to_dict
 
     scene_dict = scene_to_dict(scene)
     control_files = [map_paths[c.map].name for c in request.controlnets]
-    pending: list[tuple[Path, Path]] = []
-    try:
-        image_paths[0].parent.mkdir(parents=True, exist_ok=True)  # only now that all succeeded
+    # Each file through the one atomic writer; the stack commits them only once all are written.
+    with contextlib.ExitStack() as stack:
         for result, path in zip(results, image_paths):
-            tmp = _temp_sibling(path)
-            pending.append((tmp, path))
+            tmp = stack.enter_context(atomic_output_file(path))
             result.image.save(tmp, format="PNG", pnginfo=png_info(
                 result.request, result.family, scene=scene_dict, control_files=control_files))
         for name, path in map_paths.items():
-            tmp = _temp_sibling(path)
-            pending.append((tmp, path))
+            tmp = stack.enter_context(atomic_output_file(path))
             to_control_image(control[name], name).save(tmp, format="PNG")
-        for tmp, path in pending:
-            os.replace(tmp, path)
-        pending.clear()
-    except OSError as exc:
-        raise InputError(f"--out {image_paths[0]}: cannot write ({exc.strerror or exc})") from None
-    finally:
-        for tmp, _ in pending:
-            tmp.unlink(missing_ok=True)
-
-
-def _temp_sibling(path: Path) -> Path:
-    # Same folder as the target, so the final os.replace is a rename on one file system. PIL
-    # creates the file, so it gets the user's normal permissions (mkstemp would make it 0600).
-    return path.with_name(f".{path.stem}.{secrets.token_hex(4)}.partial.png")
 
 
 def generate_scene(scene, request: GenerationRequest, out: str | os.PathLike, *,

@@ -167,13 +167,40 @@ def _save_png(path: Path, image: np.ndarray) -> None:
     Image.fromarray(np.ascontiguousarray(image)).save(path, optimize=False, compress_level=1)
 
 
+def write_map_files(result: RenderResult, folder: Path) -> list[str]:
+    """Write a render's CLI contract files (design.md §5) into ``folder``, which the caller has
+    made and will commit (a staging folder of :func:`~posestudio.export.atomic.atomic_output_dir`).
+
+    Returns
+    -------
+    list of str: the file names written, in writing order.
+    """
+    names = []
+    for name, image in result.maps.items():
+        if name == "depth_metric":
+            np.save(folder / "depth_metric.npy", image.astype(np.float32))
+            names.append("depth_metric.npy")
+            continue
+        _save_png(folder / f"{name}.png", image)
+        names.append(f"{name}.png")
+    if "openpose" in result.maps:
+        data = to_openpose_json(result.people, result.canvas)
+        (folder / "openpose.json").write_text(json.dumps(data), encoding="utf-8")
+        names.append("openpose.json")
+    (folder / "camera.json").write_text(json.dumps(result.camera_json(), indent=1),
+                                        encoding="utf-8")
+    names.append("camera.json")
+    return names
+
+
 def write_maps(result: RenderResult, out_dir: str | os.PathLike) -> list[Path]:
     """Write a render as the CLI contract files (design.md §5), all or nothing.
 
     Files (for the maps present): ``openpose.png`` + ``openpose.json``, ``mannequin.png``,
     ``depth.png`` + ``depth_metric.npy``, ``normal.png``, ``canny.png``, ``seg.png``, and always
-    ``camera.json``. They are built in a temporary folder beside ``out_dir`` and moved in only
-    when all are written; files of ``out_dir`` with other names are kept.
+    ``camera.json``. They are built in a staging folder beside ``out_dir`` and committed as one
+    set (:func:`~posestudio.export.atomic.atomic_output_dir`): an interrupted write leaves the
+    previous files whole, and files of ``out_dir`` that this write does not produce are kept.
 
     Returns
     -------
@@ -181,21 +208,7 @@ def write_maps(result: RenderResult, out_dir: str | os.PathLike) -> list[Path]:
     """
     from posestudio.export.atomic import atomic_output_dir
 
-    names = []
-    with atomic_output_dir(out_dir, "output folder") as tmp:
-        for name, image in result.maps.items():
-            if name == "depth_metric":
-                np.save(tmp / "depth_metric.npy", image.astype(np.float32))
-                names.append("depth_metric.npy")
-                continue
-            _save_png(tmp / f"{name}.png", image)
-            names.append(f"{name}.png")
-        if "openpose" in result.maps:
-            data = to_openpose_json(result.people, result.canvas)
-            (tmp / "openpose.json").write_text(json.dumps(data), encoding="utf-8")
-            names.append("openpose.json")
-        (tmp / "camera.json").write_text(json.dumps(result.camera_json(), indent=1),
-                                         encoding="utf-8")
-        names.append("camera.json")
+    with atomic_output_dir(out_dir, "output folder") as staging:
+        names = write_map_files(result, staging)
     return [Path(out_dir) / n for n in names]
 

@@ -54,7 +54,6 @@ import difflib
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -190,46 +189,20 @@ def json_text(data: dict[str, Any]) -> str:
 
 
 def _write_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` via a temp file in the same folder, fsync and rename.
+    """Write ``text`` to ``path`` with the one atomic writer (:mod:`posestudio.export.atomic`:
+    temp file in the same folder, fsync, rename, fsync the folder).
 
     The old file stays intact if anything fails; no temp file is left behind.
     """
+    from posestudio.export.atomic import write_file_atomic
+
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise SceneFormatError(f"{path}: is a folder, not a file")
     if not folder.is_dir():
         raise SceneFormatError(f"{path}: cannot save, folder {folder} does not exist")
-    try:
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise SceneFormatError(f"{path}: cannot save: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise SceneFormatError(f"{path}: cannot save: {exc.strerror or exc}") from None
-        raise
-    try:  # make the rename itself durable; not every platform lets a folder be opened
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+    write_file_atomic(path, text, "cannot save", error=SceneFormatError)
 
 
 def save_scene(scene: Scene, path: str | os.PathLike) -> None:

@@ -30,17 +30,20 @@ def test_failure_leaves_nothing(tmp_path):
 
 def test_existing_dir_keeps_other_files_and_replaces_views(tmp_path):
     out = tmp_path / "out"
-    (out / "view_000").mkdir(parents=True)
-    (out / "view_000" / "stale.png").write_bytes(b"old")
+    with atomic_output_dir(out) as tmp:               # an earlier export
+        (tmp / "view_000").mkdir()
+        (tmp / "view_000" / "stale.png").write_bytes(b"old")
+        (tmp / "depth.png").write_bytes(b"old")
     (out / "notes.txt").write_text("mine")
-    (out / "depth.png").write_bytes(b"old")
+    (out / "view_000" / "mine.txt").write_text("mine too")
     with atomic_output_dir(out) as tmp:
         (tmp / "depth.png").write_bytes(b"new")
         (tmp / "view_000").mkdir()
         (tmp / "view_000" / "seg.png").write_bytes(b"new")
     assert (out / "notes.txt").read_text() == "mine"
     assert (out / "depth.png").read_bytes() == b"new"
-    assert sorted(p.name for p in (out / "view_000").iterdir()) == ["seg.png"]
+    # the earlier export's file in a re-written view goes; the user's file stays
+    assert sorted(p.name for p in (out / "view_000").iterdir()) == ["mine.txt", "seg.png"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 

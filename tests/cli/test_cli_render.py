@@ -68,7 +68,7 @@ def test_scene_canvas_size_is_used(cli, tmp_path, scene_file, scene_dict):
     with Image.open(out / "seg.png") as image:
         assert image.size == size
     assert sorted(p.name for p in out.iterdir()) == [
-        "camera.json", "depth.png", "depth_metric.npy", "seg.png"]
+        ".posestudio-export.json", "camera.json", "depth.png", "depth_metric.npy", "seg.png"]
 
 
 @pytest.mark.parametrize("where", ["repo_root", "elsewhere"])
@@ -98,7 +98,8 @@ def test_views_write_a_turntable(cli, tmp_path, scene_file, scene_dict):
     out = tmp_path / "out"
     result = cli("render", scene_file, "--out", out, "--size", "96x128", "--views", "4")
     assert result.code == 0, result.err
-    assert sorted(p.name for p in out.iterdir()) == [f"view_{i:03d}" for i in range(4)]
+    assert sorted(p.name for p in out.iterdir()) == [".posestudio-export.json"] + [
+        f"view_{i:03d}" for i in range(4)]
     target = np.asarray(scene_dict["camera"].get("target", [0, 0, 0]), dtype=float)
     base_yaw = scene_dict["camera"].get("yaw_deg", 0.0)
     for i in range(4):

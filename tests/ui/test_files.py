@@ -105,8 +105,8 @@ def test_export_dialog_writes_the_maps_with_expected_names(window, qtbot, tmp_pa
     QTest.mouseClick(export, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20000)
     names = sorted(p.name for p in (tmp_path / "maps").iterdir())
-    assert names == ["shot01_camera.json", "shot01_depth.png", "shot01_depth_metric.npy",
-                     "shot01_openpose.json", "shot01_openpose.png"]
+    assert names == [".posestudio-export.json", "shot01_camera.json", "shot01_depth.png",
+                     "shot01_depth_metric.npy", "shot01_openpose.json", "shot01_openpose.png"]
     op = np.asarray(Image.open(tmp_path / "maps" / "shot01_openpose.png"))
     assert op.shape == (768, 512, 3) and op.any(), "the skeleton is drawn"
     depth = np.asarray(Image.open(tmp_path / "maps" / "shot01_depth.png"))

@@ -58,7 +58,7 @@ def test_export_runs_in_the_worker_with_a_busy_bar_and_errors_stay_in_the_dialog
     assert dialog.exporting() and not target.exists(), "rendering did not block the click"
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=60000)
     assert sorted(p.name for p in target.iterdir()) == [
-        "take2_camera.json", "take2_depth.png", "take2_depth_metric.npy", "take2_openpose.json",
+        ".posestudio-export.json", "take2_camera.json", "take2_depth.png", "take2_depth_metric.npy", "take2_openpose.json",
         "take2_openpose.png"]
     assert all(p.exists() for p in dialog.written) and len(dialog.written) == 5
     assert "Exported 5 files" in window.statusBar().currentMessage()

@@ -11,6 +11,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
 from posestudio.errors import PoseStudioError
+from posestudio.export.atomic import atomic_output_file
 from posestudio.scene.edits import SetPose
 
 from .. import files
@@ -100,7 +101,11 @@ class PresetsPanel(QtWidgets.QWidget):
             name = item.data(ROLE)
             if name in images:
                 image = to_qimage(images[name])
-                image.save(str(_thumb_path(name, *self.poses[name])))
+                try:                       # a cache: a failed write only costs the icon
+                    with atomic_output_file(_thumb_path(name, *self.poses[name])) as tmp:
+                        image.save(str(tmp), "PNG")
+                except PoseStudioError:
+                    pass
                 item.setIcon(QtGui.QIcon(QtGui.QPixmap.fromImage(image)))
 
     def apply(self, name: str) -> None:
