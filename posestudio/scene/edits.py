@@ -49,7 +49,7 @@ from posestudio.skeletons import SMPLX_JOINT_INDEX, SMPLX_JOINT_NAMES
 __all__ = [
     "Change", "Edit", "SetJointRotation", "SetPose", "SetPersonField", "AddPerson",
     "RemovePerson", "SetCamera", "SetCanvas", "SetRenderSettings", "SetViews", "CompositeEdit",
-    "PERSON_FIELDS",
+    "PERSON_FIELDS", "SetKey", "DeleteKey", "MoveKey", "SetAnimation",
 ]
 
 #: Person attributes :class:`SetPersonField` may change (pose/transl go through SetPose).
@@ -65,10 +65,12 @@ class Change:
     kind : str
         ``"person"`` (one person's fields; see ``index`` and ``fields``), ``"people"`` (the list
         itself: a person was added or removed at ``index``; later indices shifted), ``"camera"``,
-        ``"canvas"``, ``"render"`` (render settings), ``"views"`` (saved cameras) or ``"scene"``
-        (everything: a new scene was loaded; see ``History.reset``).
+        ``"canvas"``, ``"render"`` (render settings), ``"views"`` (saved cameras),
+        ``"animation"`` (keys or timeline settings; ``index`` = the person whose track changed,
+        None for the camera track or the whole animation) or ``"scene"`` (everything: a new
+        scene was loaded; see ``History.reset``).
     index : int or None
-        Person index for ``"person"``/``"people"``; None otherwise.
+        Person index for ``"person"``/``"people"``/``"animation"``; None otherwise.
     fields : tuple of str
         For ``"person"``: the attributes that changed, among ``"pose"``, ``"transl"`` and
         :data:`PERSON_FIELDS`. Empty otherwise.
@@ -351,7 +353,10 @@ class SetPersonField(Edit):
 
 
 class AddPerson(Edit):
-    """Insert a copy of ``person`` at ``index`` (0..len(people)); revert removes it again."""
+    """Insert a copy of ``person`` at ``index`` (0..len(people)); revert removes it again.
+
+    An animated scene gets an empty track for the new person (tracks stay parallel to people).
+    """
 
     def __init__(self, index: int, person: Person, text: str = "Add person") -> None:
         if not isinstance(person, Person):
@@ -365,10 +370,14 @@ class AddPerson(Edit):
             raise InputError(f"cannot add a person at index {self.index} (the scene has "
                              f"{len(scene.people)} people)")
         scene.people.insert(self.index, self.person.copy())
+        if scene.animation is not None:
+            scene.animation.tracks.insert(self.index, [])
 
     def revert(self, scene: Scene) -> None:
         _person(scene, self.index)
         del scene.people[self.index]
+        if scene.animation is not None:
+            del scene.animation.tracks[self.index]
 
     @property
     def changes(self) -> tuple[Change, ...]:
@@ -378,7 +387,8 @@ class AddPerson(Edit):
 class RemovePerson(Edit):
     """Remove the person at ``index``; ``person`` is (a copy of) who is there, restored on revert.
 
-    Use :meth:`from_scene` to take ``person`` from the scene.
+    Use :meth:`from_scene` to take ``person`` from the scene. In an animated scene the person's
+    track goes too and comes back on revert.
     """
 
     def __init__(self, index: int, person: Person, text: str = "Remove person") -> None:
@@ -387,6 +397,7 @@ class RemovePerson(Edit):
         self.index = int(index)
         self.person = person.copy()
         self.text = text
+        self._track: list | None = None  # the person's keys, taken on apply
 
     @classmethod
     def from_scene(cls, scene: Scene, index: int) -> RemovePerson:
@@ -395,12 +406,17 @@ class RemovePerson(Edit):
     def apply(self, scene: Scene) -> None:
         _person(scene, self.index)
         del scene.people[self.index]
+        self._track = None
+        if scene.animation is not None:
+            self._track = scene.animation.tracks.pop(self.index)
 
     def revert(self, scene: Scene) -> None:
         if not 0 <= self.index <= len(scene.people):
             raise InputError(f"cannot restore a person at index {self.index} (the scene has "
                              f"{len(scene.people)} people)")
         scene.people.insert(self.index, self.person.copy())
+        if scene.animation is not None:
+            scene.animation.tracks.insert(self.index, self._track or [])
 
     @property
     def changes(self) -> tuple[Change, ...]:
@@ -545,3 +561,7 @@ class CompositeEdit(Edit):
 
     def merge(self, other: Edit) -> bool:
         return False
+
+
+# Animation edits live in their own module; they are part of this module's public names.
+from posestudio.scene.anim_edits import DeleteKey, MoveKey, SetAnimation, SetKey  # noqa: E402
