@@ -15,14 +15,19 @@ Scene file, version 1 (a still scene)::
       "animation": null
     }
 
-Version 2 adds the animation (written only for an animated scene; a still scene is still
-written as version 1, so older readers open it)::
+Version 2 adds the animation and the photo (written only for a scene that has one; other
+scenes are still written as version 1, so older readers open them)::
 
       "animation": {"fps": 30.0, "start": 0.0, "end": null | seconds,
                     "tracks": [[{"time": s, "pose": {joint: [x, y, z]}, "transl": [x, y, z],
                                  "interp": "hold" | "linear" | "ease" | "smooth"}, ...], ...],
                     "camera_keys": [{"time": s, "camera": {camera...}, "interp": ...}],
                     "bvh_map": null | {"BVH joint": "smplx_joint"}}
+
+      "photo": {"path": "photo.jpg" (relative to the scene file's folder), "width": px,
+                "height": px, "focal_px": px, "camera": null | {camera...},
+                "people": [{"keypoints": [[x, y, confidence], ...], "detected": [...],
+                            "chosen": true}]}
 
 ``tracks`` is parallel to ``people`` (one key list per person, empty = the person holds its
 pose); keys are in increasing time. Every version-1 file still loads; its ``animation`` field was
@@ -61,7 +66,8 @@ import numpy as np
 
 from posestudio.errors import InputError, SceneFormatError
 from posestudio.scene.model import (
-    NUM_BETAS, NUM_EXPRESSION, NUM_JOINTS, Camera, Canvas, Person, RenderSettings, Scene,
+    NUM_BETAS, NUM_EXPRESSION, NUM_JOINTS, Camera, Canvas, Person, PhotoReference, RenderSettings,
+    Scene,
 )
 from posestudio.skeletons import SMPLX_JOINT_INDEX, SMPLX_JOINT_NAMES
 
@@ -78,7 +84,10 @@ POSE_VERSION = 1  # person-pose files
 
 _CAMERA_FIELDS = tuple(f.name for f in dataclasses.fields(Camera))
 _RENDER_FIELDS = tuple(f.name for f in dataclasses.fields(RenderSettings))
-_SCENE_KEYS = ("format", "version", "canvas", "camera", "people", "views", "render", "animation")
+_SCENE_KEYS = ("format", "version", "canvas", "camera", "people", "views", "render", "animation",
+               "photo")
+_PHOTO_KEYS = ("path", "width", "height", "focal_px", "camera", "people")
+_PHOTO_PERSON_KEYS = ("keypoints", "detected", "chosen")
 _PERSON_KEYS = ("name", "rig", "betas", "pose", "transl", "expression", "visible", "color")
 _POSE_KEYS = ("format", "version", "name", "pose", "transl")
 _ANIMATION_KEYS = ("fps", "start", "end", "tracks", "camera_keys", "bvh_map")
@@ -131,13 +140,24 @@ def scene_to_dict(scene: Scene) -> dict[str, Any]:
     """The JSON-ready dict of ``scene`` (plain lists, floats, strings; no numpy)."""
     return {
         "format": FORMAT,
-        "version": STILL_VERSION if scene.animation is None else VERSION,
+        "version": STILL_VERSION if scene.animation is None and scene.photo is None else VERSION,
         "canvas": {"width": scene.canvas.width, "height": scene.canvas.height},
         "camera": _camera_to_dict(scene.camera),
         "people": [_person_to_dict(p) for p in scene.people],
         "views": {name: _camera_to_dict(c) for name, c in scene.views.items()},
         "render": dataclasses.asdict(scene.render),
         "animation": None if scene.animation is None else _animation_to_dict(scene.animation),
+        **({} if scene.photo is None else {"photo": _photo_to_dict(scene.photo)}),
+    }
+
+
+def _photo_to_dict(photo: PhotoReference) -> dict[str, Any]:
+    return {
+        "path": photo.path, "width": photo.width, "height": photo.height,
+        "focal_px": photo.focal_px,
+        "camera": None if photo.camera is None else _camera_to_dict(photo.camera),
+        "people": [{"keypoints": k.tolist(), "detected": d.tolist(), "chosen": c}
+                   for k, d, c in zip(photo.keypoints, photo.detected, photo.chosen)],
     }
 
 
@@ -206,8 +226,22 @@ def _write_atomic(path: str | os.PathLike, text: str) -> None:
 
 
 def save_scene(scene: Scene, path: str | os.PathLike) -> None:
-    """Save ``scene`` to ``path`` atomically (temp file in the same folder, fsync, rename)."""
-    _write_atomic(path, json_text(scene_to_dict(scene)))
+    """Save ``scene`` to ``path`` atomically (temp file in the same folder, fsync, rename).
+
+    The photo's path is written relative to the file's folder (POSIX separators) when the photo
+    is on the same drive, so a folder moved as a whole keeps its photo.
+    """
+    data = scene_to_dict(scene)
+    if scene.photo is not None:
+        data["photo"]["path"] = _relative_photo_path(scene.photo.path, Path(path).parent)
+    _write_atomic(path, json_text(data))
+
+
+def _relative_photo_path(photo: str, folder: Path) -> str:
+    try:
+        return Path(os.path.relpath(Path(photo).absolute(), folder.absolute())).as_posix()
+    except ValueError:  # another drive (Windows): keep it absolute
+        return photo
 
 
 def save_pose(path: str | os.PathLike, name: str, pose: np.ndarray,
@@ -486,7 +520,47 @@ def _scene(data: Any) -> Scene:
         raise _Invalid("animation", f"expected null or an object, got {_show(animation)}")
     if animation is not None and version >= 2:  # version 1 only reserved the field
         kwargs["animation"] = _animation("animation", animation, len(kwargs.get("people", [])))
+    if data.get("photo") is not None:
+        kwargs["photo"] = _photo("photo", data["photo"])
     return Scene(**kwargs)
+
+
+def _keypoint_rows(path: str, value: Any) -> np.ndarray:
+    rows = _list(path, value)
+    return np.array([_numbers(f"{path}[{i}]", row, 3) for i, row in enumerate(rows)],
+                    dtype=np.float64).reshape(-1, 3)
+
+
+def _photo(path: str, value: Any) -> PhotoReference:
+    data = _object(path, value, _PHOTO_KEYS)
+    for key in ("path", "width", "height"):
+        if key not in data:
+            raise _Invalid(_join(path, key), "missing")
+    kwargs: dict[str, Any] = {
+        "path": _text(_join(path, "path"), data["path"], empty_ok=False),
+        "width": _integer(_join(path, "width"), data["width"]),
+        "height": _integer(_join(path, "height"), data["height"]),
+    }
+    if "focal_px" in data:
+        kwargs["focal_px"] = _number(_join(path, "focal_px"), data["focal_px"])
+    if data.get("camera") is not None:
+        kwargs["camera"] = _camera(_join(path, "camera"), data["camera"])
+    people = [_object(f"{path}.people[{i}]", p, _PHOTO_PERSON_KEYS)
+              for i, p in enumerate(_list(_join(path, "people"), data.get("people", [])))]
+    kwargs["keypoints"] = [_keypoint_rows(f"{path}.people[{i}].keypoints", p.get("keypoints", []))
+                           for i, p in enumerate(people)]
+    kwargs["detected"] = [_keypoint_rows(f"{path}.people[{i}].detected",
+                                         p.get("detected", p.get("keypoints", [])))
+                          for i, p in enumerate(people)]
+    chosen = [p.get("chosen", True) for p in people]
+    for i, c in enumerate(chosen):
+        if not isinstance(c, bool):
+            raise _Invalid(f"{path}.people[{i}].chosen", f"expected true or false, got {_show(c)}")
+    kwargs["chosen"] = chosen
+    try:
+        return PhotoReference(**kwargs)
+    except InputError as exc:
+        raise _Invalid(path, str(exc)) from None
 
 
 def scene_from_dict(data: Any) -> Scene:
@@ -557,9 +631,13 @@ def load_scene(path: str | os.PathLike) -> Scene:
     """
     data = _read_json(path)
     try:
-        return scene_from_dict(data)
+        scene = scene_from_dict(data)
     except SceneFormatError as exc:
         raise SceneFormatError(f"{path}: {exc}") from None
+    if scene.photo is not None and not Path(scene.photo.path).is_absolute():
+        # stored relative to the scene file's folder; whether it still exists is the UI's concern
+        scene.photo.path = os.path.normpath(Path(path).absolute().parent / scene.photo.path)
+    return scene
 
 
 def load_pose(path: str | os.PathLike) -> PoseData:

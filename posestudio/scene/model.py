@@ -188,6 +188,73 @@ class RenderSettings:
 
 
 @dataclass
+class PhotoReference:
+    """The photo a scene was fitted to and the 2D keypoints of that fit (so a reopened scene
+    shows the photo and its keypoints again and the fit can be refined).
+
+    Attributes
+    ----------
+    path : str
+        The photo (or OpenPose JSON) file. Absolute in memory; the scene file stores it relative
+        to the file's folder where it can.
+    width, height : int
+        The photo's size in pixels; keypoints are pixels of it.
+    keypoints : list of (K, 3) float64
+        Per person in the photo: x, y (photo pixels, top-left corner origin) and confidence
+        (0 = absent), possibly moved by the user.
+    detected : list of (K, 3) float64
+        The keypoints as the detector (or file) gave them; parallel to ``keypoints``.
+    chosen : list of bool
+        Per person in the photo: a mannequin in the scene (the chosen ones are the scene's
+        first people, in photo order).
+    focal_px : float
+        Focal length of the fit, photo pixels, > 0.
+    camera : Camera or None
+        The camera the photo was matched with.
+    """
+
+    path: str
+    width: int
+    height: int
+    keypoints: list[np.ndarray] = field(default_factory=list)
+    detected: list[np.ndarray] = field(default_factory=list)
+    chosen: list[bool] = field(default_factory=list)
+    focal_px: float = 1000.0
+    camera: Camera | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.path, str) or not self.path:
+            raise InputError(f"photo path must be a non-empty string, got {self.path!r}")
+        Canvas(self.width, self.height)              # same size rules as a canvas
+        self.focal_px = _finite("photo focal_px", self.focal_px)
+        if self.focal_px <= 0:
+            raise InputError(f"photo focal_px must be > 0, got {self.focal_px!r}")
+        for name in ("keypoints", "detected"):
+            arrays = [np.array(a, dtype=np.float64) for a in getattr(self, name)]
+            for i, a in enumerate(arrays):
+                if a.ndim != 2 or a.shape[1] != 3 or not np.isfinite(a).all():
+                    raise InputError(f"photo {name}[{i}] must be (K, 3) finite numbers, got "
+                                     f"shape {a.shape}")
+            setattr(self, name, arrays)
+        self.chosen = [bool(c) for c in self.chosen]
+        if not len(self.keypoints) == len(self.detected) == len(self.chosen):
+            raise InputError("photo keypoints, detected and chosen must have one entry per "
+                             f"person, got {len(self.keypoints)}, {len(self.detected)} and "
+                             f"{len(self.chosen)}")
+        if self.camera is not None and not isinstance(self.camera, Camera):
+            raise InputError(f"photo camera must be a Camera or None, got {self.camera!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PhotoReference):
+            return NotImplemented
+        same = lambda a, b: len(a) == len(b) and all(map(np.array_equal, a, b))  # noqa: E731
+        return (self.path == other.path and (self.width, self.height) == (other.width, other.height)
+                and same(self.keypoints, other.keypoints) and same(self.detected, other.detected)
+                and self.chosen == other.chosen and self.focal_px == other.focal_px
+                and self.camera == other.camera)
+
+
+@dataclass
 class Scene:
     """Everything a render needs: canvas, the scene camera, people, saved views, settings."""
 
@@ -197,6 +264,7 @@ class Scene:
     views: dict[str, Camera] = field(default_factory=dict)
     render: RenderSettings = field(default_factory=RenderSettings)
     animation: Animation | None = None  # keyframes; None = a still scene
+    photo: PhotoReference | None = None  # the photo the people were fitted to, if any
 
     def copy(self) -> "Scene":
         import copy
