@@ -395,6 +395,9 @@ def recover_output_dir(out_dir: str | os.PathLike) -> bool:
             finished = True
     if path.parent.is_dir():
         sweep_stale(path.parent, path.name)
+    if path.is_dir():
+        for name in (MANIFEST, JOURNAL):
+            sweep_stale(path, name)
     return finished
 
 
