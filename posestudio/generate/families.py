@@ -130,6 +130,40 @@ def _family_of_pipeline(class_name: str) -> str | None:
     return None
 
 
+def missing_components(path: Path, model_index: dict,
+                       optional: tuple[str, ...] = ("safety_checker", "image_encoder")
+                       ) -> tuple[list[str], str | None]:
+    """The components ``model_index.json`` lists that the folder ``path`` lacks (each as the file
+    to put there), and the weights variant (``fp16``) when only variant files are present.
+
+    Tokenizers, processors and schedulers need their files; models need ``config.json`` and
+    weights; ``optional`` components are not checked (PoseStudio never loads them).
+    """
+    missing: list[str] = []
+    variant = None
+    for name, spec in model_index.items():
+        if name.startswith("_") or not isinstance(spec, list) or spec[0] is None:
+            continue
+        sub = path / name
+        if name.startswith(("tokenizer", "processor")):
+            if not sub.is_dir() or not any(sub.iterdir()):
+                missing.append(f"{name}/ (tokenizer files)")
+            continue
+        if name.startswith("scheduler") or name in ("feature_extractor", "image_processor"):
+            if not sub.is_dir() or not any(sub.glob("*.json")):
+                missing.append(f"{name}/*.json")
+            continue
+        if name in optional:
+            continue
+        if not (sub / "config.json").is_file():
+            missing.append(f"{name}/config.json")
+        has_weights, found_variant = _weights_variant(sub, name)
+        if not has_weights:
+            missing.append(f"{name}/ weights (*.safetensors)")
+        variant = variant or found_variant
+    return missing, variant
+
+
 def inspect_base(path: str | Path) -> ModelInfo:
     """Identify and check a base model: a diffusers folder (every component it lists present) or a
     single checkpoint file. Raises :class:`GenerationError` naming what is missing or unknown."""
@@ -149,29 +183,7 @@ def inspect_base(path: str | Path) -> ModelInfo:
         raise GenerationError(f"base model {path} is a {model_index.get('_class_name')!r}, which "
                               f"PoseStudio cannot use; supported: "
                               + ", ".join(f.label for f in FAMILIES.values()))
-    missing: list[str] = []
-    variant = None
-    for name, spec in model_index.items():
-        if name.startswith("_") or not isinstance(spec, list) or spec[0] is None:
-            continue
-        sub = path / name
-        if name.startswith("tokenizer"):
-            if not sub.is_dir() or not any(sub.iterdir()):
-                missing.append(f"{name}/ (tokenizer files)")
-            continue
-        if name.startswith("scheduler") or name in ("feature_extractor",):
-            if not sub.is_dir() or not any(sub.glob("*.json")):
-                missing.append(f"{name}/*.json")
-            continue
-        if name in ("safety_checker", "image_encoder"):
-            continue  # optional: PoseStudio never loads them
-        config = next((c for c in ("config.json",) if (sub / c).is_file()), None)
-        if config is None:
-            missing.append(f"{name}/config.json")
-        has_weights, found_variant = _weights_variant(sub, name)
-        if not has_weights:
-            missing.append(f"{name}/ weights (*.safetensors)")
-        variant = variant or found_variant
+    missing, variant = missing_components(path, model_index)
     denoiser = FAMILIES[family].denoiser
     if denoiser not in model_index and f"{denoiser}/config.json" not in missing:
         missing.append(f"{denoiser}/")

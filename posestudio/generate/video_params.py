@@ -1,0 +1,155 @@
+"""What a pose-driven video generation asks for, as plain validated data that round-trips through
+JSON (saved in the sidecar, the mp4 tags and every frame PNG, so a clip can be made again).
+
+No torch or diffusers imports: the CLI and the UI build requests cheaply.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+
+from posestudio.errors import InputError
+from posestudio.generate.params import DEVICES, MAX_SEED, PRECISIONS, _integer, _number, random_seed
+
+VIDEO_MAPS = ("openpose", "depth", "normal", "canny", "seg", "mannequin")
+
+
+@dataclass
+class VideoRequest:
+    """Everything one ``generate-video`` needs besides the scene.
+
+    Attributes
+    ----------
+    base : video model folder (``model_index.json``)
+    controlnet, motion_adapter : folders beside an SD 1.5 base, for AnimateDiff
+    reference_image : path of the character/first-frame image (Wan VACE, Wan-Animate, LTX)
+    preset : sequence preset the control frames are exported with (None: the family's)
+    control_map : the map that drives the model (None: the family's, usually openpose)
+    steps, guidance : None takes the family's defaults
+    seed : None draws one (recorded in the outputs); segment *i* uses ``seed + i``
+    fps : output frame rate (None: the preset's)
+    width, height : output size in pixels (None: the scene canvas, rounded as the model needs)
+    start, end : frame range at the output fps (None: the whole animation)
+    control_scale : strength of the pose conditioning (0..5)
+    segment_frames, overlap : None takes the family's (long clips run in overlapping segments)
+    keyframes : SparseCtrl frame indices that carry a control frame (None: the animation's keys,
+        else every 4th frame)
+    """
+
+    base: str
+    prompt: str = ""
+    negative_prompt: str = ""
+    controlnet: str | None = None
+    motion_adapter: str | None = None
+    reference_image: str | None = None
+    preset: str | None = None
+    control_map: str | None = None
+    steps: int | None = None
+    guidance: float | None = None
+    seed: int | None = None
+    fps: float | None = None
+    width: int | None = None
+    height: int | None = None
+    start: int | None = None
+    end: int | None = None
+    control_scale: float = 1.0
+    segment_frames: int | None = None
+    overlap: int | None = None
+    keyframes: list[int] | None = None
+    device: str = "auto"
+    precision: str = "auto"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.base, str) or not self.base:
+            raise InputError(f"video model path must be a folder path, got {self.base!r}")
+        for name in ("prompt", "negative_prompt"):
+            if not isinstance(getattr(self, name), str):
+                raise InputError(f"{name.replace('_', ' ')} must be text, got {getattr(self, name)!r}")
+        if self.control_map is not None and self.control_map not in VIDEO_MAPS:
+            raise InputError(f"control map must be one of {', '.join(VIDEO_MAPS)}, "
+                             f"got {self.control_map!r}")
+        if self.steps is not None:
+            _integer("steps", self.steps, 1, 1000)
+        if self.guidance is not None:
+            self.guidance = _number("guidance", self.guidance, 0.0, 100.0)
+        if self.seed is not None:
+            _integer("seed", self.seed, 0, MAX_SEED)
+        if self.fps is not None:
+            self.fps = _number("fps", self.fps, 1.0, 240.0)
+        for name in ("width", "height"):
+            if getattr(self, name) is not None:
+                _integer(name, getattr(self, name), 16, 4096)
+        for name in ("start", "end"):
+            if getattr(self, name) is not None:
+                _integer(name, getattr(self, name), 0, 10**6)
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise InputError(f"end frame must be after start, got {self.start}..{self.end}")
+        self.control_scale = _number("control scale", self.control_scale, 0.0, 5.0)
+        if self.segment_frames is not None:
+            _integer("segment frames", self.segment_frames, 2, 1000)
+        if self.overlap is not None:
+            _integer("overlap", self.overlap, 0, 999)
+            if self.segment_frames is not None and self.overlap >= self.segment_frames:
+                raise InputError(f"overlap {self.overlap} must be shorter than a segment "
+                                 f"({self.segment_frames} frames)")
+        if self.keyframes is not None:
+            self.keyframes = [_integer("keyframe", k, 0, 10**6) for k in self.keyframes]
+        if self.device not in DEVICES:
+            raise InputError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
+        if self.precision not in PRECISIONS:
+            raise InputError(f"precision must be one of {', '.join(PRECISIONS)}, "
+                             f"got {self.precision!r}")
+
+    def with_seed(self) -> "VideoRequest":
+        """This request with a concrete seed (a random one drawn if it had none)."""
+        return self if self.seed is not None else replace(self, seed=random_seed())
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "VideoRequest":
+        """Rebuild a request saved by :meth:`to_dict`; unknown keys are an error naming them."""
+        if not isinstance(data, dict):
+            raise InputError("video generation parameters must be a JSON object")
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise InputError(f"unknown video generation parameter(s): {', '.join(unknown)}")
+        try:
+            return cls(**data)
+        except TypeError as exc:
+            raise InputError(f"video generation parameters incomplete: {exc}") from None
+
+
+def round_up_to_rule(count: int, rule: tuple[int, int] | None) -> int:
+    """The smallest k*n + r that is >= ``count`` (``count`` itself without a rule)."""
+    if rule is None:
+        return count
+    k, r = rule
+    return r if count <= r else r + math.ceil((count - r) / k) * k
+
+
+def plan_segments(count: int, length: int, overlap: int,
+                  rule: tuple[int, int] | None) -> list[tuple[int, int]]:
+    """Frame ranges ``[(start, stop), ...]`` covering ``0..count`` in segments of ``length``
+    frames, consecutive ones sharing ``overlap`` frames.
+
+    Every segment but the last is ``length`` long (rounded down to the model's frame ``rule``);
+    the last one may be shorter, and ``stop`` may pass ``count``: those frames are padded by
+    holding the last control frame and dropped from the output.
+    """
+    if rule is not None:
+        k, r = rule
+        length = max(r, (length - r) // k * k + r)
+    if count <= length:
+        return [(0, round_up_to_rule(count, rule))]
+    if overlap >= length:
+        raise InputError(f"overlap {overlap} must be shorter than a segment ({length} frames)")
+    segments, start = [], 0
+    while True:
+        if start + length >= count:
+            segments.append((start, start + round_up_to_rule(count - start, rule)))
+            return segments
+        segments.append((start, start + length))
+        start += length - overlap
