@@ -18,29 +18,37 @@ SMPLify), minimising
   depth ambiguity of each limb that 2D keypoints leave open (faded out at the end, so the 2D
   keypoints have the last word on where things are).
 
-Stages: (1) orientation and translation from the torso, four starting yaws in one batch (front,
-back and both sides), keeping the best two; (2) everything, from every posture mode under each
-kept orientation, in one batch (2 × 12 hypotheses), the worse half dropped at 15, 30 and 45 % of
-the steps, by the whole objective: where the keypoints cannot tell modes apart (legs out of
-the frame) the mixture weights (``priors.mode_costs``) pick the commoner posture. A keypoint-only body
-(``KeypointModel``) and a couple of hundred batched Adam steps keep it under a second of one
-CPU core.
+Stages (each a function of a :class:`FitProblem` and the batch of :class:`Hypotheses` it moves,
+so the temporal fit of ``lift.temporal`` reuses them): (0) ``initial_translation``, depth from
+the torso's size; (1) ``fit_orientation``, orientation and translation from the torso, four
+starting yaws in one batch (front, back and both sides), keeping the best two; (2)
+``fit_starts``, everything, from every posture mode under each kept orientation, in one batch
+(2 × 12 hypotheses), the worse half dropped at 15, 30 and 45 % of the steps, by the whole
+objective: where the keypoints cannot tell modes apart (legs out of the frame) the mixture
+weights (``priors.mode_costs``) pick the commoner posture; (3) ``polish``, L-BFGS on the best.
+A keypoint-only body (``KeypointModel``) and a couple of hundred batched Adam steps
+(``lift.optim``: no ``torch.optim``, whose first use imports the compiler stack) keep it under
+a second of one CPU core.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
 from posestudio.errors import Cancelled, LiftError
 from posestudio.lift import priors
-from posestudio.lift.keypoint_model import rodrigues
+from posestudio.lift.optim import Adam, minimize_lbfgs
+from posestudio.rotations import matrix_to_axis_angle
 from posestudio.skeletons import (
     COCO18_NAMES, COCO18_SOURCES, FACE70_SOURCES, HAND21_NAMES, SMPLX_JOINT_INDEX, hand21_sources,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
 
 ProgressFn = Callable[[float, str], None]
 StopFn = Callable[[], bool]
@@ -160,21 +168,6 @@ def _axis_angle_y(yaw: float) -> np.ndarray:
     return np.array([0.0, yaw, 0.0])
 
 
-def _rotation_to_axis_angle(R: np.ndarray) -> np.ndarray:
-    cos = np.clip((np.trace(R) - 1) / 2, -1.0, 1.0)
-    angle = math.acos(cos)
-    if angle < 1e-6:
-        return np.zeros(3)
-    if angle > math.pi - 1e-4:
-        # Near 180°: axis from the diagonal.
-        axis = np.sqrt(np.clip((np.diag(R) + 1) / 2, 0, None))
-        axis[1] = math.copysign(axis[1], R[0, 1] + R[1, 0]) if axis[0] > 0 else axis[1]
-        axis[2] = math.copysign(axis[2], R[0, 2] + R[2, 0]) if axis[0] > 0 else axis[2]
-        return axis / np.linalg.norm(axis) * angle
-    axis = np.array([R[2, 1] - R[1, 2], R[0, 2] - R[2, 0], R[1, 0] - R[0, 1]]) / (2 * math.sin(angle))
-    return axis * angle
-
-
 def orientation_from_points3d(points3d: np.ndarray, conf: np.ndarray) -> np.ndarray | None:
     """Global orientation (3,) axis-angle from a detector's 3D shoulders and hips, or None."""
     need = [C["right_shoulder"], C["left_shoulder"], C["right_hip"], C["left_hip"]]
@@ -189,7 +182,7 @@ def orientation_from_points3d(points3d: np.ndarray, conf: np.ndarray) -> np.ndar
     y = up - x * (up @ x)
     y /= np.linalg.norm(y)
     z = np.cross(x, y)
-    return _rotation_to_axis_angle(np.stack([x, y, z], axis=1))
+    return matrix_to_axis_angle(np.stack([x, y, z], axis=1))
 
 
 class PoseTerms:
@@ -224,7 +217,9 @@ class PoseTerms:
         flex = (pose[:, self.h_idx] * self.h_axis).sum(-1) * self.h_sign
         off = (pose[:, self.h_idx] * (1 - self.h_axis)) ** 2
         loss = loss + self.hinge_weight * ((torch.relu(-flex) ** 2).sum(-1) + 0.1 * off.sum((1, 2)))
-        arm = (rodrigues(pose[:, self.shoulders]) @ self.arm_rest[..., None])[..., 0]  # (B, 2, 3) upper arms
+        from posestudio.rotations_torch import axis_angle_to_matrix
+
+        arm = (axis_angle_to_matrix(pose[:, self.shoulders]) @ self.arm_rest[..., None])[..., 0]  # (B, 2, 3) upper arms
         loss = loss + self.hinge_weight * (torch.relu(-arm[..., 2] - priors.SHOULDER_BACK_LIMIT) ** 2).sum(-1)
         loss = loss + self.hinge_weight * (torch.relu(pose[:, self.hips, 0] - priors.HIP_EXTENSION_LIMIT) ** 2).sum(-1)
         return loss
@@ -259,6 +254,255 @@ def normalised_targets(targets: np.ndarray, conf: np.ndarray, size: tuple[int, i
             focal / scale, scale, centre)
 
 
+def prior_weight(settings: FitSettings, t: float) -> float:
+    """Weight of the pose prior at fraction ``t`` (0..1) of the full stage: annealed
+    geometrically from ``pose_prior_start`` to ``pose_prior``."""
+    return math.exp(math.log(settings.pose_prior_start) * (1 - t) + math.log(settings.pose_prior) * t)
+
+
+class FitProblem:
+    """The fixed part of one fit: the targets, their weights, the camera and the priors.
+
+    Everything is in units of the person's size in the image about the canvas centre
+    (``normalised_targets``). The batch dimension B of the tensors passed in is free: the
+    single-photo fit puts hypotheses there, the temporal fit frames (then ``tgt`` and ``w``
+    carry one row per frame).
+
+    Attributes
+    ----------
+    model : KeypointModel
+    settings : FitSettings
+    tgt : (K, 2) or (B, K, 2) tensor, targets; w : (K,) or (B, K) tensor, their weights
+    sel : (K, 55 + L) tensor, model points → keypoints
+    f : float, focal length in target units; scale : float, pixels per unit; centre : (2,) pixels
+    bones : (ia, ib, unit directions (M, 3)) of the detector's 3D bones, or None
+    pose_terms : PoseTerms
+    freeze : (55, 1) tensor, 0 for joints no keypoint drives (they keep the start pose)
+    """
+
+    def __init__(self, model, tgt, w, sel, f: float, scale: float, centre: np.ndarray,
+                 settings: FitSettings, *, has_hands: bool, bones=None):
+        import torch
+
+        self.model, self.settings = model, settings
+        self.tgt, self.w, self.sel = tgt, w, sel
+        self.f, self.scale, self.centre = f, scale, centre
+        self.bones = bones
+        self.dtype = tgt.dtype
+        self.pose_terms = PoseTerms(settings, self.dtype)
+        self.freeze = torch.ones(55, 1, dtype=self.dtype)
+        self.freeze[22:25] = 0.0           # jaw and eyes: no keypoints drive them
+        if not has_hands:
+            self.freeze[25:55] = 0.0
+
+    @classmethod
+    def for_image(cls, model, targets: np.ndarray, selection: np.ndarray, *, focal: float,
+                  size: tuple[int, int], points3d: np.ndarray | None,
+                  settings: FitSettings) -> "FitProblem":
+        """The problem of one person in one image; ``targets`` (K, 3) pixels + confidence."""
+        import torch
+
+        dtype = torch.float32
+        conf = targets[:, 2]
+        tgt, w, sel, f, scale, centre = normalised_targets(targets, conf, size, focal, selection, dtype)
+        bones = None
+        if points3d is not None and settings.bone3d_weight > 0:
+            usable = [(a, b) for a, b in BONES_3D if conf[a] > 0 and conf[b] > 0]
+            if usable:
+                p3 = torch.tensor(points3d, dtype=dtype)
+                ia = torch.tensor([a for a, _ in usable]); ib = torch.tensor([b for _, b in usable])
+                d3 = p3[ib] - p3[ia]
+                bones = (ia, ib, d3 / d3.norm(dim=-1, keepdim=True).clamp(min=1e-6))
+        has_hands = conf[18:60].sum() > 0 and settings.fit_hands
+        return cls(model, tgt, w, sel, f, scale, centre, settings, has_hands=bool(has_hands),
+                   bones=bones)
+
+    def keypoints(self, betas, pose, transl):
+        """Model keypoints (B, K, 3), camera frame, in the order of the targets."""
+        import torch
+
+        joints, landmarks = self.model.forward(betas, pose, transl)
+        return self.sel @ torch.cat([joints, landmarks], 1)
+
+    def project(self, points):
+        """(…, 3) camera-frame points → (…, 2) target units (y down, like pixels)."""
+        import torch
+
+        z = (-points[..., 2]).clamp(min=1e-3)
+        return torch.stack([self.f * points[..., 0] / z, -self.f * points[..., 1] / z], -1)
+
+    def reprojection(self, points, mask=None):
+        """(B,) robust (Geman-McClure) reprojection error, weight-normalised per row."""
+        r2 = ((self.project(points) - self.tgt) ** 2).sum(-1)
+        sig2 = self.settings.robust_sigma ** 2
+        rho = sig2 * r2 / (sig2 + r2)
+        ww = self.w if mask is None else self.w * mask
+        return (rho * ww).sum(-1) / ww.sum(-1).clamp(min=1e-6)
+
+    def posed(self, hyp: "Hypotheses"):
+        """The pose each row really has: free joints from ``hyp.pose``, frozen ones from its start."""
+        return hyp.pose * self.freeze + hyp.start * (1 - self.freeze)
+
+    def objective(self, hyp: "Hypotheses", prior_w: float):
+        """(B,) whole objective, the effective pose (B, 55, 3) and the keypoints (B, K, 3)."""
+        s = self.settings
+        pose = self.posed(hyp)
+        kp = self.keypoints(hyp.betas, pose, hyp.transl)
+        loss = self.reprojection(kp) + self.pose_terms(pose, prior_w)
+        if s.fit_shape:
+            loss = loss + s.shape_prior * (hyp.betas ** 2).sum(-1)
+        if self.bones is not None:
+            ia, ib, d3 = self.bones
+            dm = kp[:, ib] - kp[:, ia]
+            dm = dm / dm.norm(dim=-1, keepdim=True).clamp(min=1e-6)
+            fade = prior_w / s.pose_prior_start + s.bone3d_floor
+            loss = loss + s.bone3d_weight * (1 - (dm * d3).sum(-1)).mean(-1) * fade
+        return loss, pose, kp
+
+
+@dataclass
+class Hypotheses:
+    """A batch of B candidate bodies (or B frames) being fitted; the tensors are the leaves the
+    optimiser moves.
+
+    pose : (B, 55, 3) axis-angle; transl : (B, 3) metres, camera frame; betas : (B, NB);
+    start : (B, 55, 3) the starting pose, which the frozen joints keep.
+    """
+
+    pose: "torch.Tensor"
+    transl: "torch.Tensor"
+    betas: "torch.Tensor"
+    start: "torch.Tensor"
+
+    def leaves(self) -> list:
+        return [self.pose, self.transl, self.betas]
+
+    def take(self, rows) -> "Hypotheses":
+        """Rows ``rows`` as new leaf tensors (same ``requires_grad``)."""
+        return Hypotheses(*(t.detach()[rows].clone().requires_grad_(t.requires_grad)
+                            for t in self.leaves()), self.start[rows])
+
+
+class _Reporter:
+    """Progress and cancellation of one fit: ``progress`` every 20 steps over ``span``,
+    ``should_stop`` every 10 (→ :class:`Cancelled`)."""
+
+    def __init__(self, progress: ProgressFn | None, should_stop: StopFn | None,
+                 span: tuple[float, float], total: int):
+        self.progress, self.should_stop = progress, should_stop
+        self.span, self.total = span, max(1, total)
+
+    def __call__(self, step: int, message: str) -> None:
+        if self.should_stop is not None and step % 10 == 0 and self.should_stop():
+            raise Cancelled("lifting stopped by the user")
+        if self.progress is not None and step % 20 == 0:
+            a, b = self.span
+            self.progress(a + (b - a) * step / self.total, message)
+
+
+def initial_translation(problem: FitProblem, targets: np.ndarray, start_pose, focal: float,
+                        size: tuple[int, int]) -> np.ndarray:
+    """Stage 0: the body's translation (3,) from the torso's size in the image (SMPLify's
+    similar triangles), the torso centred on its keypoints; ``start_pose`` (1, 55, 3) tensor."""
+    import torch
+
+    conf, body = targets[:, 2], targets[:18]
+    with torch.no_grad():
+        rest_kp = problem.keypoints(torch.zeros(1, problem.model.num_betas, dtype=problem.dtype),
+                                    start_pose, torch.zeros(1, 3, dtype=problem.dtype))[0].numpy()
+    pairs = [(C["neck"], C["right_hip"]), (C["neck"], C["left_hip"]),
+             (C["right_shoulder"], C["left_shoulder"]), (C["neck"], C["nose"]),
+             (C["right_hip"], C["left_hip"])]
+    ratios = [np.linalg.norm(rest_kp[a, :2] - rest_kp[b, :2]) / max(np.linalg.norm(body[a, :2] - body[b, :2]), 1e-6)
+              for a, b in pairs if conf[a] > 0 and conf[b] > 0]
+    depth = focal * (float(np.median(ratios)) if ratios else 2.0 / size[1])
+    depth = float(np.clip(depth, 0.3, 200.0))
+    anchor = [i for i in TORSO if conf[i] > 0]
+    pix = body[anchor, :2].mean(0)
+    model_anchor = rest_kp[anchor].mean(0)
+    xy = (pix - problem.centre) / focal * depth * np.array([1.0, -1.0]) - model_anchor[:2]
+    return np.array([xy[0], xy[1], -depth - model_anchor[2]])
+
+
+def fit_orientation(problem: FitProblem, starts: list[np.ndarray], start_pose, transl0: np.ndarray,
+                    keep: int, report: _Reporter) -> tuple[np.ndarray, np.ndarray]:
+    """Stage 1: global orientation and translation from the torso (and head), one row per
+    starting orientation; the best ``keep`` rows, those far worse than the best dropped.
+
+    Returns orientations (M, 3) axis-angle and translations (M, 3), best first.
+    """
+    import torch
+
+    dtype = problem.dtype
+    bsz = len(starts)
+    go = torch.tensor(np.stack(starts), dtype=dtype, requires_grad=True)
+    transl = torch.tensor(np.repeat(transl0[None], bsz, 0), dtype=dtype, requires_grad=True)
+    pose_rest = start_pose.expand(bsz, -1, -1)
+    betas = torch.zeros(bsz, problem.model.num_betas, dtype=dtype)
+    mask = torch.zeros(problem.tgt.shape[-2], dtype=dtype)
+    mask[TORSO] = 1.0
+    mask[HEAD] = 0.3
+    opt = Adam([go, transl], lr=0.05)
+
+    def losses():
+        pose = torch.cat([go[:, None], pose_rest[:, 1:]], 1)
+        return problem.reprojection(problem.keypoints(betas, pose, transl), mask)
+
+    for step in range(problem.settings.steps_global):
+        report(step, "fitting body orientation")
+        opt.zero_grad()
+        losses().sum().backward()
+        opt.step()
+    with torch.no_grad():
+        values = losses()
+        best = torch.argsort(values)[:keep]
+        # A candidate much worse than the best is no candidate (a side view of a torso that is
+        # clearly frontal): drop it rather than spend the batch on it.
+        best = best[values[best] <= 4.0 * values[best[0]] + 1e-4]
+    return go.detach()[best].double().numpy(), transl.detach()[best].double().numpy()
+
+
+def fit_starts(problem: FitProblem, hyp: Hypotheses, report: _Reporter, step0: int) -> Hypotheses:
+    """Stage 2: every parameter of every row, Adam with a cosine-decayed step, the pose prior
+    annealed; the worse half of the rows dropped at ``settings.prune_at`` (by the whole
+    objective, or the reprojection alone). Returns the surviving rows."""
+    import torch
+
+    s = problem.settings
+    opt = Adam(hyp.leaves(), lr=s.lr)
+    prune_at = {int(f * s.steps_full) for f in s.prune_at}
+    for step in range(s.steps_full):
+        report(step0 + step, "fitting pose")
+        t = step / max(1, s.steps_full - 1)
+        opt.lr = s.lr * (0.1 + 0.45 * (1 + math.cos(math.pi * t)))  # cosine decay to a tenth
+        prior_w = prior_weight(s, t)
+        if step in prune_at and len(hyp.start) > 1:
+            with torch.no_grad():
+                losses, _, kp = problem.objective(hyp, prior_w)
+                if not s.prune_total:
+                    losses = problem.reprojection(kp)
+                rows = torch.argsort(losses)[: max(1, len(losses) // 2)]
+            hyp = Hypotheses(*opt.keep_rows(rows), hyp.start[rows])
+        opt.zero_grad()
+        problem.objective(hyp, prior_w)[0].sum().backward()
+        opt.step()
+    return hyp
+
+
+def polish(problem: FitProblem, hyp: Hypotheses, max_iter: int) -> Hypotheses:
+    """Stage 3: the best row alone, quasi-Newton (L-BFGS) to convergence (Adam stops short),
+    at the final prior weight. Returns one row."""
+    import torch
+
+    with torch.no_grad():
+        best = int(torch.argmin(problem.objective(hyp, problem.settings.pose_prior)[0]))
+    hyp = hyp.take(torch.tensor([best]))
+    if max_iter > 0:
+        minimize_lbfgs(lambda: problem.objective(hyp, problem.settings.pose_prior)[0].sum(),
+                       hyp.leaves(), max_iter)
+    return hyp
+
+
 def fit_person(
     model,
     targets: np.ndarray,
@@ -273,7 +517,8 @@ def fit_person(
     should_stop: StopFn | None = None,
     progress_span: tuple[float, float] = (0.0, 1.0),
 ) -> FitResult:
-    """Fit one body to 2D keypoints.
+    """Fit one body to 2D keypoints: :func:`initial_translation`, :func:`fit_orientation`,
+    :func:`fit_starts`, :func:`polish`.
 
     Parameters
     ----------
@@ -292,215 +537,67 @@ def fit_person(
 
     s = settings or FitSettings()
     targets = np.asarray(targets, dtype=np.float64)
-    conf = targets[:, 2].copy()
-    body = targets[:18]
-    if np.count_nonzero(conf[:18] > 0) < 4 or np.count_nonzero(conf[TORSO] > 0) < 2:
-        raise LiftError(
-            "too few body keypoints to lift: need at least 4, including two of the neck, "
-            "shoulders and hips"
-        )
-    width, height = size
-    dtype = torch.float32
-    tgt, w, sel, f, scale, centre = normalised_targets(targets, conf, size, focal, selection,
-                                                       dtype)
+    conf = targets[:, 2]
+    check_enough_keypoints(conf, "lift")
+    problem = FitProblem.for_image(model, targets, selection, focal=focal, size=size,
+                                   points3d=points3d, settings=s)
+    dtype = problem.dtype
+    total = s.steps_global + s.steps_full
+    report = _Reporter(progress, should_stop, progress_span, total)
 
-    has_hands = conf[18:60].sum() > 0 and s.fit_hands
-
-    def keypoints(betas, pose, transl):
-        joints, landmarks = model.forward(betas, pose, transl)
-        return sel @ torch.cat([joints, landmarks], 1)  # (B, K, 3)
-
-    def project(points):
-        z = (-points[..., 2]).clamp(min=1e-3)
-        return torch.stack([f * points[..., 0] / z, -f * points[..., 1] / z], -1)
-
-    def reprojection(points, mask=None):
-        r2 = ((project(points) - tgt) ** 2).sum(-1)
-        sig2 = s.robust_sigma ** 2
-        rho = sig2 * r2 / (sig2 + r2)
-        ww = w if mask is None else w * mask
-        return (rho * ww).sum(-1) / ww.sum().clamp(min=1e-6)
-
-    # --- initial translation: depth from the torso's size (SMPLify's similar triangles) ------
-    nb = model.num_betas
-    betas0 = torch.zeros(1, nb, dtype=dtype)
     start = torch.tensor(priors.mean_pose() if init_pose is None else init_pose, dtype=dtype)[None]
     start[:, 0] = 0.0
-    with torch.no_grad():
-        rest_kp = keypoints(betas0, start, torch.zeros(1, 3, dtype=dtype))[0].numpy()
-    pairs = [(C["neck"], C["right_hip"]), (C["neck"], C["left_hip"]),
-             (C["right_shoulder"], C["left_shoulder"]), (C["neck"], C["nose"]),
-             (C["right_hip"], C["left_hip"])]
-    ratios = [np.linalg.norm(rest_kp[a, :2] - rest_kp[b, :2]) / max(np.linalg.norm(body[a, :2] - body[b, :2]), 1e-6)
-              for a, b in pairs if conf[a] > 0 and conf[b] > 0]
-    depth = focal * (float(np.median(ratios)) if ratios else 2.0 / height)
-    depth = float(np.clip(depth, 0.3, 200.0))
-    anchor = [i for i in TORSO if conf[i] > 0]
-    pix = body[anchor, :2].mean(0)
-    model_anchor = rest_kp[anchor].mean(0)
-    xy = (pix - centre) / focal * depth * np.array([1.0, -1.0]) - model_anchor[:2]
-    transl0 = np.array([xy[0], xy[1], -depth - model_anchor[2]])
+    transl0 = initial_translation(problem, targets, start, focal, size)
 
-    # --- stage 1: orientation + translation, four starting yaws at once ---------------------
     orient3d = orientation_from_points3d(points3d, conf[:18]) if points3d is not None else None
     if orient3d is not None:
-        starts = [orient3d]
+        starts, keep = [orient3d], 1
     else:
         starts = [_axis_angle_y(a) for a in (0.0, math.pi / 2, math.pi, -math.pi / 2)]
-    bsz = len(starts)
-    go = torch.tensor(np.stack(starts), dtype=dtype, requires_grad=True)
-    transl = torch.tensor(np.repeat(transl0[None], bsz, 0), dtype=dtype, requires_grad=True)
-    pose_rest = start.expand(bsz, -1, -1)
-    mask1 = torch.zeros(len(targets), dtype=dtype)
-    mask1[TORSO] = 1.0
-    mask1[HEAD] = 0.3
-    opt = torch.optim.Adam([go, transl], lr=0.05)
-    betas_b = betas0.expand(bsz, -1)
-    total = s.steps_global + s.steps_full
-    span0, span1 = progress_span
+        keep = s.orientations
+    orients, transls = fit_orientation(problem, starts, start, transl0, keep, report)
 
-    def report(step: int, message: str) -> None:
-        if should_stop is not None and step % 10 == 0 and should_stop():
-            raise Cancelled("lifting stopped by the user")
-        if progress is not None and step % 20 == 0:
-            progress(span0 + (span1 - span0) * step / total, message)
-
-    for step in range(s.steps_global):
-        report(step, "fitting body orientation")
-        opt.zero_grad()
-        pose = torch.cat([go[:, None], pose_rest[:, 1:]], 1)
-        loss = reprojection(keypoints(betas_b, pose, transl), mask1).sum()
-        loss.backward()
-        opt.step()
-    with torch.no_grad():
-        pose = torch.cat([go[:, None], pose_rest[:, 1:]], 1)
-        losses = reprojection(keypoints(betas_b, pose, transl), mask1)
-        keep = torch.argsort(losses)[: (1 if orient3d is not None else s.orientations)]
-        # A candidate much worse than the best is no candidate (a side view of a torso that is
-        # clearly frontal): drop it rather than spend the batch on it.
-        keep = keep[losses[keep] <= 4.0 * losses[keep[0]] + 1e-4]
-
-    # --- stage 2: everything, several starts in one batch, the worse half dropped in rounds ----
+    # Every kept orientation × every starting posture, one batch.
     if init_pose is not None:
         library = [np.asarray(init_pose, dtype=np.float64)]
     else:
         library = list(priors.start_poses().values())[: max(1, s.start_poses)]
-    lib = torch.tensor(np.stack(library), dtype=dtype)                     # (P, 55, 3)
-    n_o, n_p = len(keep), len(library)
-    start_b = lib.repeat(n_o, 1, 1)                                        # (B, 55, 3)
-    start_b[:, 0] = go.detach()[keep].repeat_interleave(n_p, 0)
-    pose_p = start_b.clone().requires_grad_(True)
-    transl = transl.detach()[keep].repeat_interleave(n_p, 0).clone().requires_grad_(True)
-    betas = torch.zeros(len(start_b), nb, dtype=dtype).requires_grad_(s.fit_shape)
-    params = [pose_p, transl] + ([betas] if s.fit_shape else [])
-    opt = torch.optim.Adam(params, lr=s.lr)
-    freeze = torch.ones(55, 1, dtype=dtype)
-    freeze[22:25] = 0.0                  # jaw and eyes: no keypoints drive them
-    if not has_hands:
-        freeze[25:55] = 0.0
-    bones = None
-    if points3d is not None and s.bone3d_weight > 0:
-        usable = [(a, b) for a, b in BONES_3D if conf[a] > 0 and conf[b] > 0]
-        if usable:
-            p3 = torch.tensor(points3d, dtype=dtype)
-            ia = torch.tensor([a for a, _ in usable]); ib = torch.tensor([b for _, b in usable])
-            d3 = p3[ib] - p3[ia]
-            bones = (ia, ib, d3 / d3.norm(dim=-1, keepdim=True).clamp(min=1e-6))
-    pose_priors = PoseTerms(s, dtype)
-    prune_at = {int(f * s.steps_full) for f in s.prune_at}
-
-    def objective(step: int):
-        t = step / max(1, s.steps_full - 1)
-        prior_w = math.exp(math.log(s.pose_prior_start) * (1 - t) + math.log(s.pose_prior) * t)
-        pose = pose_p * freeze + start_b * (1 - freeze)
-        kp = keypoints(betas, pose, transl)
-        loss = reprojection(kp) + pose_priors(pose, prior_w)
-        if s.fit_shape:
-            loss = loss + s.shape_prior * (betas ** 2).sum(-1)
-        if bones is not None:
-            ia, ib, d3 = bones
-            dm = kp[:, ib] - kp[:, ia]
-            dm = dm / dm.norm(dim=-1, keepdim=True).clamp(min=1e-6)
-            loss = loss + s.bone3d_weight * (1 - (dm * d3).sum(-1)).mean(-1) * (prior_w / s.pose_prior_start + s.bone3d_floor)
-        return loss, pose, kp
-
-    for step in range(s.steps_full):
-        report(s.steps_global + step, "fitting pose")
-        t = step / max(1, s.steps_full - 1)
-        for group in opt.param_groups:  # cosine decay to a tenth
-            group["lr"] = s.lr * (0.1 + 0.45 * (1 + math.cos(math.pi * t)))
-        if step in prune_at and len(start_b) > 1:
-            with torch.no_grad():
-                losses = objective(step)[0] if s.prune_total else reprojection(objective(step)[2])
-                best_rows = torch.argsort(losses)[: max(1, len(losses) // 2)]
-            start_b = start_b[best_rows]
-            params = _keep_rows(opt, params, best_rows)
-            pose_p, transl = params[0], params[1]
-            if s.fit_shape:
-                betas = params[2]
-            opt = _adam_with_rows(opt, params, s.lr)
-        opt.zero_grad()
-        loss = objective(step)[0].sum()
-        loss.backward()
-        opt.step()
-    # --- polish: the best start alone, quasi-Newton to convergence (Adam stops short) ------------
-    with torch.no_grad():
-        best = int(torch.argmin(objective(s.steps_full - 1)[0]))
-    if s.polish_iters > 0:
-        rows = torch.tensor([best])
-        start_b = start_b[rows]
-        pose_p = pose_p.detach()[rows].clone().requires_grad_(True)
-        transl = transl.detach()[rows].clone().requires_grad_(True)
-        betas = betas.detach()[rows].clone().requires_grad_(s.fit_shape)
-        lbfgs = torch.optim.LBFGS([pose_p, transl] + ([betas] if s.fit_shape else []), lr=1.0,
-                                  max_iter=s.polish_iters, history_size=20,
-                                  line_search_fn="strong_wolfe", tolerance_change=1e-12)
-
-        def closure():
-            lbfgs.zero_grad()
-            value = objective(s.steps_full - 1)[0].sum()
-            value.backward()
-            return value
-
-        report(total, "refining")
-        lbfgs.step(closure)
-        best = 0
+    n_p = len(library)
+    start_b = torch.tensor(np.stack(library), dtype=dtype).repeat(len(orients), 1, 1)
+    start_b[:, 0] = torch.tensor(orients, dtype=dtype).repeat_interleave(n_p, 0)
+    hyp = Hypotheses(
+        pose=start_b.clone().requires_grad_(True),
+        transl=torch.tensor(transls, dtype=dtype).repeat_interleave(n_p, 0).requires_grad_(True),
+        betas=torch.zeros(len(start_b), model.num_betas, dtype=dtype).requires_grad_(s.fit_shape),
+        start=start_b,
+    )
+    hyp = fit_starts(problem, hyp, report, s.steps_global)
+    report(total, "refining")
+    hyp = polish(problem, hyp, s.polish_iters)
     report(total, "done")
 
     with torch.no_grad():
-        losses, pose, kp = objective(s.steps_full - 1)
-        final = float(reprojection(kp)[best])
-        uv = project(kp)[best].numpy() * scale + centre
-        pose, betas, transl = pose[best], betas[best], transl[best]
+        _, pose, kp = problem.objective(hyp, s.pose_prior)
+        final = float(problem.reprojection(kp)[0])
+        uv = problem.project(kp)[0].numpy() * problem.scale + problem.centre
     return FitResult(
-        pose=pose.double().numpy().copy(),
-        betas=betas.detach().double().numpy().copy(),
-        transl=transl.detach().double().numpy().copy(),
+        pose=pose[0].double().numpy().copy(),
+        betas=hyp.betas[0].detach().double().numpy().copy(),
+        transl=hyp.transl[0].detach().double().numpy().copy(),
         loss=final,
         keypoints2d=uv,
     )
 
 
-def _keep_rows(opt, params, rows):
-    """New leaf tensors holding ``rows`` of each parameter; their Adam moments carried over."""
-    kept = []
-    for p in params:
-        q = p.detach()[rows].clone().requires_grad_(p.requires_grad)
-        state = opt.state.get(p)
-        if state:
-            q._carried_state = {k: (v[rows].clone() if k != "step" and hasattr(v, "shape") and v.dim() else v)
-                                for k, v in state.items()}
-        kept.append(q)
-    return kept
+def check_enough_keypoints(conf: np.ndarray, what: str) -> None:
+    """Raise :class:`LiftError` unless ``conf`` (K,) has 4 body points, two of them torso."""
+    if not has_enough_keypoints(conf):
+        raise LiftError(
+            f"too few body keypoints to {what}: need at least 4, including two of the neck, "
+            "shoulders and hips"
+        )
 
 
-def _adam_with_rows(old, params, lr: float):
-    import torch
-
-    opt = torch.optim.Adam(params, lr=old.param_groups[0]["lr"])
-    for p in params:
-        state = getattr(p, "_carried_state", None)
-        if state is not None:
-            opt.state[p] = state
-            del p._carried_state
-    return opt
+def has_enough_keypoints(conf: np.ndarray) -> bool:
+    """Whether ``conf`` (K,) (targets layout) has the 4 body points, two of them torso, a fit needs."""
+    return bool(np.count_nonzero(conf[:18] > 0) >= 4 and np.count_nonzero(conf[TORSO] > 0) >= 2)

@@ -24,23 +24,6 @@ if TYPE_CHECKING:  # pragma: no cover
     import torch
 
 
-def rodrigues(aa: "torch.Tensor") -> "torch.Tensor":
-    """Axis-angle (..., 3) → rotation matrices (..., 3, 3); smooth at zero angle."""
-    import torch
-
-    angle2 = (aa * aa).sum(-1, keepdim=True)
-    angle = torch.sqrt(angle2 + 1e-12)
-    # sin(t)/t and (1-cos(t))/t^2 with their Taylor series near 0 (no NaN gradient at rest).
-    small = angle2 < 1e-6
-    a = torch.where(small, 1 - angle2 / 6, torch.sin(angle) / angle)
-    b = torch.where(small, 0.5 - angle2 / 24, (1 - torch.cos(angle)) / (angle2 + 1e-12))
-    x, y, z = aa.unbind(-1)
-    zero = torch.zeros_like(x)
-    k = torch.stack([zero, -z, y, z, zero, -x, -y, x, zero], -1).reshape(aa.shape[:-1] + (3, 3))
-    eye = torch.eye(3, dtype=aa.dtype, device=aa.device).expand(k.shape)
-    return eye + a[..., None] * k + b[..., None] * (k @ k)
-
-
 class KeypointModel:
     """Joints + landmarks of a body model as a cheap differentiable function.
 
@@ -131,8 +114,10 @@ class KeypointModel:
         """
         import torch
 
+        from posestudio.rotations_torch import axis_angle_to_matrix
+
         rest_j, rest_l = self.rest(betas)
-        rot = rodrigues(pose)  # (B, J, 3, 3)
+        rot = axis_angle_to_matrix(pose)  # (B, J, 3, 3)
         # Level by level: R_j = R_parent @ r_j and p_j = p_parent + R_parent @ (J_j - J_parent).
         world_rot = rot[:, :1]
         world_pos = rest_j[:, :1]

@@ -4,7 +4,7 @@ After an import the user drags a 2D keypoint on the photo and asks for a refit. 
 from scratch (``lift.lift``) costs a second or more and, since it restarts from the generic
 posture modes, a small drag can flip a limb or the whole body into another depth solution. A
 refit instead starts from the person's current pose, shape and translation and runs a short
-local optimisation (L-BFGS) of the same objective as the full fit:
+local optimisation (L-BFGS, ``lift.optim``) of the same objective as the full fit:
 
 * the same Geman-McClure reprojection error, confidence weighted, in units of the person's size
   in the image, but with a wider scale (``REFIT_SIGMA``): the dragged point is the user's
@@ -27,6 +27,7 @@ from typing import Callable
 import numpy as np
 
 from posestudio.errors import Cancelled, LiftError
+from posestudio.rotations import axis_angle_to_matrix, matrix_to_axis_angle
 from posestudio.skeletons import SMPLX_JOINT_INDEX
 
 ProgressFn = Callable[[float, str], None]
@@ -117,18 +118,6 @@ def hands_follow_wrists(targets: np.ndarray) -> np.ndarray:
     return out
 
 
-def _rotvec_matrix(rotvec: np.ndarray) -> np.ndarray:
-    from scipy.spatial.transform import Rotation
-
-    return Rotation.from_rotvec(rotvec).as_matrix()
-
-
-def _matrix_rotvec(matrix: np.ndarray) -> np.ndarray:
-    from scipy.spatial.transform import Rotation
-
-    return Rotation.from_matrix(matrix).as_rotvec()
-
-
 def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | None = None,
                  cancelled: CancelledFn | None = None, fit_shape: bool = False,
                  iterations: int = REFIT_ITERS):
@@ -162,8 +151,9 @@ def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | 
     from posestudio import camera as cam
     from posestudio.lift import _keypoint_model
     from posestudio.lift.fit import (
-        TORSO, FitSettings, PoseTerms, normalised_targets, selection_matrix,
+        FitSettings, PoseTerms, check_enough_keypoints, normalised_targets, selection_matrix,
     )
+    from posestudio.lift.optim import minimize_lbfgs
 
     def check() -> None:
         if cancelled is not None and cancelled():
@@ -172,9 +162,7 @@ def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | 
     check()
     targets = hands_follow_wrists(_targets(keypoints2d))
     conf = targets[:, 2]
-    if np.count_nonzero(conf[:18] > 0) < 4 or np.count_nonzero(conf[TORSO] > 0) < 2:
-        raise LiftError("too few body keypoints to refit: need at least 4, including two of "
-                        "the neck, shoulders and hips")
+    check_enough_keypoints(conf, "refit")
     if progress is not None:
         progress(0.0, "refitting")
     threads = torch.get_num_threads()
@@ -202,7 +190,7 @@ def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | 
 
         j0 = pelvis(betas0)
         pose0 = np.asarray(person.pose, dtype=np.float64).copy()
-        pose0[0] = _matrix_rotvec(rc @ _rotvec_matrix(pose0[0]))
+        pose0[0] = matrix_to_axis_angle(rc @ axis_angle_to_matrix(pose0[0]))
         transl0 = rc @ (j0 + np.asarray(person.transl, dtype=np.float64)) + tc - j0
 
         focal = float(cam.intrinsics(camera, canvas)[0, 0])
@@ -247,22 +235,15 @@ def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | 
             joints_start = model.forward(betas, start, transl_start)[0][:, :22]
         trunk = torch.tensor([SMPLX_JOINT_INDEX[n] for n in TRUNK])
         params = [pose_p, transl] + ([betas] if fit_shape else [])
-        lbfgs = torch.optim.LBFGS(params, lr=1.0, max_iter=max(1, int(iterations)),
-                                  history_size=20, line_search_fn="strong_wolfe",
-                                  tolerance_grad=1e-9, tolerance_change=1e-12)
         calls = [0]
 
-        def closure():
+        def check_and_report() -> None:
             check()
             calls[0] += 1
             if progress is not None and calls[0] % 10 == 0:
                 progress(min(0.95, calls[0] / (1.5 * iterations)), "refitting")
-            lbfgs.zero_grad()
-            value = objective()
-            value.backward()
-            return value
 
-        lbfgs.step(closure)
+        minimize_lbfgs(objective, params, max(1, int(iterations)), check=check_and_report)
         check()
         with torch.no_grad():
             pose = (pose_p * freeze + start * (1 - freeze))[0].double().numpy()
@@ -275,7 +256,7 @@ def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | 
 
     # Camera frame → world: R_w = Rcᵀ R_cam, t_w = Rcᵀ (J0 + t_cam − tc) − J0.
     j0 = pelvis(betas_new)
-    pose[0] = _matrix_rotvec(rc.T @ _rotvec_matrix(pose[0]))
+    pose[0] = matrix_to_axis_angle(rc.T @ axis_angle_to_matrix(pose[0]))
     out = person.copy()
     out.pose = pose
     out.transl = rc.T @ (j0 + transl_cam - tc) - j0

@@ -1,0 +1,117 @@
+"""The fit's building blocks: the orientation from a detector's 3D torso (near 180° too), the
+hand-written optimisers against torch's own, and a fit that never loads the compiler stack."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import torch
+
+from posestudio.lift.fit import orientation_from_points3d
+from posestudio.lift.optim import Adam, minimize_lbfgs
+from posestudio.rotations import axis_angle_to_matrix, rotation_distance
+from posestudio.skeletons import COCO18_NAMES
+
+C = {n: i for i, n in enumerate(COCO18_NAMES)}
+
+
+def _torso(rotation: np.ndarray) -> np.ndarray:
+    """COCO-18 points (18, 3) of a torso turned by ``rotation`` (model frame: +X = its left)."""
+    points = np.zeros((18, 3))
+    for name, p in (("right_shoulder", (-0.2, 0.5, 0)), ("left_shoulder", (0.2, 0.5, 0)),
+                    ("right_hip", (-0.1, 0, 0)), ("left_hip", (0.1, 0, 0))):
+        points[C[name]] = rotation @ np.array(p)
+    return points
+
+
+@pytest.mark.parametrize("axis, angle", [
+    ((0.0, 0.7071, -0.7071), np.pi),             # the case an earlier copy got wrong by 2
+    ((0.0, 0.7071, -0.7071), np.pi - 1e-5),
+    ((1.0, 0.0, 0.0), np.pi), ((0.0, 0.0, 1.0), np.pi), ((0.3, -0.5, 0.8), 3.1),
+    ((0.0, 1.0, 0.0), 0.0), ((0.6, 0.0, 0.8), 1e-7), ((-0.6, 0.48, 0.64), 2.0),
+])
+def test_orientation_from_3d_torso_round_trips_across_the_sphere(axis, angle):
+    axis = np.asarray(axis) / np.linalg.norm(axis)
+    truth = axis_angle_to_matrix(axis * angle)
+    got = orientation_from_points3d(_torso(truth), np.ones(18))
+    assert float(rotation_distance(axis_angle_to_matrix(got), truth)) < 1e-6
+
+
+def test_orientation_from_random_torsos():
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        v = rng.normal(size=3)
+        truth = axis_angle_to_matrix(v / np.linalg.norm(v) * rng.uniform(0, np.pi))
+        got = orientation_from_points3d(_torso(truth), np.ones(18))
+        assert float(rotation_distance(axis_angle_to_matrix(got), truth)) < 1e-6
+
+
+def test_adam_matches_torch_adam_and_its_lr_is_used():
+    def run(make, lr):
+        torch.manual_seed(0)
+        x = torch.randn(4, 3, requires_grad=True)
+        opt = make([x], lr)
+        for _ in range(25):
+            opt.zero_grad()
+            ((x - 1.0) ** 4 + x.sin()).sum().backward()
+            opt.step()
+        return x.detach()
+
+    ours = run(lambda p, lr: Adam(p, lr=lr), 0.05)
+    reference = run(lambda p, lr: torch.optim.Adam(p, lr=lr), 0.05)
+    assert torch.allclose(ours, reference, atol=1e-6)
+    assert not torch.allclose(run(lambda p, lr: Adam(p, lr=lr), 0.01), ours, atol=1e-3)
+
+
+def test_adam_keep_rows_carries_the_moments_of_the_rows_kept():
+    x = torch.arange(12.0).reshape(4, 3).requires_grad_(True)
+    opt = Adam([x], lr=0.1)
+    for _ in range(3):
+        opt.zero_grad()
+        (x ** 2).sum().backward()
+        opt.step()
+    m, v = opt.moments[0]
+    rows = torch.tensor([3, 1])
+    expected_m, expected_v = m[rows].clone(), v[rows].clone()
+    (kept,) = opt.keep_rows(rows)
+    assert kept.shape == (2, 3) and kept.requires_grad and kept.is_leaf
+    assert torch.equal(opt.moments[0][0], expected_m) and torch.equal(opt.moments[0][1], expected_v)
+    opt.zero_grad()
+    (kept ** 2).sum().backward()
+    opt.step()
+    assert opt.steps == 4
+
+
+def test_lbfgs_reaches_the_minimum_and_leaves_fixed_tensors_alone():
+    x = torch.tensor([[-1.2, 1.0]], requires_grad=True)
+    fixed = torch.tensor([1.0, 100.0])
+    calls = minimize_lbfgs(lambda: ((fixed[0] - x[0, 0]) ** 2
+                                    + fixed[1] * (x[0, 1] - x[0, 0] ** 2) ** 2),
+                           [x, fixed], 200)
+    assert 0 < calls <= 250
+    assert torch.allclose(x.detach(), torch.tensor([[1.0, 1.0]]), atol=1e-3)
+    assert torch.equal(fixed, torch.tensor([1.0, 100.0]))
+
+
+def test_a_lift_never_imports_the_compiler_stack():
+    code = textwrap.dedent("""
+        import sys
+        sys.path.insert(0, "tests/lift")
+        from lift_cases import make_case
+        from posestudio.lift import lift
+        from posestudio.presets import load_pose_preset
+        pose = load_pose_preset("standing")[0]
+        pose[0] = 0.0
+        case = make_case(pose, yaw=30.0, face=False)
+        from posestudio.lift.fit import FitSettings
+        lift([case.keypoints], (768, 1024), focal_px=case.focal,
+             settings=FitSettings(steps_global=5, steps_full=10, polish_iters=5))
+        print("dynamo" if "torch._dynamo" in sys.modules else "clean")
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().endswith("clean")
