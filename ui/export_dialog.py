@@ -1,11 +1,9 @@
 """Export dialog: which maps, which folder, which file names.
 
-Names follow what ComfyUI / A1111 ControlNet users expect: one PNG per map named after the map
-(``openpose.png``, ``depth.png`` …, as the CLI writes them), optionally with a prefix
-(``shot01_openpose.png``) so several shots can share a folder; OpenPose also writes the
-keypoints as ``openpose.json`` (OpenPose format + ``canvas_width``/``canvas_height``, which the
-A1111 OpenPose editor reads) and every export writes ``camera.json``. All files appear together or
-not at all.
+The files and their names are those of :func:`posestudio.render.export.export_maps` (the CLI's
+``render`` writes the same set): one PNG per map named after the map, optionally after a prefix
+(``shot01_openpose.png``), ``openpose.json``, ``depth_metric.npy`` and ``camera.json``; all
+files appear together or not at all.
 
 Rendering at canvas size takes about a second, so the dialog does not do it on the UI thread: the
 job goes to the render worker process (:class:`ui.workers.PreviewWorker`, the one that renders
@@ -15,63 +13,14 @@ or an error message, shown in the dialog, never in a modal box) arrives as a sig
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
-import numpy as np
 from PySide6 import QtWidgets
 
-from posestudio.errors import InputError, PoseStudioError
+from posestudio.errors import PoseStudioError
+from posestudio.render.export import EXPORT_MAPS, check_export
 
-EXPORT_MAPS = ("openpose", "mannequin", "depth", "normal", "canny", "seg")
 DEFAULT_MAPS = ("openpose", "depth", "normal", "canny")
-
-
-def export_maps(scene, folder: str | Path, maps, prefix: str = "") -> list[Path]:
-    """Render ``maps`` of ``scene`` at canvas size and write them into ``folder``.
-
-    Returns the written paths. Raises :class:`InputError` for a bad prefix, no maps or an
-    unwritable folder; nothing is written then.
-    """
-    from PIL import Image
-
-    from posestudio.export.atomic import atomic_output_dir
-    from posestudio.render.openpose_json import to_openpose_json
-    from posestudio.render.pipeline import render_scene
-
-    maps, stem = check_export(maps, prefix)
-    result = render_scene(scene, maps=maps)
-    names = []
-    with atomic_output_dir(folder, "export folder") as tmp:
-        for name in maps:
-            image = result.maps[name]
-            Image.fromarray(np.ascontiguousarray(image)).save(tmp / f"{stem}{name}.png")
-            names.append(f"{stem}{name}.png")
-        if "depth" in maps:
-            np.save(tmp / f"{stem}depth_metric.npy", result.maps["depth_metric"].astype(np.float32))
-            names.append(f"{stem}depth_metric.npy")
-        if "openpose" in maps:
-            (tmp / f"{stem}openpose.json").write_text(
-                json.dumps(to_openpose_json(result.people, result.canvas)), encoding="utf-8")
-            names.append(f"{stem}openpose.json")
-        (tmp / f"{stem}camera.json").write_text(json.dumps(result.camera_json(), indent=1),
-                                                encoding="utf-8")
-        names.append(f"{stem}camera.json")
-    return [Path(folder) / n for n in names]
-
-
-def check_export(maps, prefix: str = "") -> tuple[list[str], str]:
-    """The known maps among ``maps`` and the file-name stem for ``prefix``; raises
-    :class:`InputError` for no maps or a prefix that is not a plain file-name part."""
-    maps = [m for m in maps if m in EXPORT_MAPS]
-    if not maps:
-        raise InputError("export needs at least one map")
-    if prefix and not re.fullmatch(r"[\w.\- ]+", prefix):
-        raise InputError(f"file name prefix may hold letters, digits, '.', '-', '_' and spaces, "
-                         f"got {prefix!r}")
-    stem = f"{prefix}_" if prefix and not prefix.endswith(("_", "-", ".")) else prefix
-    return maps, stem
 
 
 class ExportDialog(QtWidgets.QDialog):

@@ -1,106 +1,27 @@
-"""Control-map previews and exports rendered off the UI thread, in a separate process.
+"""The editor's side of the render worker: previews and exports rendered in another process.
 
-Why a process: pyrender needs its own GL context (EGL, headless) and Qt's viewport owns a GLX/xcb
-one; sharing a process works only with ``QT_XCB_GL_INTEGRATION=xcb_egl`` and is fragile, and
-pure-Python rendering in a thread would hold the GIL while the user drags. A ``spawn``-ed worker
-with ``PYOPENGL_PLATFORM=egl`` keeps the UI responsive and crashes in GL cannot take the editor
-down. Preview requests are *latest wins*: while the worker renders, newer scenes replace the
-pending one. Export jobs (full canvas size, written atomically into a folder by the worker) are
-never skipped, and run before the newest preview.
-
-Protocol: the UI sends ``("preview", seq, scene_dict, maps, size)`` or
-``("export", seq, scene_dict, folder, maps, prefix)``; the worker answers
-``("preview", seq, {name: uint8 array}, seconds, error_text_or_None)`` or
-``("export", seq, [written paths], seconds, error_text_or_None)``.
+The process runs :func:`posestudio.render.worker.serve` (Qt-free; the module docstring there gives
+the reasons for a process and the request/answer protocol). :class:`PreviewWorker` is the one
+place in the editor that holds the process handle: it starts the process, restarts it when it
+died, and stops it with the window. Pose-library thumbnails render in a pool of one process
+(:class:`ThumbnailWorker`).
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import queue
 import time
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from posestudio.render.worker import THUMB_SIZE, preview_size, render_thumbnails, serve
 from posestudio.worker_process import spawn_worker
 
+__all__ = ["PREVIEW_MAPS", "PreviewWorker", "ThumbnailWorker", "preview_size"]
+
 PREVIEW_MAPS = ("openpose", "depth", "normal", "canny", "seg")
-PREVIEW_MAX_SIDE = 384
-WORKER_NICE = 4          # a little below the editor (see _lower_priority)
-
-
-def preview_size(width: int, height: int, max_side: int = PREVIEW_MAX_SIDE) -> tuple[int, int]:
-    """Canvas size scaled down so the longer side is ``max_side`` (aspect kept, ≥ 16 px)."""
-    scale = min(1.0, max_side / max(width, height))
-    return max(16, int(round(width * scale))), max(16, int(round(height * scale)))
-
-
-def _lower_priority() -> None:
-    """Let the editor's own thread win the CPU: on a machine with few cores (and software GL,
-    whose rasteriser threads need them too) a render competing at equal priority slows the
-    viewport during a drag. Mild (4): at 10 the worker starved during drags and the last
-    preview came ~180 ms after the release instead of ~25 ms."""
-    if hasattr(os, "nice"):
-        try:
-            os.nice(WORKER_NICE)
-        except OSError:
-            pass
-
-
-def _render_preview(job) -> tuple:
-    from posestudio.render.pipeline import render_scene
-    from posestudio.scene.file_format import scene_from_dict
-
-    _, seq, scene_dict, maps, size = job
-    start = time.perf_counter()
-    try:
-        result = render_scene(scene_from_dict(scene_dict), maps=list(maps), size=size).maps
-        images = {name: np.ascontiguousarray(result[name]) for name in maps if name in result}
-        return ("preview", seq, images, time.perf_counter() - start, None)
-    except Exception as exc:                  # report, keep serving: the UI shows the message
-        return ("preview", seq, {}, time.perf_counter() - start, f"{type(exc).__name__}: {exc}")
-
-
-def _run_export(job) -> tuple:
-    from posestudio.errors import PoseStudioError
-    from posestudio.scene.file_format import scene_from_dict
-
-    from .export_dialog import export_maps
-
-    _, seq, scene_dict, folder, maps, prefix = job
-    start = time.perf_counter()
-    try:
-        paths = export_maps(scene_from_dict(scene_dict), folder, maps, prefix)
-        return ("export", seq, [str(p) for p in paths], time.perf_counter() - start, None)
-    except PoseStudioError as exc:            # the user's message, as the dialog shows it
-        return ("export", seq, [], time.perf_counter() - start, str(exc))
-    except Exception as exc:
-        return ("export", seq, [], time.perf_counter() - start, f"{type(exc).__name__}: {exc}")
-
-
-def _serve(requests: "mp.Queue", results: "mp.Queue") -> None:
-    """Worker process main loop: run every queued export, then render the newest preview;
-    None stops it."""
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    _lower_priority()
-
-    while True:
-        items = [requests.get()]
-        while True:                           # take everything queued meanwhile
-            try:
-                items.append(requests.get_nowait())
-            except queue.Empty:
-                break
-        if any(item is None for item in items):
-            return
-        for job in items:
-            if job[0] == "export":
-                results.put(_run_export(job))
-        previews = [job for job in items if job[0] == "preview"]
-        if previews:
-            results.put(_render_preview(previews[-1]))   # skip to the newest request
 
 
 class PreviewWorker(QObject):
@@ -141,7 +62,7 @@ class PreviewWorker(QObject):
             return
         self._requests = self._ctx.Queue()
         self._results = self._ctx.Queue()
-        self._process = spawn_worker(_serve, (self._requests, self._results),
+        self._process = spawn_worker(serve, (self._requests, self._results),
                                      name="posestudio-preview", ctx=self._ctx)
         self._timer.start()
 
@@ -159,8 +80,8 @@ class PreviewWorker(QObject):
 
     def export(self, scene, folder, maps, prefix: str = "") -> int:
         """Queue an export of ``maps`` of ``scene`` at canvas size into ``folder`` (written
-        atomically by the worker, see :func:`ui.export_dialog.export_maps`); the answer comes
-        as ``exported(seq, paths, error)``. Returns the job's sequence number."""
+        atomically by the worker, see :func:`posestudio.render.export.export_maps`); the
+        answer comes as ``exported(seq, paths, error)``. Returns the job's sequence number."""
         from posestudio.scene.file_format import scene_to_dict
 
         self.start()
@@ -247,29 +168,6 @@ class PreviewWorker(QObject):
 
 # --- pose-library thumbnails ---------------------------------------------------------------------
 
-THUMB_SIZE = (96, 128)
-
-
-def _render_thumbnails(jobs: list[tuple[str, list, list]], size: tuple[int, int]) -> dict:
-    """Worker-process job: shaded mannequin of each ``(name, pose, transl)``, framed front-on."""
-    os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
-    from posestudio.body import load_body_model
-    from posestudio.camera import frame_points
-    from posestudio.render.pipeline import render_bodies
-    from posestudio.scene.model import Camera, Canvas, Person, RenderSettings
-
-    model = load_body_model("mannequin")
-    canvas = Canvas(*size)
-    out = {}
-    for name, pose, transl in jobs:
-        posed = model.pose_person(Person(pose=np.asarray(pose), transl=np.asarray(transl)))
-        camera = frame_points(Camera(yaw_deg=15.0, pitch_deg=5.0), canvas, posed.vertices,
-                              margin=0.06)
-        out[name] = render_bodies([posed], camera, canvas, RenderSettings(),
-                                  maps=["mannequin"]).maps["mannequin"]
-    return out
-
-
 class ThumbnailWorker(QObject):
     """Renders pose thumbnails in a spawned process; ``done(dict name → uint8 image)``."""
 
@@ -291,7 +189,7 @@ class ThumbnailWorker(QObject):
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
         plain = [(n, np.asarray(p).tolist(), np.asarray(t).tolist()) for n, p, t in jobs]
-        self._futures.append(self._pool.submit(_render_thumbnails, plain, THUMB_SIZE))
+        self._futures.append(self._pool.submit(render_thumbnails, plain, THUMB_SIZE))
         self._timer.start()
 
     def _poll(self) -> None:

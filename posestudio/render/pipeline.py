@@ -167,9 +167,10 @@ def _save_png(path: Path, image: np.ndarray) -> None:
     Image.fromarray(np.ascontiguousarray(image)).save(path, optimize=False, compress_level=1)
 
 
-def write_map_files(result: RenderResult, folder: Path) -> list[str]:
+def write_map_files(result: RenderResult, folder: Path, prefix: str = "") -> list[str]:
     """Write a render's CLI contract files (design.md §5) into ``folder``, which the caller has
     made and will commit (a staging folder of :func:`~posestudio.export.atomic.atomic_output_dir`).
+    ``prefix`` goes before every file name (``shot01_`` → ``shot01_openpose.png``).
 
     Returns
     -------
@@ -178,22 +179,23 @@ def write_map_files(result: RenderResult, folder: Path) -> list[str]:
     names = []
     for name, image in result.maps.items():
         if name == "depth_metric":
-            np.save(folder / "depth_metric.npy", image.astype(np.float32))
-            names.append("depth_metric.npy")
+            np.save(folder / f"{prefix}depth_metric.npy", image.astype(np.float32))
+            names.append(f"{prefix}depth_metric.npy")
             continue
-        _save_png(folder / f"{name}.png", image)
-        names.append(f"{name}.png")
+        _save_png(folder / f"{prefix}{name}.png", image)
+        names.append(f"{prefix}{name}.png")
     if "openpose" in result.maps:
         data = to_openpose_json(result.people, result.canvas)
-        (folder / "openpose.json").write_text(json.dumps(data), encoding="utf-8")
-        names.append("openpose.json")
-    (folder / "camera.json").write_text(json.dumps(result.camera_json(), indent=1),
-                                        encoding="utf-8")
-    names.append("camera.json")
+        (folder / f"{prefix}openpose.json").write_text(json.dumps(data), encoding="utf-8")
+        names.append(f"{prefix}openpose.json")
+    (folder / f"{prefix}camera.json").write_text(json.dumps(result.camera_json(), indent=1),
+                                                 encoding="utf-8")
+    names.append(f"{prefix}camera.json")
     return names
 
 
-def write_maps(result: RenderResult, out_dir: str | os.PathLike) -> list[Path]:
+def write_maps(result: RenderResult, out_dir: str | os.PathLike, *, prefix: str = "",
+               what: str = "output folder") -> list[Path]:
     """Write a render as the CLI contract files (design.md §5), all or nothing.
 
     Files (for the maps present): ``openpose.png`` + ``openpose.json``, ``mannequin.png``,
@@ -201,6 +203,7 @@ def write_maps(result: RenderResult, out_dir: str | os.PathLike) -> list[Path]:
     ``camera.json``. They are built in a staging folder beside ``out_dir`` and committed as one
     set (:func:`~posestudio.export.atomic.atomic_output_dir`): an interrupted write leaves the
     previous files whole, and files of ``out_dir`` that this write does not produce are kept.
+    ``prefix`` goes before every file name; ``what`` names the folder in error messages.
 
     Returns
     -------
@@ -208,7 +211,7 @@ def write_maps(result: RenderResult, out_dir: str | os.PathLike) -> list[Path]:
     """
     from posestudio.export.atomic import atomic_output_dir
 
-    with atomic_output_dir(out_dir, "output folder") as staging:
-        names = write_map_files(result, staging)
+    with atomic_output_dir(out_dir, what) as staging:
+        names = write_map_files(result, staging, prefix)
     return [Path(out_dir) / n for n in names]
 
