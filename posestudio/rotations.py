@@ -40,12 +40,6 @@ def _f64(value) -> np.ndarray:
     return np.asarray(value, dtype=np.float64)
 
 
-def _skew(v: np.ndarray) -> np.ndarray:
-    x, y, z = v[..., 0], v[..., 1], v[..., 2]
-    zero = np.zeros_like(x)
-    return np.stack([zero, -z, y, z, zero, -x, -y, x, zero], axis=-1).reshape(v.shape[:-1] + (3, 3))
-
-
 def axis_angle_to_matrix(axis_angle) -> np.ndarray:
     """Rotation matrices of axis-angle vectors (Rodrigues' formula).
 
@@ -58,14 +52,19 @@ def axis_angle_to_matrix(axis_angle) -> np.ndarray:
     (..., 3, 3) float64
     """
     aa = _f64(axis_angle)
-    theta2 = (aa * aa).sum(-1)[..., None, None]
-    theta = np.sqrt(theta2)
-    small = theta < _SMALL
-    t = np.where(small, 1.0, theta)
-    a = np.where(small, 1.0 - theta2 / 6.0, np.sin(t) / t)                  # sin θ / θ
-    b = np.where(small, 0.5 - theta2 / 24.0, (1.0 - np.cos(t)) / (t * t))   # (1 - cos θ) / θ²
-    k = _skew(aa)
-    return np.eye(3) + a * k + b * (k @ k)
+    theta2 = (aa * aa).sum(-1)
+    small = theta2 < _SMALL * _SMALL
+    t2 = np.where(small, 1.0, theta2)
+    t = np.sqrt(t2)
+    a = np.where(small, 1.0 - theta2 / 6.0, np.sin(t) / t)           # sin θ / θ
+    b = np.where(small, 0.5 - theta2 / 24.0, (1.0 - np.cos(t)) / t2)  # (1 - cos θ) / θ²
+    x, y, z = aa[..., 0], aa[..., 1], aa[..., 2]
+    bx, by, ax, ay, az = b * x, b * y, a * x, a * y, a * z
+    # R = I + a K + b K², K the cross-product matrix of the rotation vector
+    m = np.stack([1.0 - b * (y * y + z * z), bx * y - az, bx * z + ay,
+                  bx * y + az, 1.0 - b * (x * x + z * z), by * z - ax,
+                  bx * z - ay, by * z + ax, 1.0 - b * (x * x + y * y)], axis=-1)
+    return m.reshape(aa.shape[:-1] + (3, 3))
 
 
 def axis_angle_to_quaternion(axis_angle) -> np.ndarray:

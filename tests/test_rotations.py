@@ -144,3 +144,28 @@ def test_torch_twins_match_numpy_and_have_finite_gradients():
     z = torch.zeros(3, 3, dtype=torch.float64, requires_grad=True)
     T.axis_angle_to_matrix(z).sum().backward()
     assert torch.isfinite(z.grad).all()
+
+
+def test_one_rotation_and_one_forward_kinematics_implementation():
+    """Skinning, IK and the viewport call the one rotation module and the one joint chain."""
+    from posestudio.body import lbs
+    from posestudio.kinematics import fk
+
+    assert lbs.rodrigues is R.axis_angle_to_matrix and fk.rodrigues is R.axis_angle_to_matrix
+    assert fk.rotation_to_axis_angle is R.matrix_to_axis_angle
+    assert fk.rodrigues_one is R.axis_angle_to_matrix_one
+    assert fk.axis_angle_one is R.matrix_to_axis_angle_one
+    assert lbs.forward_kinematics is fk.chain_transforms
+    from posestudio.skeletons import SMPLX_PARENTS
+
+    pose = np.random.default_rng(3).normal(size=(55, 3)) * 0.4
+    rest = np.random.default_rng(4).normal(size=(55, 3))
+    g = fk.forward_kinematics(rest, SMPLX_PARENTS, pose)
+    np.testing.assert_allclose(fk.global_rotations(pose, SMPLX_PARENTS), g.rotations, atol=1e-12)
+    # the chain against a plain recursive walk
+    local = R.axis_angle_to_matrix(pose)
+    for j, p in enumerate(SMPLX_PARENTS):
+        if p >= 0:
+            np.testing.assert_allclose(g.rotations[j], g.rotations[p] @ local[j], atol=1e-12)
+            np.testing.assert_allclose(g.positions[j], g.positions[p] + g.rotations[p] @ (rest[j] - rest[p]),
+                                       atol=1e-12)

@@ -1,5 +1,6 @@
-"""Small numpy helpers the viewport needs: rotations, forward kinematics of joint frames,
-projection matrices and screen-space projection.
+"""Small numpy helpers the viewport needs: projection matrices, screen-space projection, rays;
+rotations and joint frames come from :mod:`posestudio.rotations` and
+:mod:`posestudio.kinematics.fk` under the names the UI uses.
 
 Everything is world space (Y up, metres) unless said otherwise. Screen pixels have (0, 0) at the
 top-left corner of the widget, as Qt mouse events report them.
@@ -10,41 +11,20 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
-
-def rotmat(axis_angle: np.ndarray) -> np.ndarray:
-    """(…, 3) axis-angle (radians) → (…, 3, 3) rotation matrices."""
-    aa = np.asarray(axis_angle, dtype=np.float64)
-    return Rotation.from_rotvec(aa.reshape(-1, 3)).as_matrix().reshape(aa.shape[:-1] + (3, 3))
-
-
-def axis_angle(matrix: np.ndarray) -> np.ndarray:
-    """(3, 3) rotation matrix → (3,) axis-angle in radians."""
-    return Rotation.from_matrix(np.asarray(matrix, dtype=np.float64)).as_rotvec()
-
-
-def global_rotations(pose: np.ndarray, parents) -> np.ndarray:
-    """Orientation of every joint's frame in the world, (J, 3, 3).
-
-    SMPL-family rigs have identity joint frames at rest, so a joint's world orientation is the
-    product of the local rotations along its chain (``pose`` (J, 3) axis-angle, ``parents`` (J,)).
-    """
-    local = rotmat(pose)
-    out = np.empty_like(local)
-    for i, p in enumerate(parents):
-        out[i] = local[i] if p < 0 else out[p] @ local[i]
-    return out
+from posestudio.kinematics.fk import global_rotations  # noqa: F401  (re-exported for the UI)
+from posestudio.rotations import axis_angle_to_matrix, euler_to_matrix, matrix_to_euler
+from posestudio.rotations import matrix_to_axis_angle as axis_angle  # (3, 3) → (3,) radians
 
 
 def euler_xyz_deg(axis_angle_vec: np.ndarray) -> np.ndarray:
     """Axis-angle (3,) → intrinsic XYZ Euler angles in degrees (what the numeric fields show)."""
-    return Rotation.from_rotvec(np.asarray(axis_angle_vec, float)).as_euler("XYZ", degrees=True)
+    return np.degrees(matrix_to_euler(axis_angle_to_matrix(axis_angle_vec), "XYZ"))
 
 
 def from_euler_xyz_deg(angles: np.ndarray) -> np.ndarray:
     """Intrinsic XYZ Euler angles in degrees → axis-angle (3,)."""
-    return Rotation.from_euler("XYZ", np.asarray(angles, float), degrees=True).as_rotvec()
+    return axis_angle(euler_to_matrix(np.radians(np.asarray(angles, float)), "XYZ"))
 
 
 def perspective(fov_y_deg: float, aspect: float, znear: float, zfar: float) -> np.ndarray:
