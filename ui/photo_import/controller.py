@@ -1,6 +1,8 @@
 """Photo import in the editor: menu actions, drag-and-drop, the worker, the photo behind the scene.
 
-Flow: a path (menu, drop, or :meth:`PhotoImport.import_file`) → :class:`~.job.FitJob` runs
+Flow: a path (menu, drop, or :meth:`PhotoImport.import_file`) → over a scene worth keeping, the
+user chooses: replace it (the result is untitled until saved), add to it, or a new window →
+:class:`~.job.FitJob` runs
 detection + lifting in a thread, with a progress bar and Cancel in the status bar → on success
 ONE undo step (:class:`~.edits.PhotoEdit`) replaces the people, canvas and camera and shows the
 photo (background) and the detected keypoints (overlay) through the scene camera. A failure or a
@@ -25,16 +27,19 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 
 from posestudio.errors import PoseStudioError
 
+from ..document import default_scene
 from ..viewport.view import person_color
+from .ask import ask_import_target
 from .edits import PhotoEdit, choose_people_edits, replace_people_edits, scene_frame_edits
 from .fitting import (PhotoState, classify, fit_openpose, fit_photo, photo_suffixes,
-                      refit_in_place)
+                      reference_of, refit_in_place, state_from_reference)
 from .job import FitJob
 from .keypoint_drag import KeypointDragger
 from .labels import LEFT_OUT_COLOR, PeopleLabels, PersonMark
 from .panel import DEFAULT_OPACITY, PhotoPanel, ProgressBox
 
 MESSAGE_MS = 10000
+_OTHER_WINDOWS: set = set()        # windows opened for an import (kept alive until closed)
 
 
 class PhotoImport(QObject):
@@ -69,6 +74,8 @@ class PhotoImport(QObject):
         self.show_keypoints = True
         self.job: FitJob | None = None
         self._job_kind = ""
+        self._import_target = "replace"
+        self._reference = None     # the scene.photo this controller last wrote or read
         self._make_actions()
         self._make_dock()
         self.progress = ProgressBox()
@@ -82,6 +89,8 @@ class PhotoImport(QObject):
         self.dragger.moved.connect(self.move_keypoint)
         self.dragger.dropped.connect(self._on_keypoint_dropped)
         self.doc.changed.connect(self._on_scene_changed)
+        if self.doc.scene.photo is not None:      # a window opened on a scene with a photo
+            self._restore_from_scene()
         window.installEventFilter(self)
         app = QtWidgets.QApplication.instance()
         if app is not None:
@@ -169,13 +178,45 @@ class PhotoImport(QObject):
         return False
 
     def import_photo(self, path: str | Path) -> bool:
-        """Start detecting + lifting ``path`` in the background; False if a job already runs."""
+        """Start detecting + lifting ``path`` in the background; False if a job already runs or
+        the user cancelled (see :meth:`_ask_target`)."""
         work = functools.partial(fit_photo, str(path), detector=self.detector)
-        return self._start(work, "import", f"Importing {Path(path).name}")
+        return self._start_import(path, work)
 
     def import_openpose_json(self, path: str | Path) -> bool:
         work = functools.partial(fit_openpose, str(path))
+        return self._start_import(path, work)
+
+    def _start_import(self, path: str | Path, work) -> bool:
+        if self.busy:
+            return self._start(work, "import", "")       # says that one is running
+        target = self._ask_target(path)
+        if target is None:
+            self._message("Import cancelled: the scene is unchanged")
+            return False
+        if target == "new window":
+            return self._import_in_new_window(path)
+        self._import_target = target
         return self._start(work, "import", f"Importing {Path(path).name}")
+
+    def _ask_target(self, path: str | Path) -> str | None:
+        """Where the import goes: ``"replace"`` straight away on a fresh scene; when the open
+        scene has unsaved changes, a file or other content, the user chooses ``"replace"``,
+        ``"add"`` or ``"new window"`` (None = cancel)."""
+        doc = self.doc
+        if not doc.dirty and doc.path is None and doc.scene == default_scene():
+            return "replace"
+        return ask_import_target(self.window, Path(path).name, doc.dirty)
+
+    def _import_in_new_window(self, path: str | Path) -> bool:
+        """Open another editor window on a fresh scene and import there."""
+        window = type(self.window)()
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        _OTHER_WINDOWS.add(window)
+        window.destroyed.connect(lambda *_: _OTHER_WINDOWS.discard(window))
+        window.show()
+        other = getattr(window, "_photo_import", None) or PhotoImport(window)
+        return other.import_file(path)
 
     def refit(self) -> bool:
         """Fit the chosen people to the current (possibly dragged) 2D keypoints, from where they stand."""
@@ -261,8 +302,10 @@ class PhotoImport(QObject):
             self.doc.push(PhotoEdit("Remove photo", [], self.state, None, self._set_state))
 
     def _set_state(self, state: PhotoState | None) -> None:
-        """The photo behind the scene changed (import, refit, undo, redo)."""
+        """The photo behind the scene changed (import, refit, undo, redo); the scene keeps a
+        reference to it (saved with the scene file)."""
         self.state = state
+        self._keep_reference()
         # as the undo stack knows it: keypoint drags change ``state`` only, so undoing the refit
         # that followed a drag puts the keypoint back where the previous fit saw it
         self._committed = None if state is None else state.copy()
@@ -270,6 +313,27 @@ class PhotoImport(QObject):
         self._show_background()
         self._show_overlay()
         self._show_labels()
+
+    def _keep_reference(self) -> None:
+        """Write the photo state into ``scene.photo`` (what a save keeps: path, keypoints)."""
+        scene = self.doc.scene
+        scene.photo = None if self.state is None else reference_of(self.state)
+        self._reference = scene.photo
+
+    def _restore_from_scene(self) -> None:
+        """A scene was opened, recovered or started: show its photo (or none)."""
+        ref = self._reference = self.doc.scene.photo
+        self.state = self._committed = None
+        notice = ""
+        if ref is not None:
+            self.state, notice = state_from_reference(ref, self.doc.scene.people)
+            self._committed = self.state.copy()
+        self.panel.set_state(self.state, busy=self.busy)
+        self._show_background()
+        self._show_overlay()
+        self._show_labels()
+        if notice:
+            self._message(notice)
 
     def _show_background(self) -> None:
         state = self.state
@@ -324,6 +388,8 @@ class PhotoImport(QObject):
         self.labels.set_marks(self.people_marks())
 
     def _on_scene_changed(self, changes) -> None:
+        if self.doc.scene.photo is not self._reference:
+            self._restore_from_scene()
         if self.state is None:
             return
         if any(c.kind == "canvas" for c in changes):
@@ -343,6 +409,7 @@ class PhotoImport(QObject):
         keypoint = self.state.keypoints[person][index]
         keypoint[:2] = np.clip(xy, 0.0, [photo.width, photo.height])
         keypoint[2] = 1.0          # placed by the user: certain, whatever the detector thought
+        self._keep_reference()
         self._show_overlay()
         self._show_labels()
 
@@ -399,9 +466,11 @@ class PhotoImport(QObject):
             return
         self._end_job()
         scene, state = self.doc.scene, outcome.state
+        adding = self._job_kind == "import" and self._import_target == "add"
         if self._job_kind == "import":
-            edits = replace_people_edits(scene, outcome.people)
-            text = f"Import {Path(state.source).name}"
+            # added people take the first slots: the photo's people are the scene's first ones
+            edits = replace_people_edits(scene, outcome.people, count=0 if adding else None)
+            text = f"{'Add' if adding else 'Import'} {Path(state.source).name}"
         else:
             edits = replace_people_edits(scene, outcome.people, count=len(outcome.people),
                                          keep_identity=True)
@@ -414,6 +483,8 @@ class PhotoImport(QObject):
             self.jobFinished.emit("failed")
             return
         if self._job_kind == "import":
+            if not adding:
+                self.doc.set_path(None)      # a new scene: saving must not overwrite the old file
             self.doc.select(0, -1)
             self.dock.show()
             self.dock.raise_()

@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from posestudio.scene.model import Camera, Canvas, Person
+from posestudio.scene.model import Camera, Canvas, Person, PhotoReference
 
 ProgressFn = Callable[[float, str], None]
 StopFn = Callable[[], bool]
@@ -224,6 +224,42 @@ def body_reprojection_px(person: Person, keypoints: np.ndarray, camera: Camera,
     if not both.any():
         return float("nan")
     return float(np.linalg.norm(body[both, :2] - keypoints[:18][both, :2], axis=1).mean())
+
+
+def reference_of(state: PhotoState) -> PhotoReference:
+    """What the scene file keeps of a photo state: its path, size, keypoints, choice, camera."""
+    return PhotoReference(str(Path(state.source).absolute()), state.canvas.width,
+                          state.canvas.height, [k.copy() for k in state.keypoints],
+                          [k.copy() for k in state.detected], list(state.chosen),
+                          float(state.focal_px), state.camera)
+
+
+def state_from_reference(ref: PhotoReference, people: list[Person]) -> tuple[PhotoState, str]:
+    """The photo state of a reopened scene, and a notice ("" when all is well).
+
+    The photo is read again from ``ref.path`` (downscaled like at import); a photo that is gone
+    or unreadable leaves the state without an image (keypoints, overlay and refit still work)
+    and says so in the notice. ``people`` are the scene's people: the chosen ones are the fits.
+    """
+    image, notice = None, ""
+    if classify(ref.path) == "photo":
+        try:
+            from PIL import Image
+
+            with Image.open(ref.path) as photo:
+                image = _scaled(np.asarray(photo.convert("RGB")))
+        except FileNotFoundError:
+            notice = f"The scene's photo {ref.path} is missing: keypoints shown without it"
+        except (OSError, ValueError, Image.DecompressionBombError) as exc:
+            notice = f"The scene's photo {ref.path} cannot be read ({exc}): keypoints shown without it"
+    slots = iter(range(len(people)))
+    fits = [people[next(slots)].copy() if on and len(people) > i else Person(name=f"Person {i + 1}")
+            for i, on in enumerate(ref.chosen)]
+    n = len(ref.keypoints)
+    state = PhotoState(ref.path, Canvas(ref.width, ref.height), ref.focal_px,
+                       [k.copy() for k in ref.keypoints], [k.copy() for k in ref.detected], image,
+                       [float("nan")] * n, [None] * n, fits, list(ref.chosen), ref.camera)
+    return state, notice
 
 
 def photo_suffixes() -> tuple[str, ...]:
