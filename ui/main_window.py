@@ -220,6 +220,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.photo_import = install_photo_import(self)
         self.generate_panel = install_generate(self)
+        from .timeline import install as install_timeline
+
+        self.timeline = install_timeline(self)      # under the viewport; frames, keys, playback
         # the Photo dock shares the outliner's place (it shows itself when a photo comes in)
         self.tabifyDockWidget(self.docks["outliner"], self.photo_import.dock)
         self.docks["outliner"].raise_()
