@@ -1,0 +1,192 @@
+"""Everything PoseStudio changes inside pyrender, in one class: the main framebuffers.
+
+pyrender always renders into a 4× multisampled framebuffer and resolves it by averaging. That
+is right for the shaded mannequin but wrong for data maps: depth would come from one arbitrary
+sample and colours that encode ids or normals would be mixed at silhouettes. pyrender has no
+public setting for it, so :class:`PyrenderFramebuffers` replaces three private methods of a
+``pyrender.Renderer`` *instance* (never the class) and manages the private framebuffer
+attributes those methods share. :meth:`PyrenderFramebuffers.check` compares pyrender's source
+with what the class relies on and raises :class:`~posestudio.errors.RenderError` naming every
+member that changed, so a pyrender upgrade fails loudly (in the tests, and on the first render)
+instead of rendering wrong maps.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any
+
+import numpy as np
+
+from posestudio.errors import RenderError
+
+__all__ = ["PyrenderFramebuffers"]
+
+
+class PyrenderFramebuffers:
+    """One (multisample, resolve) framebuffer pair per ``(width, height, samples)`` for a
+    ``pyrender.Renderer``, and an optional colour-only read-back.
+
+    pyrender draws into ``_main_fb_ms`` and blits it into ``_main_fb`` to read it back. We keep a
+    pair per size and sample count and point pyrender's attributes at the one the next render
+    needs, so alternating the exact data pass (0 samples) and the antialiased mannequin (4)
+    reallocates nothing. Pairs of other sizes are freed when the size changes.
+
+    Parameters
+    ----------
+    offscreen : pyrender.OffscreenRenderer
+        Its GL context must be current; its private ``_renderer`` gets the overrides.
+    """
+
+    #: The pyrender release these members were read from.
+    PYRENDER_VERSION = "0.1.45"
+    #: Private ``pyrender.Renderer`` methods replaced on the instance, with their parameters.
+    METHODS: dict[str, tuple[str, ...]] = {
+        "_configure_main_framebuffer": ("self",),
+        "_delete_main_framebuffer": ("self",),
+        "_read_main_framebuffer": ("self", "scene", "flags"),
+    }
+    #: Private ``pyrender.Renderer`` attributes set by :meth:`_configure` and :meth:`_delete`.
+    ATTRIBUTES = ("_main_fb", "_main_cb", "_main_db", "_main_fb_ms", "_main_cb_ms",
+                  "_main_db_ms", "_main_fb_dims")
+    #: How pyrender must call the replaced methods (through ``self``, so the overrides apply).
+    CALLS = {"_configure_forward_pass_viewport": "self._configure_main_framebuffer()",
+             "render": "self._read_main_framebuffer(scene, flags)",
+             "delete": "self._delete_main_framebuffer()"}
+
+    def __init__(self, offscreen: Any) -> None:
+        self.check()
+        self.renderer = offscreen._renderer     # pyrender.OffscreenRenderer's Renderer
+        self.samples = 4
+        self.want_depth = True
+        self._pairs: dict[tuple[int, int, int], tuple[int, ...]] = {}
+        self._original_read = self.renderer._read_main_framebuffer
+        self.renderer._configure_main_framebuffer = self._configure
+        self.renderer._delete_main_framebuffer = self._delete
+        self.renderer._read_main_framebuffer = self._read
+
+    def use(self, samples: int, depth: bool) -> None:
+        """Settings of the next render: sample count (0 = exact values, 4 = antialiased) and
+        whether the depth buffer is read back."""
+        self.samples = int(samples)
+        self.want_depth = bool(depth)
+
+    @staticmethod
+    @functools.cache
+    def problems() -> tuple[str, ...]:
+        """What in the installed pyrender differs from what this class relies on (empty when
+        nothing does)."""
+        import pyrender
+        from pyrender import offscreen, renderer
+
+        found = []
+        cls = renderer.Renderer
+        for name, params in PyrenderFramebuffers.METHODS.items():
+            method = getattr(cls, name, None)
+            if method is None:
+                found.append(f"Renderer.{name} is gone")
+            elif (now := tuple(inspect.signature(method).parameters)) != params:
+                found.append(f"Renderer.{name} now takes {now}, not {params}")
+        source = inspect.getsource(cls)
+        init = inspect.getsource(cls.__init__)
+        found += [f"Renderer.__init__ no longer sets {a}" for a in PyrenderFramebuffers.ATTRIBUTES
+                  if f"self.{a} =" not in init]
+        found += [f"Renderer no longer calls {call} ({where})"
+                  for where, call in PyrenderFramebuffers.CALLS.items() if call not in source]
+        if "self._renderer = Renderer(" not in inspect.getsource(offscreen.OffscreenRenderer):
+            found.append("OffscreenRenderer no longer keeps its Renderer in _renderer")
+        if found and pyrender.__version__ != PyrenderFramebuffers.PYRENDER_VERSION:
+            found.append(f"pyrender is {pyrender.__version__}, these members were read from "
+                         f"{PyrenderFramebuffers.PYRENDER_VERSION}")
+        return tuple(found)
+
+    @classmethod
+    def check(cls) -> None:
+        """Raise :class:`RenderError` if pyrender changed a member this class relies on."""
+        found = cls.problems()
+        if found:
+            raise RenderError("this pyrender version is not supported (its private "
+                              "framebuffer code changed): " + "; ".join(found))
+
+    # --- the overrides ------------------------------------------------------------------------
+
+    def _configure(self) -> None:
+        """Point pyrender at the framebuffer pair of the current size and sample count."""
+        from OpenGL import GL
+
+        r = self.renderer
+        w, h = r.viewport_width, r.viewport_height
+        key = (w, h, self.samples)
+        for stale in [k for k in self._pairs if k[:2] != (w, h)]:
+            self._free(stale)
+        if key not in self._pairs:
+            cb = _storage(None, GL.GL_RGBA, w, h)
+            db = _storage(None, GL.GL_DEPTH_COMPONENT24, w, h)
+            cb_ms = _storage(self.samples, GL.GL_RGBA, w, h)
+            db_ms = _storage(self.samples, GL.GL_DEPTH_COMPONENT24, w, h)
+            self._pairs[key] = (_framebuffer(cb, db), cb, db, _framebuffer(cb_ms, db_ms), cb_ms,
+                                db_ms)
+        (r._main_fb, r._main_cb, r._main_db, r._main_fb_ms, r._main_cb_ms,
+         r._main_db_ms) = self._pairs[key]
+        r._main_fb_dims = (w, h)
+
+    def _delete(self) -> None:
+        r = self.renderer
+        for key in list(self._pairs):
+            self._free(key)
+        r._main_fb = r._main_cb = r._main_db = None
+        r._main_fb_ms = r._main_cb_ms = r._main_db_ms = None
+        r._main_fb_dims = (None, None)
+
+    def _free(self, key: tuple[int, int, int]) -> None:
+        from OpenGL import GL
+
+        fb, cb, db, fb_ms, cb_ms, db_ms = self._pairs.pop(key)
+        GL.glDeleteFramebuffers(2, [fb, fb_ms])
+        GL.glDeleteRenderbuffers(4, [cb, db, cb_ms, db_ms])
+
+    def _read(self, scene, flags):
+        """pyrender's read-back, or colour only when depth is not wanted (pyrender would also
+        read and linearise the whole depth buffer)."""
+        from OpenGL import GL
+        from pyrender import RenderFlags
+
+        if self.want_depth or flags & RenderFlags.DEPTH_ONLY:
+            return self._original_read(scene, flags)
+        r = self.renderer
+        w, h = r._main_fb_dims
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, r._main_fb_ms)
+        GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, r._main_fb)
+        GL.glBlitFramebuffer(0, 0, w, h, 0, 0, w, h, GL.GL_COLOR_BUFFER_BIT, GL.GL_LINEAR)
+        GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, r._main_fb)
+        channels, fmt = (4, GL.GL_RGBA) if flags & RenderFlags.RGBA else (3, GL.GL_RGB)
+        buffer = GL.glReadPixels(0, 0, w, h, fmt, GL.GL_UNSIGNED_BYTE)
+        color = np.frombuffer(buffer, dtype=np.uint8).reshape(h, w, channels)
+        return np.flip(color, axis=0), None
+
+
+def _storage(samples: int | None, fmt, w: int, h: int) -> int:
+    """A new renderbuffer of ``fmt``, ``w``×``h``, multisampled unless ``samples`` is None."""
+    from OpenGL import GL
+
+    buffer = GL.glGenRenderbuffers(1)
+    GL.glBindRenderbuffer(GL.GL_RENDERBUFFER, buffer)
+    if samples is None:
+        GL.glRenderbufferStorage(GL.GL_RENDERBUFFER, fmt, w, h)
+    else:
+        GL.glRenderbufferStorageMultisample(GL.GL_RENDERBUFFER, samples, fmt, w, h)
+    return buffer
+
+
+def _framebuffer(color: int, depth: int) -> int:
+    """A new draw framebuffer with ``color`` and ``depth`` renderbuffers attached."""
+    from OpenGL import GL
+
+    fb = GL.glGenFramebuffers(1)
+    GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, fb)
+    GL.glFramebufferRenderbuffer(GL.GL_DRAW_FRAMEBUFFER, GL.GL_COLOR_ATTACHMENT0,
+                                 GL.GL_RENDERBUFFER, color)
+    GL.glFramebufferRenderbuffer(GL.GL_DRAW_FRAMEBUFFER, GL.GL_DEPTH_ATTACHMENT,
+                                 GL.GL_RENDERBUFFER, depth)
+    return fb
