@@ -116,6 +116,23 @@ def _draw_body_depth_ordered(canvas: np.ndarray, bodies: list[list], depths: lis
             _draw_point(canvas, k1, color, width, height)
 
 
+# BODY_25 foot limbs (ankle → big toe, big toe → small toe, ankle → heel), left then right,
+# in the colours OpenPose's BODY_25 renderer gives them.
+FOOT_LIMBS: tuple[tuple[int, int], ...] = ((14, 19), (19, 20), (14, 21), (11, 22), (22, 23), (11, 24))
+FOOT_COLORS: tuple[tuple[int, int, int], ...] = (
+    (0, 0, 255), (0, 0, 255), (0, 0, 255), (0, 255, 255), (0, 255, 255), (0, 255, 255))
+
+
+def _draw_feet(canvas: np.ndarray, body25: list, width: int, height: int) -> None:
+    """Toe and heel limbs of a BODY_25 person, after the body (limbs dimmed like the body's)."""
+    for (a, b), color in zip(FOOT_LIMBS, FOOT_COLORS):
+        if body25[a] is not None and body25[b] is not None:
+            _draw_limb(canvas, body25[a], body25[b], color, width, height)
+    for index, color in zip((19, 20, 21, 22, 23, 24), FOOT_COLORS):
+        if body25[index] is not None:
+            _draw_point(canvas, body25[index], color, width, height)
+
+
 def _draw_hand(canvas: np.ndarray, hand: list, width: int, height: int) -> None:
     for (e1, e2), color in zip(OPENPOSE_HAND_EDGES, _HAND_COLORS):
         k1, k2 = hand[e1], hand[e2]
@@ -146,7 +163,8 @@ def _draw_face(canvas: np.ndarray, face: list, width: int, height: int) -> None:
 def draw_openpose(people: Sequence[OpenPosePerson], width: int, height: int, *,
                   body: bool = True, hands: bool = True, face: bool = True,
                   depth_ordered_limbs: bool = False,
-                  body_depths: Sequence[np.ndarray] | None = None) -> np.ndarray:
+                  body_depths: Sequence[np.ndarray] | None = None,
+                  feet: bool = False) -> np.ndarray:
     """Draw OpenPose people on a black canvas as ControlNet's annotator does.
 
     Parameters
@@ -163,6 +181,9 @@ def draw_openpose(people: Sequence[OpenPosePerson], width: int, height: int, *,
     body_depths : sequence of (N,) arrays, optional
         Depth (metres along the view axis) of each person's body points, same order as
         ``people[i].body``; defaults to ``people[i].depth``.
+    feet : bool
+        Also draw the toe and heel limbs of BODY_25 people (Wan-Animate's skeleton has feet);
+        COCO-18 people have none to draw.
 
     Returns
     -------
@@ -181,6 +202,8 @@ def draw_openpose(people: Sequence[OpenPosePerson], width: int, height: int, *,
     for person in people:
         if body and not depth_ordered_limbs:
             _draw_body(canvas, _norm(person.coco18_body(), width, height), width, height)
+        if body and feet and len(person.body) == 25:
+            _draw_feet(canvas, _norm(person.body, width, height), width, height)
         if hands:
             for hand in (person.hand_left, person.hand_right):
                 if hand is not None:

@@ -1,0 +1,61 @@
+"""``posestudio export-sequence``: one-line errors with nothing written, and a real export."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from posestudio.cli import main
+from posestudio.scene.file_format import save_scene
+from sequence_helpers import animated_scene
+
+
+@pytest.fixture(scope="module")
+def scene_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("scene") / "clip.pose.json"
+    save_scene(animated_scene(fps=8.0, seconds=1.0), path)
+    return path
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--preset", "nope"], "unknown, choose from"),
+    (["--preset", "wan-vace", "--fps", "30"], "runs at 16 fps"),
+    (["--maps", "openpose,bogus"], "unknown map 'bogus'"),
+    (["--start", "4", "--end", "2"], "must be after --start"),
+    (["--start", "-1"], "must be ≥ 0"),
+    (["--fps", "abc"], "expected a number"),
+    (["--keyframes", "50"], "outside the 9 frames"),
+    (["--size", "20x5"], "--size"),
+])
+def test_bad_options_are_one_line_and_write_nothing(scene_file, tmp_path, capsys, extra, message):
+    out = tmp_path / "out"
+    code = main(["export-sequence", str(scene_file), "--out", str(out)] + extra)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and message in err[0], err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_scene_and_bvh(tmp_path, capsys):
+    for source in (tmp_path / "none.pose.json", tmp_path / "clip.bvh"):
+        assert main(["export-sequence", str(source), "--out", str(tmp_path / "o")]) == 2
+        assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+def test_export_with_preset_and_plain_progress_lines(scene_file, tmp_path, capsys):
+    out = tmp_path / "frames"
+    code = main(["export-sequence", str(scene_file), "--out", str(out), "--preset",
+                 "animatediff", "--maps", "openpose,depth,mask", "--size", "130x190",
+                 "--no-preview"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "16 frames" in captured.out
+    lines = captured.err.strip().splitlines()
+    assert lines[-1].startswith("export-sequence: 100%") and "\r" not in captured.err
+    manifest = json.loads((out / "sequence.json").read_text())
+    assert (manifest["frame_count"], manifest["fps"], manifest["width"], manifest["height"]) == (
+        16, 8.0, 128, 192)
+    assert manifest["held_frames"] == 7                   # 9 source frames at 8 fps, held to 16
+    assert len(list((out / "mask").iterdir())) == 16
+    assert not list(out.glob("*.mp4"))
