@@ -16,7 +16,8 @@ from posestudio import __version__
 from posestudio.errors import PoseStudioError
 
 # Order is the order shown by --help.
-COMMAND_MODULES = ("render", "joints", "export_mesh", "import", "generate", "export_sequence")
+COMMAND_MODULES = ("render", "joints", "export_mesh", "import", "generate", "export_sequence",
+                   "generate_video", "repose")
 
 
 class _Parser(argparse.ArgumentParser):

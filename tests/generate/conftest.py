@@ -37,3 +37,22 @@ def control_image():
     image[12:52, 28:36] = 255
     image[20:24, 14:50] = 255
     return image
+
+
+class TinyVideoModels(TinyModels):
+    """``{family: {"base": folder, ...}}`` of ``tiny_video_models``, each built when first asked for."""
+
+    def __missing__(self, family):
+        import tiny_video_models
+
+        self[family] = tiny_video_models.VIDEO_BUILDERS[family](self.root)
+        return self[family]
+
+
+@pytest.fixture(scope="session")
+def tiny_video(tmp_path_factory):
+    """``tiny_video["wan-vace"|"wan-animate"|"animatediff"|"cogvideox-fun"|"ltx"]`` → folders."""
+    import torch
+
+    torch.set_num_threads(1)
+    return TinyVideoModels(tmp_path_factory.mktemp("tiny-video-models"))

@@ -18,6 +18,17 @@ import torch
 from tiny_models import _clip_text, _clip_tokenizer, _save_pipeline, _t5_text, _t5_tokenizer, _wake
 
 
+def _umt5_text():
+    """Wan's text encoder class (UMT5), as small as ``tiny_models._t5_text``."""
+    from transformers import UMT5Config, UMT5EncoderModel
+
+    torch.manual_seed(0)
+    config = UMT5Config(vocab_size=_t5_text().config.vocab_size, d_model=32, d_kv=8, d_ff=37,
+                        num_layers=2, num_heads=4, relative_attention_num_buckets=8,
+                        decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
+    return UMT5EncoderModel(config).eval()
+
+
 def _wan_vae():
     from diffusers import AutoencoderKLWan
 
@@ -39,7 +50,7 @@ def build_wan_vace(root: Path) -> dict:
     torch.manual_seed(0)
     transformer = WanVACETransformer3DModel(in_channels=16, num_layers=3, vace_layers=[0, 2],
                                             vace_in_channels=96, **_wan_dims())
-    pipe = WanVACEPipeline(tokenizer=_t5_tokenizer(), text_encoder=_t5_text().eval(), vae=_wan_vae(),
+    pipe = WanVACEPipeline(tokenizer=_t5_tokenizer(), text_encoder=_umt5_text(), vae=_wan_vae(),
                            scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
                            transformer=transformer)
     return {"base": _save_pipeline(pipe, root / "wan-vace")}
@@ -61,7 +72,7 @@ def build_wan_animate(root: Path) -> dict:
     image_encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(
         hidden_size=4, projection_dim=4, num_hidden_layers=2, num_attention_heads=2, image_size=4,
         intermediate_size=16, patch_size=1))
-    pipe = WanAnimatePipeline(tokenizer=_t5_tokenizer(), text_encoder=_t5_text().eval(),
+    pipe = WanAnimatePipeline(tokenizer=_t5_tokenizer(), text_encoder=_umt5_text(),
                               vae=_wan_vae(), scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
                               image_processor=CLIPImageProcessor(crop_size=4, size=4),
                               image_encoder=image_encoder.eval(), transformer=transformer)
