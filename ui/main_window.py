@@ -73,6 +73,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._frame_all()
         self._update_title()
         self._request_preview()
+        from .panels.layout import install as install_layout
+
+        install_layout(self)        # fits the docks on first show, or restores the user's layout
 
     # ------------------------------------------------------------------ actions
     def _action(self, name: str, text: str, slot, shortcuts=(), tip: str = "",

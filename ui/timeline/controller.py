@@ -283,8 +283,7 @@ class TimelineController(QObject):
         self.clock.playingChanged.connect(self._on_playing)
 
     def _on_playing(self, playing: bool) -> None:
-        self.panel.play.setChecked(playing)
-        self.panel.play.setText("⏸" if playing else "▶")
+        self.panel.show_playing(playing)
         self.update_onion()
 
     def _on_changed(self, changes) -> None:

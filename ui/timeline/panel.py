@@ -16,9 +16,12 @@ from .ruler import TimelineRuler
 KEY_SCOPES = (("Whole body", "body"), ("Selected joint", "joint"), ("Selected limb", "limb"))
 
 
-def _button(text: str, tip: str, checkable: bool = False) -> QtWidgets.QToolButton:
+def _button(text: str, tip: str, checkable: bool = False,
+            icon: QtWidgets.QStyle.StandardPixmap | None = None) -> QtWidgets.QToolButton:
     b = QtWidgets.QToolButton()
     b.setText(text)
+    if icon is not None:         # the style's own media icons: no font needs the glyphs
+        b.setIcon(b.style().standardIcon(icon))
     b.setToolTip(tip)
     b.setCheckable(checkable)
     b.setAutoRaise(True)
@@ -33,19 +36,22 @@ class TimelinePanel(QtWidgets.QWidget):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.first = _button("⏮", "First frame of the play range")
+        SP = QtWidgets.QStyle.StandardPixmap
+        self.first = _button("First", "First frame of the play range", icon=SP.SP_MediaSkipBackward)
         self.prev_key = _button("◆◀", "Previous key (Alt+Down)")
-        self.prev = _button("◀", "Previous frame (Alt+Left)")
-        self.play = _button("▶", "Play / pause at the scene's frame rate (Space)", True)
-        self.next = _button("▶|", "Next frame (Alt+Right)")
+        self.prev = _button("Back", "Previous frame (Alt+Left)", icon=SP.SP_MediaSeekBackward)
+        self.play = _button("Play", "Play / pause at the scene's frame rate (Space)", True,
+                            icon=SP.SP_MediaPlay)
+        self.next = _button("Next", "Next frame (Alt+Right)", icon=SP.SP_MediaSeekForward)
         self.next_key = _button("▶◆", "Next key (Alt+Up)")
-        self.last = _button("⏭", "Last frame of the play range")
-        self.loop = _button("⟲", "Loop the play range", True)
+        self.last = _button("Last", "Last frame of the play range", icon=SP.SP_MediaSkipForward)
+        self.loop = _button("Loop", "Loop the play range", True, icon=SP.SP_BrowserReload)
         self.loop.setChecked(True)
         self.frame = QtWidgets.QSpinBox()
         self.frame.setRange(0, 100000)
         self.frame.setToolTip("Current frame")
         self.frame.setPrefix("frame ")
+        self.frame.setMaximumWidth(110)
         self.time_label = QtWidgets.QLabel("0.00 s")
         self.fps = QtWidgets.QDoubleSpinBox()
         self.fps.setRange(1.0, 240.0)
@@ -107,6 +113,14 @@ class TimelinePanel(QtWidgets.QWidget):
             lambda v: self.rangeEdited.emit(v, self.range_end.value()))
         self.range_end.valueChanged.connect(
             lambda v: self.rangeEdited.emit(self.range_start.value(), v))
+
+    def show_playing(self, playing: bool) -> None:
+        """The play button as a pause button while playing."""
+        SP = QtWidgets.QStyle.StandardPixmap
+        self.play.setChecked(playing)
+        self.play.setIcon(self.style().standardIcon(SP.SP_MediaPause if playing
+                                                    else SP.SP_MediaPlay))
+        self.play.setText("Pause" if playing else "Play")
 
     def key_scope(self) -> str:
         """``"body"``, ``"joint"`` or ``"limb"``."""
