@@ -15,13 +15,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from posestudio.scene.edits import Change, Edit
+from posestudio.scene.edits import ALL_CHANGES, Change, Edit
 from posestudio.scene.model import Person, Scene
 
 from .undo import EditCommand
-
-ALL_CHANGES = (Change("people"), Change("camera"), Change("canvas"), Change("render"),
-               Change("views"))
 
 
 def default_scene() -> Scene:

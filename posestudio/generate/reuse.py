@@ -12,12 +12,8 @@ import copy
 import dataclasses
 
 from posestudio.errors import InputError
-from posestudio.scene.edits import Change, Edit
+from posestudio.scene.edits import ALL_CHANGES, Change, Edit
 from posestudio.scene.model import Scene
-
-#: Everything a whole-scene swap touches (as ``Document.replace_scene`` announces it).
-ALL_CHANGES = (Change("people"), Change("camera"), Change("canvas"), Change("render"),
-               Change("views"))
 
 
 def _assign(scene: Scene, source: Scene) -> None:

@@ -6,10 +6,11 @@ edit of the same gesture (one mouse drag = one undo step). Edits hold *copies* o
 are given and write copies into the scene, so neither the caller nor the scene can change an edit
 after the fact, and undo restores bit-identical arrays.
 
-Edits are used either through :class:`posestudio.scene.history.History` (Qt-free, fires change
-events) or standalone, e.g. wrapped in a ``QUndoCommand`` whose ``redo()`` calls ``apply`` and
-``undo()`` calls ``revert``, ``mergeWith(other)`` calls ``merge`` and ``id()`` is ``-1`` unless
-``merge_key`` is set. After applying or reverting, a view updates what ``edit.changes`` names.
+The editor keeps its history as a ``QUndoStack`` of these edits (``ui/undo.py``): each command's
+``redo()`` calls ``apply``, ``undo()`` calls ``revert``, ``mergeWith(other)`` calls ``merge`` and
+``id()`` is ``-1`` unless ``merge_key`` is set; after either, the document tells its views what
+``edit.changes`` names. Scripts and tests use the edits directly: ``apply`` to change a scene,
+``revert`` (in reverse order) to undo.
 
 Merging
 -------
@@ -47,7 +48,7 @@ from posestudio.scene.model import (
 from posestudio.skeletons import SMPLX_JOINT_INDEX, SMPLX_JOINT_NAMES
 
 __all__ = [
-    "Change", "Edit", "SetJointRotation", "SetPose", "SetPersonField", "AddPerson",
+    "ALL_CHANGES", "Change", "Edit", "SetJointRotation", "SetPose", "SetPersonField", "AddPerson",
     "RemovePerson", "SetCamera", "SetCanvas", "SetRenderSettings", "SetViews", "CompositeEdit",
     "PERSON_FIELDS", "SetKey", "DeleteKey", "MoveKey", "SetAnimation",
 ]
@@ -67,8 +68,8 @@ class Change:
         itself: a person was added or removed at ``index``; later indices shifted), ``"camera"``,
         ``"canvas"``, ``"render"`` (render settings), ``"views"`` (saved cameras),
         ``"animation"`` (keys or timeline settings; ``index`` = the person whose track changed,
-        None for the camera track or the whole animation) or ``"scene"`` (everything: a new
-        scene was loaded; see ``History.reset``).
+        None for the camera track or the whole animation). A whole new scene (opened,
+        restored) names every kind: :data:`ALL_CHANGES`.
     index : int or None
         Person index for ``"person"``/``"people"``/``"animation"``; None otherwise.
     fields : tuple of str
@@ -79,6 +80,11 @@ class Change:
     kind: str
     index: int | None = None
     fields: tuple[str, ...] = ()
+
+
+#: What a whole-scene swap touches (a file opened, a scene restored from an image).
+ALL_CHANGES: tuple[Change, ...] = (Change("people"), Change("camera"), Change("canvas"),
+                                   Change("render"), Change("views"), Change("animation"))
 
 
 def merge_changes(changes: Sequence[Change]) -> tuple[Change, ...]:

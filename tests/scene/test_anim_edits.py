@@ -9,7 +9,6 @@ from posestudio.anim import Animation, CameraKey, PoseKey
 from posestudio.errors import InputError
 from posestudio.scene import Camera, Person, Scene
 from posestudio.scene.edits import AddPerson, DeleteKey, MoveKey, RemovePerson, SetAnimation, SetKey
-from posestudio.scene.history import History
 
 
 def _key(t, v=0.1, interp="smooth"):
@@ -50,16 +49,21 @@ def test_set_replaces_and_reverts_exactly_and_merges_one_gesture():
 def test_keys_stay_in_time_order_and_move_delete_undo():
     scene = Scene(people=[Person()], animation=Animation(tracks=[[_key(0.0), _key(2.0)]]))
     before = _snapshot(scene)
-    history = History(scene)
-    history.push(SetKey(0, _key(1.0, 0.4, "ease")))
+    done = []
+
+    def push(edit):
+        edit.apply(scene)
+        done.append(edit)
+
+    push(SetKey(0, _key(1.0, 0.4, "ease")))
     assert [k.time for k in scene.animation.tracks[0]] == [0.0, 1.0, 2.0]
-    history.push(MoveKey.from_scene(scene, 0, 1.0, 3.0))
+    push(MoveKey.from_scene(scene, 0, 1.0, 3.0))
     assert [k.time for k in scene.animation.tracks[0]] == [0.0, 2.0, 3.0]
     assert scene.animation.tracks[0][2].interp == "ease"
-    history.push(DeleteKey.from_scene(scene, 0, 0.0))
+    push(DeleteKey.from_scene(scene, 0, 0.0))
     assert [k.time for k in scene.animation.tracks[0]] == [2.0, 3.0]
-    for _ in range(3):
-        history.undo()
+    for edit in reversed(done):
+        edit.revert(scene)
     assert scene == before
     with pytest.raises(InputError, match="already a key"):
         MoveKey.from_scene(scene, 0, 0.0, 2.0)

@@ -132,3 +132,44 @@ def test_a_long_session_of_signals_and_merged_drags_does_not_abort_the_interpret
         assert sys.getrefcount(True) > 2 ** 40
     else:                              # a fixed binding leaks nothing per call (20,000 calls)
         assert abs(sys.getrefcount(True) - before) < 5000
+
+
+def test_key_edits_are_undo_steps_of_the_editor_stack(qapp):
+    """Animation keys go through the same path as every edit: one command per key edit, a key
+    drag merged into one step, the views told what changed, undo and redo exact."""
+    from posestudio.anim import Animation, PoseKey
+    from posestudio.scene.edits import ALL_CHANGES, Change, DeleteKey, MoveKey, SetKey
+    from posestudio.ui.document import Document
+
+    def key(t, v):
+        pose = np.zeros((55, 3))
+        pose[18] = [v, 0.0, 0.0]
+        return PoseKey(t, pose, [0.0, v, 0.0], "smooth")
+
+    doc = Document(Scene(people=[Person()]))
+    still = doc.scene.copy()
+    heard = []
+    doc.changed.connect(heard.append)
+    doc.push(SetKey(0, key(0.0, 0.1)))
+    doc.push(SetKey(0, key(1.0, 0.4)))
+    drag = doc.new_gesture()
+    for t in (1.1, 1.2, 1.3):
+        doc.push(MoveKey.from_scene(doc.scene, 0, round(t - 0.1, 1), t, merge_key=drag))
+    doc.push(DeleteKey.from_scene(doc.scene, 0, 0.0))
+    stack = doc.undo_stack
+    assert stack.count() == 4, "set, set, one drag, delete"
+    assert [k.time for k in doc.scene.animation.tracks[0]] == [1.3]
+    assert heard[-1] == (Change("animation", 0),)
+    keyed = doc.scene.copy()
+    stack.undo()
+    stack.undo()
+    assert [k.time for k in doc.scene.animation.tracks[0]] == [0.0, 1.0]
+    while stack.canUndo():
+        stack.undo()
+    assert doc.scene == still and doc.scene.animation is None
+    while stack.canRedo():
+        stack.redo()
+    assert doc.scene == keyed
+    doc.replace_scene(Scene(people=[Person()], animation=Animation(tracks=[[key(0.0, 0.2)]])),
+                      None)
+    assert heard[-1] == ALL_CHANGES and Change("animation") in ALL_CHANGES
