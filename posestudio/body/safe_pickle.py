@@ -42,8 +42,9 @@ import numpy as np
 from posestudio.errors import BodyModelError, UnsafeFileError
 
 MAX_DEPTH = 64                 # nesting levels of containers/objects (real files use < 10)
-MAX_OPCODES = 2_000_000        # real files have a few hundred (arrays are one opcode each)
+MAX_OPCODES = 200_000          # real files have a few hundred (arrays are one opcode each)
 MAX_NDIM = 32
+MAX_DIM = 1 << 32
 ALLOCATION_SLACK = 64 << 20    # bytes any file may allocate on top of twice its own size
 MAX_DENSE_ELEMENTS = 1 << 26   # a densified sparse matrix (official J_regressor: 55 x 10475)
 
@@ -68,6 +69,20 @@ class _Refused(Exception):
 # ---------------------------------------------------------------------------------------------
 # Opcode scan: depth, size and opcode checks before a single object is built.
 
+def _opcode_effects() -> dict[str, tuple[bool, int, int]]:
+    """Per opcode name: (pops down to a MARK, items popped below it, items pushed)."""
+    effects = {}
+    for op in pickletools.opcodes:
+        before = op.stack_before
+        marked = pickletools.markobject in before
+        below = before.index(pickletools.markobject) if marked else len(before)
+        effects[op.name] = (marked, below, len(op.stack_after))
+    return effects
+
+
+_EFFECTS = _opcode_effects()
+
+
 def _scan_opcodes(data: bytes) -> None:
     """Refuse forbidden opcodes, too many opcodes, absurd memo indices and deep nesting.
 
@@ -75,13 +90,11 @@ def _scan_opcodes(data: bytes) -> None:
     deepest item); a memo entry keeps the depth its object had when stored. Raises ``_Refused``;
     a stream pickletools cannot parse raises ``ValueError`` (reported as corrupt).
     """
-    stack: list[int | None] = []   # depth per item, None for a MARK
+    stack: list[int] = []   # depth per item, -1 for a MARK
     memo: dict[int, int] = {}
-    count = 0
-    for opcode, arg, _pos in pickletools.genops(io.BytesIO(data)):
-        count += 1
+    for count, (opcode, arg, _pos) in enumerate(pickletools.genops(io.BytesIO(data))):
         name = opcode.name
-        if count > MAX_OPCODES:
+        if count >= MAX_OPCODES:
             raise _Refused(f"a pickle of more than {MAX_OPCODES} opcodes")
         if name in _REFUSED_OPCODES:
             raise _Refused(f"opcode {name}: a body model pickle may not use "
@@ -90,40 +103,37 @@ def _scan_opcodes(data: bytes) -> None:
             index = len(memo) if name == "MEMOIZE" else int(arg)
             if index > MAX_OPCODES:
                 raise _Refused(f"memo index {index}")
-            memo[index] = stack[-1] if stack and stack[-1] is not None else 0
+            memo[index] = max(stack[-1], 0) if stack else 0
             continue
         if name in ("GET", "BINGET", "LONG_BINGET"):
             stack.append(memo.get(int(arg), 0))
             continue
         if name == "MARK":
-            stack.append(None)
+            stack.append(-1)
             continue
         if name == "DUP":
             stack.append(stack[-1] if stack else 0)
             continue
-        before = opcode.stack_before
-        popped: list[int] = []
-        if pickletools.markobject in before:
-            while stack and stack[-1] is not None:
-                popped.append(stack.pop())
+        marked, below, after = _EFFECTS[name]
+        deepest = container = 0
+        if marked:
+            while stack and stack[-1] >= 0:
+                deepest = max(deepest, stack.pop() + 1)
             if stack:
                 stack.pop()  # the MARK
-            below = before.index(pickletools.markobject)
-        else:
-            below = len(before)
-        for _ in range(below):
+        for i in range(below):
             if stack:
-                item = stack.pop()
-                popped.append(0 if item is None else item)
-        after = len(opcode.stack_after)
+                item = max(stack.pop(), 0)
+                if name in _GROWING_OPCODES and i == below - 1:
+                    container = item  # the deepest-down item is the container
+                else:
+                    deepest = max(deepest, item + 1)
         if not after:
             continue
-        if name in _GROWING_OPCODES and below >= 1:
-            container = popped[-1]  # the deepest-down item is the container
-            items = popped[:-1]
-            depth = max(container, 1 + max(items, default=0))
-        elif popped or name.startswith("EMPTY_"):
-            depth = 1 + max(popped, default=0)
+        if name in _GROWING_OPCODES:
+            depth = max(container, deepest)
+        elif deepest or name.startswith("EMPTY_") or marked:
+            depth = max(deepest, 1)
         else:
             depth = 0
         if depth > MAX_DEPTH:
@@ -240,8 +250,10 @@ def _checked_array(shape: Any, spec: Any, fortran: Any, raw: Any, budget: _Budge
     if isinstance(shape, int) and not isinstance(shape, bool):
         shape = (shape,)
     if (not isinstance(shape, tuple) or len(shape) > MAX_NDIM
-            or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)):
-        raise _Refused("an array shape that is not a short tuple of non-negative ints")
+            or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= MAX_DIM
+                       for d in shape)):
+        raise _Refused(f"an array shape that is not a tuple of at most {MAX_NDIM} ints "
+                       f"in [0, {MAX_DIM}]")
     data = _raw_bytes(raw)
     count = 1
     for d in shape:
@@ -262,9 +274,10 @@ class _Stateful:
 
     module = ""
     name = ""
+    state: Any = None  # NEWOBJ makes instances without calling __init__
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.state: Any = None
+        self.state = None
 
     def __setstate__(self, state: Any) -> None:
         self.state = state
@@ -348,6 +361,12 @@ class _Builders:
             raise _Refused("_codecs.encode of text that is not latin-1") from None
 
     @staticmethod
+    def plain_complex(real: Any = 0.0, imag: Any = 0.0) -> complex:
+        if not all(isinstance(v, (int, float)) for v in (real, imag)):
+            raise _Refused(f"complex() of {_short(real)}, {_short(imag)}")
+        return complex(real, imag)
+
+    @staticmethod
     def plain_set(kind: type) -> Callable[..., Any]:
         def build(items: Any = ()) -> Any:
             if not isinstance(items, (list, tuple, set, frozenset)):
@@ -374,6 +393,8 @@ class _Builders:
         if module in ("__builtin__", "builtins"):
             if name == "object":
                 return object  # only as copyreg's base; object() itself is inert
+            if name == "complex":
+                return _Global("builtins.complex", self.plain_complex)
             if name in ("set", "frozenset"):
                 kind = set if name == "set" else frozenset
                 return _Global(f"builtins.{name}", self.plain_set(kind))
