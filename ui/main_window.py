@@ -14,6 +14,7 @@ from posestudio.scene.edits import AddPerson, RemovePerson, SetCamera, SetJointR
 from posestudio.skeletons import SMPLX_JOINT_NAMES, SMPLX_PARENTS
 
 from . import files
+from .autosave import AUTOSAVE_SECONDS, AutosaveSlot
 from .document import Document, default_scene
 from .panels.camera_panel import CameraPanel
 from .panels.joint_panel import JointPanel
@@ -62,7 +63,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._preview_timer = QtCore.QTimer(self, singleShot=True, interval=0)
         self._preview_timer.timeout.connect(self._request_preview)
         self.viewport.dragFinished.connect(lambda: self._preview_timer.start(0))
-        self._autosave = QtCore.QTimer(self, interval=files.AUTOSAVE_SECONDS * 1000)
+        self.autosave_slot = AutosaveSlot()     # this editor's own; others' are never touched
+        self._autosave = QtCore.QTimer(self, interval=AUTOSAVE_SECONDS * 1000)
         self._autosave.timeout.connect(self.autosave)
         self._autosave.start()
         self.doc.changed.connect(self._on_changed)
@@ -529,7 +531,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.doc.undo_stack.setClean()
         self.doc.set_path(path)
         files.add_recent(path)
-        files.clear_autosave()
+        self.autosave_slot.clear()
         self.statusBar().showMessage(f"Saved {path}", 4000)
         return True
 
@@ -541,39 +543,21 @@ class MainWindow(QtWidgets.QMainWindow):
             self.recent_menu.addAction("(none)").setEnabled(False)
 
     def autosave(self) -> None:
-        if self.doc.dirty:
-            try:
-                files.write_autosave(self.doc.scene, self.doc.path)
-            except (PoseStudioError, OSError) as exc:
-                self.statusBar().showMessage(f"Autosave failed: {exc}", 6000)
-
-    def offer_recovery(self) -> bool:
-        """If the last session died with unsaved work, offer to reopen it (True if recovered)."""
-        pending = files.pending_recovery()
-        if pending is None:
-            return False
-        path, source = pending
-        B = QtWidgets.QMessageBox.StandardButton
-        answer = QtWidgets.QMessageBox.question(
-            self, "Recover unsaved work?",
-            f"PoseStudio did not exit cleanly. Recover the autosaved scene"
-            f"{' of ' + source if source else ''}?", B.Yes | B.No, B.Yes)
-        if answer != B.Yes:
-            files.clear_autosave()
-            return False
-        from posestudio.scene.file_format import load_scene
-
+        """Write unsaved changes into this editor's autosave slot (forget it when clean)."""
         try:
-            scene = load_scene(path)
-        except PoseStudioError as exc:
-            self.show_error("Cannot recover", str(exc))
-            return False
-        self.doc.replace_scene(scene, Path(source) if source else None)
-        # recovered work is unsaved work: mark dirty with an empty step back to nothing
-        self.doc.undo_stack.resetClean()
-        self._update_title()
-        self._frame_all()
-        return True
+            if self.doc.dirty:
+                self.autosave_slot.write(self.doc.scene, self.doc.path)
+            else:
+                self.autosave_slot.clear()
+        except (PoseStudioError, OSError) as exc:
+            self.statusBar().showMessage(f"Autosave failed: {exc}", 6000)
+
+    def offer_recovery(self):
+        """List what editors that did not exit cleanly left, to recover or discard (a
+        window-modal :class:`ui.recovery.RecoveryDialog`, returned; None when nothing)."""
+        from .recovery import offer_recovery
+
+        return offer_recovery(self)
 
     def export_dialog(self):
         """Open the export dialog (window-modal, without a nested event loop) and return it."""
@@ -638,7 +622,7 @@ class MainWindow(QtWidgets.QMainWindow):
             ev.ignore()
             return
         self._autosave.stop()
-        files.clear_autosave()
+        self.autosave_slot.release()
         for worker in (self.preview, self._export_worker):
             if worker is not None:
                 worker.stop()

@@ -24,13 +24,15 @@ def test_gui_opens_a_scene_and_exits_cleanly(qapp, data_dir, tmp_path, modals):
     from posestudio.scene.file_format import save_scene
     from posestudio.scene.model import Person, Scene
     from posestudio.ui import app, files
+    from posestudio.ui.autosave import autosave_root
 
     path = tmp_path / "two.pose.json"
     save_scene(Scene(people=[Person(name="A"), Person(name="B")]), path)
     _close_soon()
     assert app.main([str(path)]) == 0
     assert files.recent_files()[0] == str(path.absolute())
-    assert files.pending_recovery() is None, "a clean exit leaves no autosave behind"
+    assert not autosave_root().exists() or not any(autosave_root().iterdir()), \
+        "a clean exit leaves no autosave behind"
 
 
 def test_gui_refuses_a_bad_scene_with_one_line(qapp, data_dir, tmp_path, capsys):

@@ -1,4 +1,5 @@
-"""Undo to the exact original, save → reopen equal, export, unsaved prompt, autosave recovery."""
+"""Undo to the exact original, save → reopen equal, export, unsaved prompt (autosave recovery:
+test_autosave.py)."""
 
 from __future__ import annotations
 
@@ -113,27 +114,6 @@ def test_export_dialog_writes_the_maps_with_expected_names(window, qtbot, tmp_pa
     assert depth.shape == (768, 512) and (depth > 0).mean() > 0.05
     data = json.loads((tmp_path / "maps" / "shot01_openpose.json").read_text())
     assert data["canvas_width"] == 512 and len(data["people"]) == 1
-
-
-def test_autosave_is_offered_for_recovery_after_a_crash(window, qtbot, data_dir, modals):
-    from gui_helpers import close_window, open_window
-
-    from posestudio.ui import files
-
-    window.controller.set_joint_rotation(0, J["left_knee"], np.array([1.0, 0.0, 0.0]))
-    window._autosave.setInterval(20)                 # the real timer, made quick
-    qtbot.waitUntil(files.autosave_path().exists, timeout=3000)
-    assert load_scene(files.autosave_path()).people[0].pose[J["left_knee"], 0] == 1.0
-    # pretend this session died: the session file names a process that is gone
-    files._session_path().write_text(json.dumps({"pid": 2 ** 22 + 12345, "source": None}))
-    second = open_window(qtbot, modals)
-    modals.answers["Recover unsaved work?"] = QMessageBox.StandardButton.Yes
-    assert second.offer_recovery()
-    assert second.doc.scene.people[0].pose[J["left_knee"], 0] == 1.0
-    assert second.doc.dirty, "recovered work is unsaved work"
-    close_window(second)
-    # a clean exit leaves nothing to recover
-    assert files.pending_recovery() is None
 
 
 def test_dropping_a_scene_file_opens_it(window, tmp_path):
