@@ -31,12 +31,13 @@ from pathlib import Path
 
 import numpy as np
 
-from posestudio.errors import BodyModelError
+from posestudio.errors import BodyModelError, UnsafeFileError
 from posestudio.skeletons import SMPL_JOINT_NAMES, SMPLX_JOINT_NAMES, SMPLX_PARENTS
 
 log = logging.getLogger(__name__)
 
 LAYOUTS = {24: "smpl", 52: "smplh", 55: "smplx"}
+MAX_NPZ_BYTES = 1 << 30  # arrays read from one .npz (the largest official file holds ~0.3 GiB)
 OFFICIAL_VERTICES = {"smpl": 6890, "smplh": 6890, "smplx": 10475}
 REQUIRED = ("v_template", "f", "shapedirs", "posedirs", "J_regressor", "weights", "kintree_table")
 OPTIONAL = ("hands_componentsl", "hands_componentsr", "hands_meanl", "hands_meanr",
@@ -62,6 +63,37 @@ for _s in ("left", "right"):
             _JOINT_PART[_n] = f"{_s}_hand"
 
 
+def _check_npz_sizes(path: Path, archive: zipfile.ZipFile, keys: list[str]) -> None:
+    """Refuse arrays whose ``.npy`` header disagrees with the member's size, or that together
+    exceed :data:`MAX_NPZ_BYTES` (a zip bomb, or a header claiming a huge shape)."""
+    from numpy.lib import format as npy
+
+    total = 0
+    for key in keys:
+        info = archive.getinfo(f"{key}.npy")
+        with archive.open(info) as fh:
+            try:
+                version = npy.read_magic(fh)
+                read_header = {(1, 0): npy.read_array_header_1_0,
+                               (2, 0): npy.read_array_header_2_0}[version]
+                shape, _fortran, dtype = read_header(fh)
+            except Exception as e:  # noqa: BLE001 - numpy's header parser on hostile bytes
+                # (it raises ValueError, SyntaxError, tokenize.TokenError, KeyError...)
+                raise BodyModelError(f"body model file {path}: {key} has a bad .npy header "
+                                     f"({type(e).__name__})") from None
+            header = fh.tell()
+        if dtype.hasobject:
+            raise UnsafeFileError(f"body model file {path}: refused {key}, an object array")
+        need = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        if need != info.file_size - header:
+            raise BodyModelError(f"body model file {path}: {key} claims shape {shape} "
+                                 f"({need} bytes) but holds {info.file_size - header} bytes")
+        total += need
+        if total > MAX_NPZ_BYTES:
+            raise UnsafeFileError(f"body model file {path}: refused arrays of more than "
+                                  f"{MAX_NPZ_BYTES >> 20} MiB in all (a compressed-size bomb?)")
+
+
 def read_model_arrays(path: Path) -> dict[str, np.ndarray]:
     """The arrays of a model file (only the keys we use), as plain numpy arrays."""
     suffix = path.suffix.lower()
@@ -69,12 +101,14 @@ def read_model_arrays(path: Path) -> dict[str, np.ndarray]:
         out = {}
         try:
             with np.load(path, allow_pickle=False) as data:
-                for key in REQUIRED + OPTIONAL:
-                    if key in data.files:
-                        out[key] = data[key]
-        except ValueError as e:  # an object array among the keys we need
+                keys = [key for key in REQUIRED + OPTIONAL if key in data.files]
+                _check_npz_sizes(path, data.zip, keys)
+                for key in keys:
+                    out[key] = data[key]
+        except ValueError as e:  # an object array among the keys we need, a bad header
             raise BodyModelError(f"body model file {path}: {e}") from None
-        except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as e:
+        except (OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError,
+                MemoryError) as e:
             raise BodyModelError(
                 f"body model file {path} is corrupt or truncated ({type(e).__name__}: {e})"
             ) from None

@@ -146,3 +146,60 @@ def test_mutated_small_pickles_through_the_unpickler(tmp_path):
     summary = run_fuzz("pickle", seeds, tmp_path, examples=800, seed=2, sentinel=sentinel)
     assert not summary["summary"].get("bug")
     assert summary["peak_rss_mb"] < 1500, summary
+
+
+def _npy(shape, descr="<f8", data=b"", fortran=False) -> bytes:
+    from numpy.lib import format as npy
+    import io
+
+    buf = io.BytesIO()
+    npy.write_array_header_1_0(buf, {"descr": descr, "fortran_order": fortran, "shape": shape})
+    return buf.getvalue() + data
+
+
+def _npz(members: dict[str, bytes], compress: bool = False):
+    import zipfile
+
+    def make(path: Path) -> None:
+        mode = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+        with zipfile.ZipFile(path, "w", mode) as archive:
+            for name, data in members.items():
+                archive.writestr(name + ".npy", data)
+    return make
+
+
+def _zip_bomb(path: Path) -> None:
+    """A 1.2 GB array of zeros in a ~1 MB deflated member, written in chunks."""
+    import zipfile
+
+    n = 150_000_000
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        with archive.open("v_template.npy", "w", force_zip64=True) as fh:
+            fh.write(_npy((n // 3, 3)))
+            chunk = b"\0" * (8 << 20)
+            left = n * 8
+            while left:
+                fh.write(chunk[:min(left, len(chunk))])
+                left -= min(left, len(chunk))
+
+
+def test_crafted_npz_model_files(tmp_path):
+    """Headers that lie about shapes, object members, a zip bomb: all refused in one line."""
+    ok = np.zeros((4, 3)).tobytes()
+    cases = {
+        "huge_header_shape": _npz({"v_template": _npy((10**6, 10**6))}),
+        "header_larger_than_data": _npz({"v_template": _npy((1000, 3), data=ok)}),
+        "header_smaller_than_data": _npz({"v_template": _npy((2, 3), data=ok)}),
+        "negative_shape": _npz({"v_template": _npy((-1, 3), data=ok)}),
+        "object_member": _npz({"v_template": _npy((2,), "|O", data=b"\x41" * 16)}),
+        "structured_object_member": _npz({"v_template": _npy(
+            (2,), [("a", "<f8"), ("b", "|O")], data=b"\x41" * 32)}),
+        "garbage_header": _npz({"v_template": b"\x93NUMPY\x01\x00\x10\x00{'descr': os.sys" + ok}),
+        "zip_bomb_1_2_GB": _zip_bomb,
+        "not_a_zip": b"PK\x03\x04 this is not a zip",
+    }
+    results = run_cases("body", cases, tmp_path, suffix=".npz")
+    assert_all_clean(results)
+    assert all(r["outcome"] == "error" for r in results.values()), results
+    assert "refused" in results["zip_bomb_1_2_GB"]["message"]
+    assert "refused" in results["object_member"]["message"]
