@@ -85,7 +85,8 @@ def _fps(text: str | None) -> float | None:
 
 
 def load_source(arg: str):
-    """The Scene to export: a scene file / bundled example, or a BVH clip on the mannequin."""
+    """The Scene to export: a scene file / bundled example, or a BVH clip retargeted to the
+    mannequin (the same import as ``posestudio import CLIP.bvh``)."""
     from posestudio.cli.scene_args import load_scene_arg
 
     path = Path(arg)
@@ -93,11 +94,11 @@ def load_source(arg: str):
         if not path.is_file():
             raise InputError(f"{arg}: no such BVH file")
         try:
-            from posestudio.anim.bvh import bvh_scene
+            from posestudio.anim.bvh_import import import_bvh
         except ImportError:
             raise InputError(f"{arg}: BVH input is not available in this version; import the "
                              f"clip into a scene first") from None
-        return bvh_scene(path)
+        return import_bvh(path)          # the mannequin performs the clip at its own rate
     return load_scene_arg(arg)
 
 

@@ -153,22 +153,33 @@ def run(args: argparse.Namespace) -> int:
     scene = apply_body_model(scene, args.body_model)
     check_rigs(scene)
 
-    from posestudio.render.pipeline import render_scene, write_map_files
+    from posestudio.body import pose_people
+    from posestudio.export.png import PngWriter
+    from posestudio.render.pipeline import render_bodies, write_map_files
 
     cameras = view_cameras(scene, args.views)
     if args.frame:
         cameras = frame_people(scene, cameras, 0.1 if args.margin is None else args.margin)
     maps = tuple(args.maps)
     written: list[str] = []
+    posed = pose_people(scene)                     # once for every view
+    colors = [p.color for p in scene.people if p.visible]
+
+    def render(camera):
+        return render_bodies(posed, camera, scene.canvas, scene.render, maps=maps, colors=colors)
+
     with atomic_output_dir(args.out) as tmp:
-        if args.views:
-            for i, camera in enumerate(cameras):
-                view_dir = tmp / f"view_{i:03d}"
-                view_dir.mkdir()
-                write_map_files(render_scene(scene, maps=maps, camera=camera), view_dir)
-                written.append(view_dir.name + "/")
-        else:
-            write_map_files(render_scene(scene, maps=maps, camera=cameras[0]), tmp)
+        # PNGs encode on two threads while the next view renders (zlib releases the GIL).
+        with PngWriter(workers=2, max_pending=2 * len(maps)) as png:
+            if args.views:
+                for i, camera in enumerate(cameras):
+                    view_dir = tmp / f"view_{i:03d}"
+                    view_dir.mkdir()
+                    write_map_files(render(camera), view_dir, png=png)
+                    written.append(view_dir.name + "/")
+            else:
+                write_map_files(render(cameras[0]), tmp, png=png)
+        if not args.views:
             written.extend(sorted(p.name for p in tmp.iterdir()))
         if args.turnaround:  # frames the people itself, view by view at one distance
             from posestudio.render.turnaround import write_turnaround

@@ -88,16 +88,52 @@ def view_matrices(camera: "Camera", canvas: "Canvas") -> tuple[np.ndarray, np.nd
     return camera_math.intrinsics(camera, canvas), camera_math.world_to_camera(camera)
 
 
+_INCIDENCE: dict[int, tuple[np.ndarray, int, object]] = {}
+_WORLD_NORMALS: dict[int, tuple[bytes, np.ndarray, np.ndarray]] = {}
+_CACHE_SIZE = 8
+
+
+def _incidence(faces: np.ndarray, n_vertices: int):
+    """Sparse (V, F) matrix with a 1 where vertex v is a corner of face f (cached per mesh)."""
+    import scipy.sparse
+
+    entry = _INCIDENCE.get(id(faces))
+    if entry is None or entry[0] is not faces or entry[1] != n_vertices:
+        f = np.asarray(faces, dtype=np.int64)
+        matrix = scipy.sparse.csr_matrix(
+            (np.ones(f.size), (f.reshape(-1), np.repeat(np.arange(len(f)), 3))),
+            shape=(n_vertices, len(f)))
+        if len(_INCIDENCE) >= _CACHE_SIZE:
+            _INCIDENCE.pop(next(iter(_INCIDENCE)))
+        entry = _INCIDENCE[id(faces)] = (faces, n_vertices, matrix)
+    return entry[2]
+
+
 def _vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """Area-weighted unit vertex normals, (V, 3) float64."""
+    vertices = np.asarray(vertices, dtype=np.float64)
     tri = vertices[faces]
     face_n = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-    normals = np.zeros_like(vertices)
-    for k in range(3):
-        for axis in range(3):
-            normals[:, axis] += np.bincount(faces[:, k], face_n[:, axis], len(vertices))
+    normals = _incidence(faces, len(vertices)) @ face_n
     length = np.linalg.norm(normals, axis=1, keepdims=True)
     return normals / np.maximum(length, 1e-12)
+
+
+def _camera_normals(vertices_world: np.ndarray, faces: np.ndarray, w2c: np.ndarray) -> np.ndarray:
+    """Unit vertex normals in the camera frame, (V, 3) float64.
+
+    The world-frame normals of a body are computed once and reused by every pass and view that
+    renders the same vertices (the data pass, the mannequin, a turntable): ``world_to_camera``
+    is rigid, so a camera normal is the world normal rotated.
+    """
+    data = np.ascontiguousarray(vertices_world).tobytes()
+    key = hash(data)
+    entry = _WORLD_NORMALS.get(key)
+    if entry is None or entry[1] is not faces or entry[0] != data:
+        if len(_WORLD_NORMALS) >= _CACHE_SIZE:
+            _WORLD_NORMALS.pop(next(iter(_WORLD_NORMALS)))
+        entry = _WORLD_NORMALS[key] = (data, faces, _vertex_normals(vertices_world, faces))
+    return entry[2] @ w2c[:3, :3].T
 
 
 def _face_parts(posed: "PosedBody") -> np.ndarray:
@@ -183,7 +219,7 @@ def render_geometry(posed_list: Sequence["PosedBody"], camera: "Camera", canvas:
     for person_index, posed in enumerate(posed_list):
         faces = np.asarray(posed.faces, dtype=np.int64)
         vertices = _to_camera(posed.vertices, w2c)
-        normals = _vertex_normals(vertices, faces)
+        normals = _camera_normals(posed.vertices, posed.faces, w2c)
         face_part = _face_parts(posed)
         face_label = np.empty(len(faces), dtype=np.int64)
         for part in np.unique(face_part):
@@ -372,7 +408,8 @@ def render_mannequin(posed_list: Sequence["PosedBody"], camera: "Camera", canvas
         vertices = _to_camera(posed.vertices, w2c)
         color = (colors[i] if colors is not None and i < len(colors) else None) or WOOD_COLOR
         shaded = np.ones((len(vertices), 4), dtype=np.float32)
-        shaded[:, :3] = studio_shade(vertices, _vertex_normals(vertices, faces), color)
+        shaded[:, :3] = studio_shade(vertices, _camera_normals(posed.vertices, posed.faces, w2c),
+                                     color)
         primitive = pyrender.Primitive(
             positions=vertices.astype(np.float32), color_0=shaded,
             indices=faces.astype(np.uint32),

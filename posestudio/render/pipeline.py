@@ -26,6 +26,7 @@ from posestudio.render.openpose_json import to_openpose_json
 
 if TYPE_CHECKING:  # pragma: no cover
     from posestudio.body import PosedBody
+    from posestudio.export.png import PngWriter
     from posestudio.render.gl import OffscreenRenderer
     from posestudio.scene.model import Camera, Canvas, RenderSettings, Scene
 
@@ -162,15 +163,20 @@ def render_scene(scene: "Scene", maps: Iterable[str] | None = None,
 
 
 def _save_png(path: Path, image: np.ndarray) -> None:
-    from PIL import Image
+    from posestudio.export.png import save_png
 
-    Image.fromarray(np.ascontiguousarray(image)).save(path, optimize=False, compress_level=1)
+    save_png(path, image, level=1)
 
 
-def write_map_files(result: RenderResult, folder: Path, prefix: str = "") -> list[str]:
+def write_map_files(result: RenderResult, folder: Path, prefix: str = "", *,
+                    png: "PngWriter | None" = None) -> list[str]:
     """Write a render's CLI contract files (design.md §5) into ``folder``, which the caller has
     made and will commit (a staging folder of :func:`~posestudio.export.atomic.atomic_output_dir`).
     ``prefix`` goes before every file name (``shot01_`` → ``shot01_openpose.png``).
+
+    ``png``: a :class:`~posestudio.export.png.PngWriter` that encodes the PNGs on its threads
+    while the caller renders on (batch renders); the caller waits for it before committing.
+    Without one, PNGs are written here (zlib level 1).
 
     Returns
     -------
@@ -182,7 +188,10 @@ def write_map_files(result: RenderResult, folder: Path, prefix: str = "") -> lis
             np.save(folder / f"{prefix}depth_metric.npy", image.astype(np.float32))
             names.append(f"{prefix}depth_metric.npy")
             continue
-        _save_png(folder / f"{prefix}{name}.png", image)
+        if png is not None:
+            png.save(folder / f"{prefix}{name}.png", image)
+        else:
+            _save_png(folder / f"{prefix}{name}.png", image)
         names.append(f"{prefix}{name}.png")
     if "openpose" in result.maps:
         data = to_openpose_json(result.people, result.canvas)

@@ -38,13 +38,11 @@ from posestudio.sequence.presets import FramePlan, SequencePreset, get_preset, p
 if TYPE_CHECKING:  # pragma: no cover
     from posestudio.scene.model import Canvas, Scene
 
-__all__ = ["PNG_LEVELS", "SequenceFrame", "SequencePlan", "SequenceResult", "export_sequence",
+__all__ = ["SequenceFrame", "SequencePlan", "SequenceResult", "export_sequence",
            "iter_sequence_maps", "plan_sequence"]
 
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
-# zlib level of the PNGs: "fast" (1) by default, "small" (9) for the smallest files.
-PNG_LEVELS = {"fast": 1, "small": 9}
 _DEPTH_PASS_SHARE = 0.1      # progress fraction of the first (depth range) pass
 
 
@@ -309,18 +307,6 @@ def _render_frames(frames: _Frames, plan: SequencePlan, depth_range: tuple[float
             progress(share + (1.0 - share) * (n + 1) / total, f"frame {n + 1}/{total}")
 
 
-def _write_png(path: Path, image: np.ndarray, level: int) -> None:
-    import cv2
-
-    if image.ndim == 3:
-        code = cv2.COLOR_RGBA2BGRA if image.shape[2] == 4 else cv2.COLOR_RGB2BGR
-        image = cv2.cvtColor(image, code)
-    ok, data = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, int(level)])
-    if not ok:
-        raise InputError(f"{path}: PNG encoding failed")
-    path.write_bytes(data.tobytes())
-
-
 def export_sequence(source: "Scene | Sequence[Scene]", out_dir: str | os.PathLike, *,
                     preset="custom", maps=None, fps: float | None = None,
                     start: int | None = None, end: int | None = None,
@@ -346,11 +332,11 @@ def export_sequence(source: "Scene | Sequence[Scene]", out_dir: str | os.PathLik
     from concurrent.futures import ThreadPoolExecutor
 
     from posestudio.export.atomic import atomic_output_dir, check_writable_dir
+    from posestudio.export.png import PNG_LEVELS, PngWriter
     from posestudio.export.video import Mp4Writer
 
     if png not in PNG_LEVELS:
         raise InputError(f"--png must be {' or '.join(PNG_LEVELS)}, got {png!r}")
-    level = PNG_LEVELS[png]
     check_writable_dir(out_dir)
     plan = plan_sequence(source, preset=preset, maps=maps, fps=fps, start=start, end=end,
                          size=size, keyframes=keyframes)
@@ -367,36 +353,34 @@ def export_sequence(source: "Scene | Sequence[Scene]", out_dir: str | os.PathLik
                                        {"comment": f"PoseStudio {plan.preset.name} {name}"},
                                        preset="ultrafast")
                        for name in plan.maps}
-        pending: deque = deque()
-        pool = ThreadPoolExecutor(max_workers=max(1, int(workers)),
-                                  thread_name_prefix="sequence-png")
-        # One thread encodes every preview, frame after frame, so each video gets its frames
-        # in order; x264 and zlib release the GIL, so both overlap the next frame's render.
+        # PNGs on `workers` threads, previews on one more (so each video gets its frames in
+        # order); zlib and x264 release the GIL, so both overlap the next frame's render. At
+        # most two frames wait, so memory stays bounded however long the sequence.
         video = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sequence-mp4")
+        encoding: deque = deque()
         try:
-            frames = _Frames(source, plan.list_fps)
-            if "depth" in plan.maps:
-                result.depth_range = _depth_range(frames, plan, progress, cancelled)
-            for frame in _render_frames(frames, plan, result.depth_range, progress, cancelled):
-                stem = f"{frame.index:06d}"
-                for name, image in frame.maps.items():
-                    pending.append(pool.submit(_write_png, folders[name] / f"{stem}.png",
-                                               image, level))
-                    if name in writers:
-                        pending.append(video.submit(writers[name].write, image))
-                if frame.openpose_json:
-                    path = folders["openpose_json"] / f"{stem}_keypoints.json"
-                    path.write_text(json.dumps(frame.openpose_json), encoding="utf-8")
-                # Bounded memory: at most two frames of PNGs in flight.
-                while len(pending) > 2 * (len(frame.maps) + len(writers)):
-                    pending.popleft().result()
-            while pending:
-                pending.popleft().result()
+            with PngWriter(workers, png, max_pending=2 * len(plan.maps)) as pngs:
+                frames = _Frames(source, plan.list_fps)
+                if "depth" in plan.maps:
+                    result.depth_range = _depth_range(frames, plan, progress, cancelled)
+                for frame in _render_frames(frames, plan, result.depth_range, progress,
+                                            cancelled):
+                    stem = f"{frame.index:06d}"
+                    for name, image in frame.maps.items():
+                        pngs.save(folders[name] / f"{stem}.png", image)
+                        if name in writers:
+                            encoding.append(video.submit(writers[name].write, image))
+                    if frame.openpose_json:
+                        path = folders["openpose_json"] / f"{stem}_keypoints.json"
+                        path.write_text(json.dumps(frame.openpose_json), encoding="utf-8")
+                    while len(encoding) > 2 * len(writers):
+                        encoding.popleft().result()
+                while encoding:
+                    encoding.popleft().result()
             for name, writer in writers.items():
                 writer.close()
                 result.previews.append(f"{name}.mp4")
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
             video.shutdown(wait=True, cancel_futures=True)
             for writer in writers.values():
                 writer.close()

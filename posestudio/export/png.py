@@ -1,0 +1,97 @@
+"""Fast PNG writing for batch exports: OpenCV's encoder at a chosen zlib level, optionally on
+worker threads so encoding and writing overlap the next render (zlib and OpenCV release the GIL).
+
+zlib level 1 (``"fast"``) is the default: on control maps (large flat areas) it is 2–3× faster
+than level 6 and the files are about 20 % larger; level 9 (``"small"``) gives the smallest files.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from posestudio.errors import InputError
+
+__all__ = ["PNG_LEVELS", "PngWriter", "encode_png", "save_png"]
+
+PNG_LEVELS = {"fast": 1, "small": 9}
+
+
+def encode_png(image: np.ndarray, level: int = 1) -> bytes:
+    """PNG bytes of a uint8 image: (H, W) gray, (H, W, 3) RGB or (H, W, 4) RGBA."""
+    import cv2
+
+    image = np.asarray(image)
+    if image.dtype != np.uint8:
+        raise InputError(f"PNG images must be uint8, got {image.dtype}")
+    if image.ndim == 3:
+        code = cv2.COLOR_RGBA2BGRA if image.shape[2] == 4 else cv2.COLOR_RGB2BGR
+        image = cv2.cvtColor(np.ascontiguousarray(image), code)
+    ok, data = cv2.imencode(".png", np.ascontiguousarray(image),
+                            [cv2.IMWRITE_PNG_COMPRESSION, int(level)])
+    if not ok:
+        raise InputError("PNG encoding failed")
+    return data.tobytes()
+
+
+def save_png(path: str | os.PathLike, image: np.ndarray, level: int = 1) -> None:
+    """Encode and write one PNG (not atomic: write into a staging folder)."""
+    Path(path).write_bytes(encode_png(image, level))
+
+
+class PngWriter:
+    """Write PNGs on worker threads, with a bound on the images waiting (bounded memory).
+
+    Parameters
+    ----------
+    workers : threads (0 = write synchronously in the caller's thread)
+    level : zlib level 0..9 (or a ``PNG_LEVELS`` name)
+    max_pending : images queued before :meth:`save` waits for the oldest
+
+    Use as a context manager: leaving the block waits for every write (and re-raises the first
+    error); leaving it by an exception drops the writes not started.
+    """
+
+    def __init__(self, workers: int = 2, level: int | str = "fast", max_pending: int = 16) -> None:
+        if isinstance(level, str):
+            if level not in PNG_LEVELS:
+                raise InputError(f"PNG compression must be {' or '.join(PNG_LEVELS)}, "
+                                 f"got {level!r}")
+            level = PNG_LEVELS[level]
+        self.level = int(level)
+        self.max_pending = max(1, int(max_pending))
+        self._pool = (ThreadPoolExecutor(max_workers=int(workers), thread_name_prefix="png")
+                      if workers > 0 else None)
+        self._pending: deque[Future] = deque()
+
+    def save(self, path: str | os.PathLike, image: np.ndarray) -> None:
+        """Queue one PNG (the image must not be modified afterwards)."""
+        if self._pool is None:
+            save_png(path, image, self.level)
+            return
+        self._pending.append(self._pool.submit(save_png, path, image, self.level))
+        while len(self._pending) > self.max_pending:
+            self._pending.popleft().result()
+
+    def wait(self) -> None:
+        """Wait for every queued write; re-raise the first error."""
+        while self._pending:
+            self._pending.popleft().result()
+
+    def close(self, cancel: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=cancel)
+
+    def __enter__(self) -> "PngWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                self.wait()
+        finally:
+            self.close(cancel=exc_type is not None)
