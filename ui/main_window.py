@@ -220,7 +220,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _install_extras(self) -> None:
         """Photo import (File ▸ Import…, dropped photos, Photo dock) and local generation."""
-        from .panels.generate_panel import install as install_generate
+        from .generate import install as install_generate
         from .photo_import import install as install_photo_import
 
         self.photo_import = install_photo_import(self)

@@ -40,7 +40,7 @@ def panel(window, tiny_sd15, tmp_path, qtbot):
     """The Generate panel installed in the window, on a 64×64 scene, pointed at the tiny models,
     2 steps, fixed seed, CPU."""
     from posestudio.scene.model import Canvas, Person, Scene
-    from posestudio.ui.panels.generate_panel import install
+    from posestudio.ui.generate import install
 
     window.doc.replace_scene(Scene(canvas=Canvas(64, 64), people=[Person()]), None)
     panel = install(window)
@@ -106,7 +106,7 @@ def test_multi_controlnet_with_depth_and_settings_are_remembered(qtbot, window, 
         assert np.asarray(depth).max() > 0          # rendered by GL on the worker thread
 
     # A second panel (the next session) starts with the same models and rows.
-    from posestudio.ui.panels.generate_panel import GeneratePanel
+    from posestudio.ui.generate import GeneratePanel
 
     again = GeneratePanel(window.doc)
     qtbot.addWidget(again)

@@ -1,7 +1,7 @@
 """Widgets of the Generate panel: model path pickers, ControlNet rows and the result strip.
 
 Plain widgets with signals; they know nothing of the document or the generation process
-(:mod:`ui.panels.generate_panel` wires them up).
+(:mod:`ui.generate.panel` wires them up).
 """
 
 from __future__ import annotations

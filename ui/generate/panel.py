@@ -4,12 +4,13 @@ The user picks a base model and one ControlNet per control map ("OpenPose 1.0 + 
 types a prompt and presses Generate. The panel checks the model files at once (a wrong pairing
 or a missing file is reported before anything starts), then hands a snapshot of the scene and the
 request to the generation process (:mod:`posestudio.generate.service`: control maps, model
-loading and denoising run there, through the same ``generate_scene`` the CLI uses). A
-:class:`GenerationThread` follows that job and reports stage and per-step progress; Cancel takes
+loading and denoising run there, through the same ``generate_scene`` the CLI uses), through a
+:class:`~ui.generate.job.JobRunner` that reports stage and per-step progress; Cancel takes
 effect within one step. Results land in a gallery next to the control maps that made them;
 "Reuse parameters" puts a result's parameters back into the fields and, with "Also restore the
 scene", the scene it was made from (one undo step). Model paths and fields are remembered in the
-app settings. The widgets themselves live in :mod:`ui.panels.generate_widgets`.
+app settings (:mod:`ui.generate.settings`). The widgets themselves live in
+:mod:`ui.generate.widgets`.
 
 No modal dialog opens except the file pickers behind the "…" buttons: errors go to the panel's
 status line and the window's status bar.
@@ -17,7 +18,6 @@ status line and the window's status bar.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -28,90 +28,15 @@ from posestudio.errors import PoseStudioError
 from posestudio.generate.params import (DEVICES, OFFLOADS, PRECISIONS, SCHEDULERS,
                                         GenerationRequest, MemoryOptions, parse_seed)
 
-from .generate_widgets import THUMB, ControlRow, GalleryEntry, PathPicker, ResultStrip
+from .job import JobRunner, ServiceJob
+from .service import generation_service
+from .settings import default_output_dir, load_state, save_state
+from .widgets import THUMB, ControlRow, GalleryEntry, PathPicker, ResultStrip
+
+__all__ = ["DEFAULT_ROWS", "SETTINGS_KEY", "GeneratePanel"]
 
 DEFAULT_ROWS = (("openpose", 1.0, True), ("depth", 0.5, False))
 SETTINGS_KEY = "generate/state"
-
-
-def _settings():
-    from .. import files
-
-    return files.settings()
-
-
-def default_output_dir() -> Path:
-    from .. import files
-
-    return files.data_dir() / "generations"
-
-
-# ---------------------------------------------------------------------------------- worker
-_SERVICE = None
-
-
-def generation_service():
-    """The app's one generation process (started on first use, kept warm between runs)."""
-    global _SERVICE
-    from posestudio.generate.service import GenerationProcess
-
-    if _SERVICE is None:
-        _SERVICE = GenerationProcess()
-        app = QtWidgets.QApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(_SERVICE.stop)
-    return _SERVICE
-
-
-class GenerationThread(QtCore.QThread):
-    """Follows one job of the generation process and turns its events into Qt signals.
-
-    The work itself (control maps, model loading, denoising) runs in the process of
-    :mod:`posestudio.generate.service`; this thread only waits on its event queue, so the UI
-    thread never blocks and no module is imported off the main thread.
-
-    Signals
-    -------
-    stage(str)            what the worker is doing ("Rendering control maps"...)
-    progress(int, int)    denoising steps done, total (over the batch)
-    succeeded(object)     the ``done`` payload: images, maps, requests (dicts), family
-    failed(str)           one-line message
-    cancelled()
-    """
-
-    stage = Signal(str)
-    progress = Signal(int, int)
-    succeeded = Signal(object)
-    failed = Signal(str)
-    cancelled = Signal()
-
-    def __init__(self, service, job_id: int, parent=None) -> None:
-        super().__init__(parent)
-        self.service, self.job_id = service, job_id
-        self._quit = False
-
-    def stop_following(self) -> None:
-        self._quit = True
-
-    def run(self) -> None:  # QThread entry point, on the worker thread
-        while not self._quit:
-            event = self.service.next_event(0.1)
-            if event is None or event[0] not in (self.job_id, 0):
-                continue                     # nothing yet, or a stale event of an earlier job
-            kind = event[1]
-            if kind == "progress":
-                self.progress.emit(event[2], event[3])
-            elif kind == "stage":
-                self.stage.emit(event[2])
-            elif kind == "done":
-                self.succeeded.emit(event[2])
-                return
-            elif kind == "failed":
-                self.failed.emit(event[2])
-                return
-            elif kind == "cancelled":
-                self.cancelled.emit()
-                return
 
 
 class GeneratePanel(QtWidgets.QWidget):
@@ -132,8 +57,13 @@ class GeneratePanel(QtWidgets.QWidget):
         self.doc = document
         self.status_bar = status_bar
         self.output_dir = Path(output_dir) if output_dir else None
-        self.thread: GenerationThread | None = None    # follows the current (or last) run
-        self._run_active = False
+        self.runner = JobRunner(generation_service, self)
+        self.runner.stage.connect(self._on_stage)
+        self.runner.progress.connect(self._on_progress)
+        self.runner.succeeded.connect(self._on_succeeded)
+        self.runner.failed.connect(self._on_failed)
+        self.runner.cancelled.connect(self._on_cancelled)
+        self.runner.ended.connect(self._finish)
         self.entries: list[GalleryEntry] = []
         self.rows: list[ControlRow] = []
         self._restoring = False
@@ -307,16 +237,10 @@ class GeneratePanel(QtWidgets.QWidget):
     def _save(self) -> None:
         if self._restoring:
             return
-        settings = _settings()
-        settings.setValue(SETTINGS_KEY, json.dumps(self.state()))
-        settings.sync()
+        save_state(SETTINGS_KEY, self.state())
 
     def _restore(self) -> None:
-        raw = _settings().value(SETTINGS_KEY, "")
-        try:
-            state = json.loads(raw) if raw else {}
-        except (TypeError, ValueError):
-            state = {}                   # a damaged setting is forgotten, not fatal
+        state = load_state(SETTINGS_KEY)
         self._restoring = True
         try:
             self.base.set_text(str(state.get("base", "")))
@@ -478,7 +402,12 @@ class GeneratePanel(QtWidgets.QWidget):
     def running(self) -> bool:
         """A run is under way: from Generate until its done/failed/cancelled report. (Its
         thread may take a moment longer to end; the next run does not wait for that.)"""
-        return self._run_active
+        return self.runner.running
+
+    @property
+    def thread(self) -> ServiceJob | None:
+        """The thread following the current (or last) run, until it is released."""
+        return self.runner.thread
 
     def _output_dir(self) -> Path:
         return self.output_dir or default_output_dir()
@@ -507,37 +436,20 @@ class GeneratePanel(QtWidgets.QWidget):
             self._message(str(exc), error=True)
             return False
         self._save()
-        service = generation_service()
-        job = service.submit(scene_to_dict(self.doc.scene), request.to_dict(),
-                             str(self._output_path()))
-        self.thread = GenerationThread(service, job, self)
-        self.thread.stage.connect(self._on_stage)
-        self.thread.progress.connect(self._on_progress)
-        self.thread.succeeded.connect(self._on_succeeded)
-        self.thread.failed.connect(self._on_failed)
-        self.thread.cancelled.connect(self._on_cancelled)
-        self.thread.finished.connect(self._on_thread_finished)
+        scene, out = scene_to_dict(self.doc.scene), str(self._output_path())
         self.progress.setRange(0, 0)     # busy until the first step reports
         self.generate_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self._message("Starting…")
-        self._run_active = True
-        self.thread.start()
-        return True
+        return self.runner.start(lambda service: service.submit(scene, request.to_dict(), out))
 
     def cancel(self) -> None:
-        if self.running:
-            generation_service().cancel()
+        if self.runner.cancel():
             self._message("Cancelling…")
 
     def shutdown(self, timeout_ms: int = 30000) -> None:
         """Cancel a running generation and wait until it stopped (the window is closing)."""
-        thread = self.thread
-        if thread is not None and thread.isRunning():
-            generation_service().cancel()
-            if not thread.wait(timeout_ms):
-                thread.stop_following()
-                thread.wait(1000)
+        self.runner.shutdown(timeout_ms)
 
     def _on_stage(self, text: str) -> None:
         self._message(text + "…")
@@ -563,15 +475,12 @@ class GeneratePanel(QtWidgets.QWidget):
         self._message(f"Wrote {entries[0].path.name}"
                       + (f" (+{len(entries) - 1})" if len(entries) > 1 else "")
                       + f" · seed {seeds}")
-        self._finish("done")
 
     def _on_failed(self, message: str) -> None:
         self._message(message, error=True)
-        self._finish("failed")
 
     def _on_cancelled(self) -> None:
         self._message("Cancelled")
-        self._finish("cancelled")
 
     def _finish(self, how: str) -> None:
         if self.progress.maximum() == 0:
@@ -580,19 +489,7 @@ class GeneratePanel(QtWidgets.QWidget):
             self.progress.setValue(0)
         self.generate_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        self._run_active = False
         self.runFinished.emit(how)
-
-    def _on_thread_finished(self) -> None:
-        # Queued to the UI thread, so the next run may have started by now: release only the
-        # thread that ended. QThread emits finished() just before it really stops; deleting it
-        # in between aborts the app ("QThread: Destroyed while thread is still running").
-        thread = self.sender()
-        if thread is self.thread:
-            self.thread = None
-        if isinstance(thread, GenerationThread):
-            thread.wait()
-            thread.deleteLater()
 
     def _message(self, text: str, error: bool = False) -> None:
         self.status.setText(text)
@@ -605,57 +502,3 @@ class GeneratePanel(QtWidgets.QWidget):
         selected = 0 <= row < len(self.entries)
         self.reuse_button.setEnabled(selected)
         self.strip.show_entry(self.entries[row] if selected else None)
-
-
-# ---------------------------------------------------------------------------------- install
-def install(window) -> GeneratePanel:
-    """Add the Generate panel as a dock of ``window`` (a ``MainWindow``), with a Generate menu.
-
-    The running generation is cancelled and waited for when the window closes or the app quits.
-    """
-    panel = GeneratePanel(window.doc, window, status_bar=window.statusBar())
-    scroll = QtWidgets.QScrollArea()
-    scroll.setWidgetResizable(True)
-    scroll.setWidget(panel)
-    dock = QtWidgets.QDockWidget("Generate", window)
-    dock.setObjectName("generate")
-    dock.setWidget(scroll)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    docks = getattr(window, "docks", None)
-    if isinstance(docks, dict):
-        # A tab beside the other tall right-hand panels, so it gets the full height.
-        neighbour = docks.get("presets") or docks.get("camera")
-        if neighbour is not None:
-            window.tabifyDockWidget(neighbour, dock)
-        docks["generate"] = dock
-    menu = window.menuBar().addMenu("&Generate")
-    run = menu.addAction("&Generate Image", panel.generate)
-    run.setShortcut(QtGui.QKeySequence("Ctrl+Shift+G"))
-    menu.addAction("&Cancel Generation", panel.cancel)
-    menu.addSeparator()
-    menu.addAction(dock.toggleViewAction())
-    window.generate_panel = panel
-    window.generate_dock = dock
-    watcher = _CloseWatcher(panel, window)
-    window.installEventFilter(watcher)
-    app = QtWidgets.QApplication.instance()
-    if app is not None:
-        app.aboutToQuit.connect(panel.shutdown)
-    return panel
-
-
-class _CloseWatcher(QtCore.QObject):
-    """Stops the generation once the window really closed (its own closeEvent may refuse)."""
-
-    def __init__(self, panel: GeneratePanel, window) -> None:
-        super().__init__(window)
-        self.panel, self.window = panel, window
-
-    def eventFilter(self, obj, event):  # noqa: N802
-        if obj is self.window and event.type() == QtCore.QEvent.Type.Close:
-            QtCore.QTimer.singleShot(0, self.panel, self._after_close)
-        return False
-
-    def _after_close(self) -> None:
-        if not self.window.isVisible():
-            self.panel.shutdown()
