@@ -30,7 +30,7 @@ __all__ = [
     "quaternion_multiply", "quaternion_conjugate", "quaternion_normalize", "quaternion_log",
     "quaternion_exp", "quaternion_slerp", "squad_control_points", "quaternion_squad",
     "euler_to_matrix", "matrix_to_euler", "axis_angle_to_matrix_one", "matrix_to_axis_angle_one",
-    "rotation_distance",
+    "rotation_distance", "rotation_between",
 ]
 
 _SMALL = 1e-6  # below this angle (radians) the series expansions are exact to float64
@@ -303,6 +303,25 @@ def rotation_distance(a, b) -> np.ndarray:
     """Angle (radians, (...)) of the rotation that takes matrices ``a`` to ``b`` (..., 3, 3)."""
     rel = np.swapaxes(_f64(a), -1, -2) @ _f64(b)
     return np.linalg.norm(matrix_to_axis_angle(rel), axis=-1)
+
+
+def rotation_between(a, b) -> np.ndarray:
+    """Smallest rotation (..., 3, 3) taking direction ``a`` to direction ``b`` (both (..., 3),
+    any length > 0). Opposite directions give a half turn about an axis perpendicular to ``a``."""
+    a, b = _f64(a), _f64(b)
+    a = a / np.linalg.norm(a, axis=-1, keepdims=True)
+    b = b / np.linalg.norm(b, axis=-1, keepdims=True)
+    axis = np.cross(a, b)
+    s = np.linalg.norm(axis, axis=-1, keepdims=True)
+    c = (a * b).sum(-1, keepdims=True)
+    # a half turn needs an axis the cross product cannot give: any one perpendicular to a
+    other = np.where(np.abs(a[..., :1]) < 0.9, np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]))
+    ortho = np.cross(a, other)
+    ortho /= np.linalg.norm(ortho, axis=-1, keepdims=True)
+    opposite = (s < 1e-12) & (c < 0)
+    unit = np.where(opposite, ortho, axis / np.where(s < 1e-12, 1.0, s))
+    angle = np.where(opposite, np.pi, np.arctan2(s, c))
+    return axis_angle_to_matrix(unit * angle)
 
 
 # --- single-rotation fast paths (IK inner loops: ~10x faster than the batched calls) ------------

@@ -70,18 +70,18 @@ def chain_transforms(local: np.ndarray, rest_joints: np.ndarray,
 
     Parameters
     ----------
-    local : (J, 3, 3) float
-        Each joint's rotation in its parent's frame.
-    rest_joints : (J, 3) float
-        Rest joint positions (metres, model frame).
+    local : (..., J, 3, 3) float
+        Each joint's rotation in its parent's frame; leading dimensions (frames) are batched.
+    rest_joints : (..., J, 3) float
+        Rest joint positions (metres, model frame), broadcast against ``local``.
     parents : sequence of int, length J
         Parent index per joint, -1 for the root; parents come before children.
 
     Returns
     -------
-    g_rot : (J, 3, 3) float64
+    g_rot : (..., J, 3, 3) float64
         Global rotation of each joint's frame (world ← joint local).
-    g_pos : (J, 3) float64
+    g_pos : (..., J, 3) float64
         Posed joint positions (before any ``transl``); the root stays at its rest position.
     """
     local = np.asarray(local, dtype=np.float64)
@@ -90,24 +90,27 @@ def chain_transforms(local: np.ndarray, rest_joints: np.ndarray,
     levels = tree_levels(key)
     par = np.asarray(key)
     n = len(key)
-    rot = np.empty((n, 3, 3))
-    pos = np.empty((n, 3))
+    batch = np.broadcast_shapes(local.shape[:-3], rest.shape[:-2])
+    rot = np.empty(batch + (n, 3, 3))
+    pos = np.empty(batch + (n, 3))
     root = levels[0]
-    rot[root] = local[root]
-    pos[root] = rest[root]
-    offsets = rest - rest[np.maximum(par, 0)]
+    rot[..., root, :, :] = local[..., root, :, :]
+    pos[..., root, :] = rest[..., root, :]
+    offsets = rest - rest[..., np.maximum(par, 0), :]
     for level in levels[1:]:
         p = par[level]
-        rot[level] = rot[p] @ local[level]
-        pos[level] = pos[p] + np.einsum("nij,nj->ni", rot[p], offsets[level])
+        parent_rot = rot[..., p, :, :]
+        rot[..., level, :, :] = parent_rot @ local[..., level, :, :]
+        pos[..., level, :] = pos[..., p, :] + np.einsum("...nij,...nj->...ni", parent_rot,
+                                                         offsets[..., level, :])
     return rot, pos
 
 
 def global_rotations(pose: np.ndarray, parents) -> np.ndarray:
-    """World orientation (J, 3, 3) of every joint frame of a pose (J, 3) axis-angle (rest
-    frames are world-aligned in SMPL-family rigs, so no rest joints are needed)."""
+    """World orientation (..., J, 3, 3) of every joint frame of a pose (..., J, 3) axis-angle
+    (rest frames are world-aligned in SMPL-family rigs, so no rest joints are needed)."""
     pose = np.asarray(pose, dtype=np.float64)
-    return chain_transforms(axis_angle_to_matrix(pose), np.zeros((len(pose), 3)), parents)[0]
+    return chain_transforms(axis_angle_to_matrix(pose), np.zeros(pose.shape[-2:]), parents)[0]
 
 
 def forward_kinematics(rest_joints: np.ndarray, parents, pose: np.ndarray,
