@@ -26,7 +26,7 @@ from posestudio.kinematics.fk import chain_transforms
 from posestudio.rotations import axis_angle_to_matrix
 from posestudio.skeletons import SMPLX_JOINT_INDEX, SMPLX_PARENTS
 
-__all__ = ["foot_points", "sole_offset", "ground_transl", "contact_phases", "lock_contacts",
+__all__ = ["joint_positions", "foot_points", "sole_offset", "ground_transl", "contact_phases", "lock_contacts",
            "retarget_person", "align_to_reference", "CONTACT_HEIGHT", "CONTACT_SPEED"]
 
 FEET = ("left_ankle", "right_ankle", "left_foot", "right_foot")
