@@ -12,7 +12,7 @@ only (no hands/face, as a plain OpenPose body JSON gives).
 Metrics (14 joints: neck, head, shoulders, elbows, wrists, hips, knees, ankles; camera frame):
 MPJPE after aligning the mid-hips (mm), PA-MPJPE after a similarity Procrustes alignment (mm),
 and the 2D reprojection error of the body keypoints (px) through the lifted scene's camera.
-Targets (issue 5): PA-MPJPE ≤ 50 mm clean, ≤ 70 mm with 5 px noise; reprojection ≤ 4 px;
+Targets: PA-MPJPE ≤ 50 mm clean, ≤ 70 mm with 5 px noise; reprojection ≤ 4 px;
 ≤ 1 s per person. The focal length is given (as a photo's EXIF would give it).
 
     OMP_NUM_THREADS=1 python bench/bench_lift.py [--samples 24] [--seed 0] [--conditions ...]

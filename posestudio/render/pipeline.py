@@ -5,7 +5,7 @@
 >>> write_maps(result, "out/")       # openpose.png, openpose.json, depth.png, ... camera.json
 
 One GL pass gives depth, normal, seg and canny (and the occlusion test of the keypoints); the
-mannequin is a second pass; OpenPose needs no GL. ``design.md`` section 5 fixes the files.
+mannequin is a second pass; OpenPose needs no GL. ``docs/cli.md`` states the files.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class RenderResult:
     canvas: "Canvas"
 
     def camera_json(self) -> dict:
-        """camera.json content (design.md §5)."""
+        """camera.json content (see ``docs/cli.md``)."""
         return {"width": self.canvas.width, "height": self.canvas.height,
                 "K": self.K.tolist(), "world_to_camera": self.world_to_camera.tolist()}
 
@@ -170,7 +170,7 @@ def _save_png(path: Path, image: np.ndarray) -> None:
 
 def write_map_files(result: RenderResult, folder: Path, prefix: str = "", *,
                     png: "PngWriter | None" = None) -> list[str]:
-    """Write a render's CLI contract files (design.md §5) into ``folder``, which the caller has
+    """Write a render's CLI contract files (``docs/cli.md``) into ``folder``, which the caller has
     made and will commit (a staging folder of :func:`~posestudio.export.atomic.atomic_output_dir`).
     ``prefix`` goes before every file name (``shot01_`` → ``shot01_openpose.png``).
 
@@ -205,7 +205,7 @@ def write_map_files(result: RenderResult, folder: Path, prefix: str = "", *,
 
 def write_maps(result: RenderResult, out_dir: str | os.PathLike, *, prefix: str = "",
                what: str = "output folder") -> list[Path]:
-    """Write a render as the CLI contract files (design.md §5), all or nothing.
+    """Write a render as the CLI contract files (``docs/cli.md``), all or nothing.
 
     Files (for the maps present): ``openpose.png`` + ``openpose.json``, ``mannequin.png``,
     ``depth.png`` + ``depth_metric.npy``, ``normal.png``, ``canny.png``, ``seg.png``, and always

@@ -1,4 +1,4 @@
-"""Photo import in the editor (issue 5, GUI): a photo or an OpenPose JSON becomes a posed scene.
+"""Photo import in the editor: a photo or an OpenPose JSON becomes a posed scene.
 
 ``install(window)`` adds File ▸ Import Photo… / Import OpenPose JSON…, accepts dropped photos
 and OpenPose JSON files (scene files still open as before), and a "Photo" dock (opacity, keypoints,
