@@ -29,7 +29,7 @@ import numpy as np
 from posestudio.errors import ImportFormatError
 from posestudio.rotations import euler_to_matrix
 
-__all__ = ["BvhClip", "load_bvh", "parse_bvh", "MAX_BYTES", "MAX_JOINTS", "MAX_FRAMES",
+__all__ = ["BvhClip", "bvh_scene", "load_bvh", "parse_bvh", "MAX_BYTES", "MAX_JOINTS", "MAX_FRAMES",
            "UNIT_SCALES"]
 
 MAX_BYTES = 512 * 1024 * 1024   # a 10k-frame full-body clip is ~10 MB
@@ -383,3 +383,12 @@ def load_bvh(path: str | os.PathLike) -> BvhClip:
     except UnicodeDecodeError:
         text = raw.decode("latin-1")  # old exporters write joint names in a local code page
     return parse_bvh(text, str(path))
+
+
+def bvh_scene(path: str | os.PathLike, **options):
+    """The clip at ``path`` as an animated scene: the mannequin performing it (see
+    :func:`posestudio.anim.bvh_import.import_bvh` for ``options``: fps, start, end, joint_map,
+    ground, progress, cancelled)."""
+    from posestudio.anim.bvh_import import import_bvh
+
+    return import_bvh(path, **options)

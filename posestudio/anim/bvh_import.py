@@ -206,7 +206,7 @@ def _check_range(start: int | None, end: int | None, count: int) -> slice:
 def import_bvh(source: str | os.PathLike | BvhClip, *, fps: float | None = None,
                start: int | None = None, end: int | None = None,
                joint_map: dict[str, str] | None = None, body=None, ground: bool = True,
-               progress: ProgressFn | None = None, cancelled: Callable[[], bool] | None = None):
+               canvas=None, progress: ProgressFn | None = None, cancelled: Callable[[], bool] | None = None):
     """A BVH clip as an animated scene with one mannequin performing it.
 
     Parameters
@@ -224,6 +224,8 @@ def import_bvh(source: str | os.PathLike | BvhClip, *, fps: float | None = None,
     ground : bool
         Put the lowest foot point of the clip on the floor (default); False keeps the clip's own
         height (scaled like the root path).
+    canvas : Canvas or None
+        The new scene's canvas (the camera frames the motion for it).
 
     Returns
     -------
@@ -275,6 +277,8 @@ def import_bvh(source: str | os.PathLike | BvhClip, *, fps: float | None = None,
     animation.bvh_map = dict(mapping)
     person.pose, person.transl = poses[0].copy(), transl[0].copy()
     scene = Scene(people=[person], animation=animation)
+    if canvas is not None:
+        scene.canvas = canvas
     scene.camera = _framing(scene, body, poses, transl)
     step(1.0, "done")
     return scene

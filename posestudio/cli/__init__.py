@@ -17,7 +17,7 @@ from posestudio.errors import PoseStudioError
 
 # Order is the order shown by --help.
 COMMAND_MODULES = ("render", "joints", "export_mesh", "import", "generate", "export_sequence",
-                   "generate_video", "repose")
+                   "generate_video", "repose", "export_bvh")
 
 
 class _Parser(argparse.ArgumentParser):

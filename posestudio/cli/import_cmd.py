@@ -21,6 +21,9 @@ Import a pose into a new scene file:
   OpenPose JSON           (OpenPose, A1111 ControlNet, DWPose output; pixels or normalised) → lift;
                           a list of frames takes --frame N
   scene (*.pose.json)     copied (validated; --size and --person applied)
+  BVH clip (.bvh)         an animated scene: the mannequin performs the clip (joints mapped by name,
+                          CMU/Mixamo/Biovision...; units and rest pose detected); --start/--end
+                          pick source frames S..E-1, --fps resamples (default: the clip's rate)
 --person I keeps only person I (0-based, largest first for photos)."""
 
 
@@ -43,6 +46,9 @@ def register(subparsers) -> None:
     p.add_argument("--focal-px", metavar="F", help="focal length in pixels (default: EXIF, else "
                                                     "the image diagonal)")
     p.add_argument("--max-people", default="4", metavar="N", help="most people detected (default 4)")
+    p.add_argument("--start", metavar="S", help="first source frame of a clip (0-based)")
+    p.add_argument("--end", metavar="E", help="source frame after the last one of a clip")
+    p.add_argument("--fps", metavar="F", help="frame rate of the imported animation")
     p.set_defaults(func=run)
 
 
@@ -95,8 +101,7 @@ def run(args: argparse.Namespace) -> int:
     kind = _kind_of(source)
     keypoints = None
     if kind == "bvh":
-        raise ImportFormatError(f"{source}: BVH import is not available in this version; "
-                                f"import a photo, an OpenPose JSON or a scene file")
+        return _import_bvh(source, out, args, size)
     if kind == "json":
         from posestudio.lift.importer import read_json_file, import_openpose_json
 
@@ -142,3 +147,23 @@ def _copy_scene(source: Path, person: int | None):
         scene.people = [scene.people[person]]
     return scene
 
+
+def _import_bvh(source: Path, out: Path, args: argparse.Namespace, size) -> int:
+    """The BVH branch: the clip performed by the mannequin, written atomically to ``out``."""
+    from posestudio.anim.bvh_import import import_bvh
+    from posestudio.cli.scene_args import parse_index
+    from posestudio.scene.file_format import save_scene
+    from posestudio.scene.model import Canvas
+
+    start = None if getattr(args, "start", None) is None else parse_index(args.start, "--start")
+    end = None if getattr(args, "end", None) is None else parse_index(args.end, "--end")
+    fps = _positive(getattr(args, "fps", None), "--fps")
+    if args.frame is not None or args.person not in (None, "0"):
+        raise InputError("--frame and --person do not apply to a BVH clip (one person, every frame)")
+    scene = import_bvh(source, fps=fps, start=start, end=end,
+                       canvas=None if size is None else Canvas(*size))
+    save_scene(scene, out)
+    track = scene.animation.tracks[0]
+    print(f"wrote {out}: 1 person, {len(track)} frames at {scene.animation.fps:g} fps from "
+          f"{source.name} ({len(scene.animation.bvh_map)} joints mapped)")
+    return 0

@@ -19,7 +19,11 @@ Print one person's keypoints as JSON on stdout:
 Formats: openpose18 (COCO-18 order as in openpose.json), body25 (OpenPose BODY_25), smpl24 (SMPL's
 24 kinematic joints). A keypoint the body model does not have (e.g. a rig without face points) is
 null in both lists; a point behind the camera is null in joints2d. Points outside the canvas keep
-their pixel coordinates (openpose.json marks those with confidence 0)."""
+their pixel coordinates (openpose.json marks those with confidence 0).
+
+With --frames all|S:E (an animated scene's frames S..E-1 at its fps; a still scene is one frame):
+  {"format", "names", "width", "height", "fps": F,
+   "frames": [{"frame": i, "time": t, "joints3d": [...], "joints2d": [...]}, ...]}"""
 
 
 def register(subparsers) -> None:
@@ -38,6 +42,9 @@ def register(subparsers) -> None:
     p.add_argument("--orbit", metavar="YAW,PITCH",
                    help="camera yaw and pitch in degrees for joints2d (as in render; write a "
                         "negative yaw as --orbit=-30,10)")
+    p.add_argument("--frames", metavar="all|S:E",
+                   help="every frame of the animation, or frames S..E-1 (0-based, at the scene's "
+                        "fps; S or E may be left out)")
     p.add_argument("--body-model", metavar="FILE",
                    help="use this SMPL / SMPL+H / SMPL-X file (.pkl/.npz) for every person")
     p.set_defaults(func=run)
@@ -114,6 +121,54 @@ def run(args: argparse.Namespace) -> int:
     if index >= count:
         raise InputError(f"--person {index}: the scene has {count} "
                          f"{'person' if count == 1 else 'people'} (valid: 0..{count - 1})")
-    json.dump(person_joints(scene, index, args.format), sys.stdout)
+    if args.frames is None:
+        json.dump(person_joints(scene, index, args.format), sys.stdout)
+    else:
+        json.dump(_frames_output(scene, index, args), sys.stdout)
     sys.stdout.write("\n")
     return 0
+
+
+def parse_frames(text: str) -> tuple[int | None, int | None]:
+    """``"all"`` → (None, None); ``"S:E"`` → (S, E) with either side optional; InputError else."""
+    if text.strip().lower() == "all":
+        return None, None
+    head, sep, tail = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        start = int(head) if head.strip() else None
+        end = int(tail) if tail.strip() else None
+    except ValueError:
+        raise InputError(f"--frames {text!r}: expected 'all' or S:E (0-based frame indices, "
+                         f"E excluded), e.g. 0:30") from None
+    if (start is not None and start < 0) or (start is not None and end is not None and end <= start):
+        raise InputError(f"--frames {text}: expected 0 <= S < E")
+    return start, end
+
+
+def _frames_output(scene, index: int, args: argparse.Namespace) -> dict:
+    """The --frames JSON: the person's keypoints at each requested frame of the animation."""
+    from posestudio.anim import frame_times, scene_at
+    from posestudio.cli.scene_args import apply_view_options
+
+    start, end = parse_frames(args.frames)
+    fps = scene.animation.fps if scene.animation is not None else 30.0
+    if scene.animation is None:
+        if start not in (None, 0) or end not in (None, 1):
+            raise InputError(f"--frames {args.frames}: a still scene has only frame 0")
+        times = frame_times(scene)
+        first = 0
+    else:
+        times = frame_times(scene, start=start, end=end)
+        first = int(round(times[0] * fps))
+    frames, head = [], {}
+    for i, time in enumerate(times):
+        still = scene_at(scene, float(time))
+        if scene.animation is not None and scene.animation.camera_keys:
+            still = apply_view_options(still, args)  # --size/--orbit over the keyed camera
+        data = person_joints(still, index, args.format)
+        head = {k: data[k] for k in ("format", "names", "width", "height")}
+        frames.append({"frame": first + i, "time": float(time), "joints3d": data["joints3d"],
+                       "joints2d": data["joints2d"]})
+    return {**head, "fps": fps, "frames": frames}
