@@ -136,10 +136,23 @@ def _camera_normals(vertices_world: np.ndarray, faces: np.ndarray, w2c: np.ndarr
     return entry[2] @ w2c[:3, :3].T
 
 
+_FACE_PARTS: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
 def _face_parts(posed: "PosedBody") -> np.ndarray:
-    """Part id per face: the part two of its corners share, else its first corner's."""
-    parts = np.asarray(posed.vertex_parts, dtype=np.int64)[np.asarray(posed.faces)]
-    return np.where(parts[:, 1] == parts[:, 2], parts[:, 1], parts[:, 0])
+    """Part id per face: the part two of its corners share, else its first corner's.
+
+    Constant per rig: cached on the rig's (shared, read-only) part and face arrays.
+    """
+    key = (id(posed.vertex_parts), id(posed.faces))
+    entry = _FACE_PARTS.get(key)
+    if entry is None or entry[0] is not posed.vertex_parts or entry[1] is not posed.faces:
+        parts = np.asarray(posed.vertex_parts, dtype=np.int64)[np.asarray(posed.faces)]
+        face_part = np.where(parts[:, 1] == parts[:, 2], parts[:, 1], parts[:, 0])
+        if len(_FACE_PARTS) >= _CACHE_SIZE:
+            _FACE_PARTS.pop(next(iter(_FACE_PARTS)))
+        entry = _FACE_PARTS[key] = (posed.vertex_parts, posed.faces, face_part)
+    return entry[2]
 
 
 def _to_camera(points: np.ndarray, w2c: np.ndarray) -> np.ndarray:

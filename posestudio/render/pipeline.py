@@ -165,7 +165,7 @@ def render_scene(scene: "Scene", maps: Iterable[str] | None = None,
 def _save_png(path: Path, image: np.ndarray) -> None:
     from posestudio.export.png import save_png
 
-    save_png(path, image, level=1)
+    save_png(path, image)
 
 
 def write_map_files(result: RenderResult, folder: Path, prefix: str = "", *,
@@ -176,7 +176,7 @@ def write_map_files(result: RenderResult, folder: Path, prefix: str = "", *,
 
     ``png``: a :class:`~posestudio.export.png.PngWriter` that encodes the PNGs on its threads
     while the caller renders on (batch renders); the caller waits for it before committing.
-    Without one, PNGs are written here (zlib level 1).
+    Without one, PNGs are written here (``"fast"`` compression).
 
     Returns
     -------

@@ -320,7 +320,7 @@ def export_sequence(source: "Scene | Sequence[Scene]", out_dir: str | os.PathLik
     ----------
     source, preset, maps, fps, start, end, size, keyframes : as :func:`plan_sequence`
     out_dir : output folder (made if missing; entries of the same names are replaced)
-    png : ``"fast"`` (zlib level 1, default) or ``"small"`` (level 9, about 20 % smaller, slower)
+    png : ``"fast"`` (default) or ``"small"`` (see :mod:`posestudio.export.png`)
     previews : write an mp4 per map (not for sparse keyframes)
     workers : threads that encode and write PNGs while the next frame renders
     progress, cancelled : callbacks; a cancel (or any error) leaves nothing behind
@@ -332,11 +332,11 @@ def export_sequence(source: "Scene | Sequence[Scene]", out_dir: str | os.PathLik
     from concurrent.futures import ThreadPoolExecutor
 
     from posestudio.export.atomic import atomic_output_dir, check_writable_dir
-    from posestudio.export.png import PNG_LEVELS, PngWriter
+    from posestudio.export.png import PNG_COMPRESSIONS, PngWriter
     from posestudio.export.video import Mp4Writer
 
-    if png not in PNG_LEVELS:
-        raise InputError(f"--png must be {' or '.join(PNG_LEVELS)}, got {png!r}")
+    if png not in PNG_COMPRESSIONS:
+        raise InputError(f"--png must be {' or '.join(PNG_COMPRESSIONS)}, got {png!r}")
     check_writable_dir(out_dir)
     plan = plan_sequence(source, preset=preset, maps=maps, fps=fps, start=start, end=end,
                          size=size, keyframes=keyframes)
