@@ -184,7 +184,7 @@ def read_json_file(path: Path):
         raise ImportFormatError(f"{path}: the file is empty")
     try:
         return json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, or an int of 4300+ digits
         raise ImportFormatError(f"{path}: not valid JSON ({exc})") from None
 
 

@@ -104,6 +104,9 @@ def _points(value: Any, field: str, sizes: tuple[int, ...]) -> np.ndarray | None
         raise ImportFormatError(f"{field} must be finite numbers")
     if np.any(array[:, 2] < 0):
         raise ImportFormatError(f"{field} has a negative confidence")
+    if np.any(np.abs(array[:, :2]) > 1e6) or np.any(array[:, 2] > 10):
+        raise ImportFormatError(f"{field} has a point beyond a million pixels or a confidence "
+                                f"above 10 (confidences are 0..1)")
     return array
 
 
