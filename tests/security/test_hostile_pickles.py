@@ -203,3 +203,29 @@ def test_crafted_npz_model_files(tmp_path):
     assert all(r["outcome"] == "error" for r in results.values()), results
     assert "refused" in results["zip_bomb_1_2_GB"]["message"]
     assert "refused" in results["object_member"]["message"]
+
+
+def test_cli_refuses_a_crafted_body_model_given_by_flag_or_by_a_scene_rig(tmp_path):
+    """The object-dtype pickle that used to crash ``posestudio joints`` with SIGSEGV, through
+    --body-model and through a scene's ``rig`` field: exit 2, one line, nothing run."""
+    from pickle_corpus import _dtype, _dtype_state, _int, _model, _reconstructed, _tuple, _uni
+    import struct
+
+    crafted = tmp_path / "crafted.pkl"
+    crafted.write_bytes(_model(_reconstructed(
+        _tuple(_int(3)), _dtype("V8", _dtype_state("|", names=_tuple(_uni("a")), fields=b"}"
+                                                   + _uni("a") + _tuple(_dtype("O"), _int(0))
+                                                   + b"s", elsize=8)),
+        b"B" + struct.pack("<I", 24) + struct.pack("<3Q", 0x41414141, 0x42424242, 0x10))))
+    scene = json.loads((ROOT / "resources" / "examples" / "standing.pose.json").read_text())
+    scene["people"][0]["rig"] = str(crafted)
+    rigged = tmp_path / "rigged.pose.json"
+    rigged.write_text(json.dumps(scene))
+    standing = ROOT / "resources" / "examples" / "standing.pose.json"
+    for argv in (["joints", str(standing), "--body-model", str(crafted)], ["joints", str(rigged)]):
+        out = subprocess.run([sys.executable, "-m", "posestudio", *argv], capture_output=True,
+                             text=True, timeout=120, cwd=tmp_path)
+        assert out.returncode == 2, (out.returncode, out.stderr[-2000:])
+        lines = out.stderr.splitlines()
+        assert len(lines) == 1 and "crafted.pkl" in lines[0] and "refused" in lines[0], lines
+        assert out.stdout == ""
