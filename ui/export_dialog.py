@@ -20,7 +20,11 @@ from PySide6 import QtWidgets
 from posestudio.errors import PoseStudioError
 from posestudio.render.export import EXPORT_MAPS, check_export
 
-DEFAULT_MAPS = ("openpose", "depth", "normal", "canny")
+from .workers import PREVIEW_MAPS
+
+#: Ticked at first: every map the previews show (what the user has been looking at).
+DEFAULT_MAPS = PREVIEW_MAPS
+LAST_FOLDER_KEY = "export/last_folder"
 
 
 class ExportDialog(QtWidgets.QDialog):
@@ -78,8 +82,17 @@ class ExportDialog(QtWidgets.QDialog):
         self.error = ""
 
     def _default_folder(self) -> Path:
-        base = self.doc.path.parent if self.doc.path else Path.home()
-        return base / "controlnet_maps"
+        """The folder used last; else ``controlnet_maps`` next to the scene file (unless that is
+        inside the application, e.g. a bundled example); else ``~/PoseStudio/controlnet_maps``."""
+        from . import files
+
+        last = files.settings().value(LAST_FOLDER_KEY)
+        if last and Path(str(last)).parent.is_dir():
+            return Path(str(last))
+        scene = self.doc.path
+        if scene is not None and not _inside_application(scene):
+            return scene.parent / "controlnet_maps"
+        return Path.home() / "PoseStudio" / "controlnet_maps"
 
     def _browse(self) -> None:
         folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Export folder",
@@ -138,6 +151,11 @@ class ExportDialog(QtWidgets.QDialog):
             self._show_error(error)
             return
         self.written = [Path(p) for p in paths]
+        from . import files
+
+        settings = files.settings()
+        settings.setValue(LAST_FOLDER_KEY, self.folder.text())
+        settings.sync()
         parent = self.parent()
         if parent is not None and hasattr(parent, "statusBar"):
             parent.statusBar().showMessage(
@@ -153,3 +171,15 @@ class ExportDialog(QtWidgets.QDialog):
             self._own_worker.stop()
             self._own_worker = None
         super().done(result)
+
+
+def _inside_application(path: Path) -> bool:
+    """True for a file inside the installed application (its bundled examples)."""
+    import posestudio
+
+    app = Path(posestudio.__file__).resolve().parent
+    try:
+        Path(path).resolve().relative_to(app)
+    except ValueError:
+        return False
+    return True

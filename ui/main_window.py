@@ -10,7 +10,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt
 
 from posestudio.errors import PoseStudioError
-from posestudio.scene.edits import AddPerson, RemovePerson, SetCamera, SetJointRotation, SetPose
+from posestudio.scene.edits import (AddPerson, CompositeEdit, RemovePerson, SetCamera,
+                                    SetJointRotation, SetPose)
 from posestudio.skeletons import SMPLX_JOINT_NAMES, SMPLX_PARENTS
 
 from . import files
@@ -76,7 +77,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._update_title()
         self._request_preview()
         from .panels.layout import install as install_layout
+        from .panels.toolbar import install as install_toolbar
 
+        install_toolbar(self)
         install_layout(self)        # fits the docks on first show, or restores the user's layout
 
     # ------------------------------------------------------------------ actions
@@ -379,14 +382,18 @@ class MainWindow(QtWidgets.QMainWindow):
 
         from posestudio.body import load_body_model
 
+        from .panels.placement import place_new_person
+
         n = len(self.doc.scene.people)
         rest = np.asarray(load_body_model("mannequin").rest_vertices(np.zeros(10)))
-        pts = self._visible_points()
-        # stand on the floor, beside the rightmost visible person
-        x = float(pts[:, 0].max() + 0.25 - rest[:, 0].min()) if len(pts) else 0.0
-        y = float(self.viewport.floor_y - rest[:, 1].min()) if len(pts) else 0.0
-        person = Person(name=f"Person {n + 1}", transl=np.array([x, y, 0.0]))
-        self.doc.push(AddPerson(n, person))
+        # on the floor beside the others, inside the camera's frame (re-aimed if need be)
+        transl, camera = place_new_person(self.doc.scene, self._visible_points(), rest,
+                                          self.viewport.floor_y)
+        person = Person(name=f"Person {n + 1}", transl=transl)
+        edits = [AddPerson(n, person)]
+        if camera is not None:
+            edits.append(SetCamera.from_scene(self.doc.scene, camera))
+        self.doc.push(CompositeEdit("Add person", edits) if len(edits) > 1 else edits[0])
         self.doc.select(n, -1)
 
     def duplicate_person(self) -> None:

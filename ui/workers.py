@@ -21,7 +21,7 @@ from posestudio.worker_process import spawn_worker
 
 __all__ = ["PREVIEW_MAPS", "PreviewWorker", "ThumbnailWorker", "preview_size"]
 
-PREVIEW_MAPS = ("openpose", "depth", "normal", "canny", "seg")
+PREVIEW_MAPS = ("openpose", "mannequin", "depth", "normal", "canny", "seg")
 
 
 class PreviewWorker(QObject):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
@@ -89,3 +92,22 @@ def quarter_turn(win, joint: int, axis: str, steps: int = 20) -> list[np.ndarray
     return [center + np.array([np.cos(a) * r[0] - np.sin(a) * r[1],
                                np.sin(a) * r[0] + np.cos(a) * r[1]])
             for a in np.linspace(0, np.pi / 2, steps)]
+
+
+def save_screenshot(window, path: Path, width: int | None = None) -> None:
+    """The window with the viewport's GL framebuffer painted in (``QWidget.grab`` leaves out
+    what the viewport paints with QPainter: the photo, the keypoints, the canvas frame), and
+    the widgets over the viewport (the people's numbers) on top of it."""
+    image = window.grab()
+    vp = window.viewport
+    painter = QtGui.QPainter(image)
+    painter.drawImage(vp.mapTo(window, QtCore.QPoint(0, 0)), vp.grabFramebuffer())
+    direct = QtCore.Qt.FindChildOption.FindDirectChildrenOnly
+    for child in vp.findChildren(QtWidgets.QWidget, options=direct):
+        if child.isVisible():
+            painter.drawPixmap(vp.mapTo(window, child.pos()), child.grab())
+    painter.end()
+    if width is not None and image.width() > width:
+        image = image.scaledToWidth(width, QtCore.Qt.TransformationMode.SmoothTransformation)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    assert image.save(str(path))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from gui_helpers import drag, framebuffer
+from gui_helpers import drag, framebuffer, save_screenshot
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from posestudio.keypoints import people_keypoints_2d
@@ -55,23 +55,6 @@ def imported(qtbot, photo, path) -> None:
     assert run_job(qtbot, photo, lambda: photo.import_file(path)) == "imported", \
         photo.window.statusBar().currentMessage()
     qtbot.wait(30)
-
-
-def save_screenshot(window, path: Path) -> None:
-    """The window with the viewport's GL framebuffer painted in (``QWidget.grab`` leaves out
-    what the viewport paints with QPainter: the photo, the keypoints, the canvas frame), and
-    the widgets over the viewport (the people's numbers) on top of it."""
-    image = window.grab()
-    vp = window.viewport
-    painter = QtGui.QPainter(image)
-    painter.drawImage(vp.mapTo(window, QtCore.QPoint(0, 0)), vp.grabFramebuffer())
-    direct = QtCore.Qt.FindChildOption.FindDirectChildrenOnly
-    for child in vp.findChildren(QtWidgets.QWidget, options=direct):
-        if child.isVisible():
-            painter.drawPixmap(vp.mapTo(window, child.pos()), child.grab())
-    painter.end()
-    path.parent.mkdir(exist_ok=True)
-    assert image.save(str(path))
 
 
 def body_keypoints_of_fit(window) -> np.ndarray:

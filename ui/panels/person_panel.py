@@ -1,4 +1,5 @@
-"""Current person: name, visibility and body shape (betas) sliders."""
+"""Current person: name, visibility and body shape sliders, named after the rig's shape
+coefficients (the mannequin's: height, weight, leg length …), the height shown in cm."""
 
 from __future__ import annotations
 
@@ -15,6 +16,21 @@ BETA_RANGE = 3.0        # sliders span ±3 standard deviations
 SLIDER_STEPS = 60
 
 
+def beta_label(name: str) -> str:
+    """``"leg_length"`` → ``"Leg length"``; ``"masculine"`` → ``"Masculine ↔ feminine"``."""
+    if name == "masculine":
+        return "Masculine ↔ feminine"
+    return name.replace("_", " ").capitalize()
+
+
+def body_height_cm(person) -> float:
+    """Standing height (cm) of a person's body shape: the rest mesh from soles to crown."""
+    from posestudio.body import load_body_model
+
+    vertices = np.asarray(load_body_model(person.rig).rest_vertices(person.betas))
+    return float(np.ptp(vertices[:, 1]) * 100.0)
+
+
 class PersonPanel(QtWidgets.QWidget):
     def __init__(self, document: Document, parent=None) -> None:
         super().__init__(parent)
@@ -28,15 +44,26 @@ class PersonPanel(QtWidgets.QWidget):
         self.visible = QtWidgets.QCheckBox("Visible")
         self.visible.toggled.connect(self._on_visible)
         form.addRow(self.visible)
-        self.sliders = []
+        self.sliders: list[QtWidgets.QSlider] = []
+        self.labels: list[QtWidgets.QLabel] = []
+        self.values: list[QtWidgets.QLabel] = []
         for k in range(10):
             slider = QtWidgets.QSlider(Qt.Orientation.Horizontal)
             slider.setRange(-SLIDER_STEPS, SLIDER_STEPS)
-            slider.setToolTip(f"Body shape β{k} (±{BETA_RANGE:g} σ); double-click the label to reset")
             slider.valueChanged.connect(self._on_beta)
             slider.sliderReleased.connect(self._end_gesture)
+            value = QtWidgets.QLabel()
+            value.setMinimumWidth(value.fontMetrics().horizontalAdvance("-3.0 σ "))
+            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            row = QtWidgets.QHBoxLayout()
+            row.addWidget(slider, 1)
+            row.addWidget(value)
+            label = QtWidgets.QLabel(f"β{k}")
             self.sliders.append(slider)
-            form.addRow(f"β{k}" + (" (size)" if k == 0 else " (weight)" if k == 1 else ""), slider)
+            self.labels.append(label)
+            self.values.append(value)
+            form.addRow(label, row)
+        self._rig = None
         reset = QtWidgets.QPushButton("Reset shape")
         reset.clicked.connect(self._reset)
         form.addRow(reset)
@@ -55,6 +82,33 @@ class PersonPanel(QtWidgets.QWidget):
             self.visible.setChecked(person.visible)
             for slider, beta in zip(self.sliders, person.betas):
                 slider.setValue(int(round(beta / BETA_RANGE * SLIDER_STEPS)))
+        self._name_sliders(person.rig)
+        self._show_values(person)
+
+    def _name_sliders(self, rig: str) -> None:
+        """Label the sliders with the rig's shape names (mannequin: height, weight …)."""
+        if rig == self._rig:
+            return
+        from posestudio.body import load_body_model
+
+        self._rig = rig
+        try:
+            names = load_body_model(rig).beta_names
+        except Exception:  # noqa: BLE001 - a rig that does not load shows plain β labels
+            names = ()
+        for k, (label, slider) in enumerate(zip(self.labels, self.sliders)):
+            name = names[k] if k < len(names) else f"beta_{k}"
+            text = f"β{k}" if name == f"beta_{k}" else beta_label(name)
+            label.setText(text)
+            slider.setToolTip(f"Body shape: {text} (β{k}, ±{BETA_RANGE:g} σ)")
+
+    def _show_values(self, person) -> None:
+        """Each slider's value: the height in cm (measured on the body), the others in σ."""
+        for k, (value, beta) in enumerate(zip(self.values, person.betas)):
+            value.setText(f"{beta:+.1f} σ")
+        if self.labels[0].text() == "Height":
+            value = self.values[0]
+            value.setText(f"{body_height_cm(person):.0f} cm")
 
     def _on_name(self) -> None:
         text = self.name.text().strip()

@@ -1,4 +1,5 @@
-"""Live control-map previews (OpenPose, depth, normal, canny, seg) of the scene camera."""
+"""Live control-map previews (OpenPose, mannequin, depth, normal, canny, seg) of the scene
+camera; they fill by themselves once the render worker is up, then follow every change."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ class _MapView(QtWidgets.QLabel):
         self.setMinimumSize(120, 120)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setStyleSheet("background: #202020; color: #888;")
-        self.setText(f"{name}\n(waiting)")
+        self.setText(f"{name}\n(rendering…)")
         self.setToolTip(f"{name} map of the scene camera — right-click to copy")
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         copy = QtGui.QAction("Copy map to clipboard", self)
@@ -58,7 +59,7 @@ class PreviewDock(QtWidgets.QWidget):
             grid.addWidget(view, 2 * (i // 2) + 1, i % 2)
             grid.setRowStretch(2 * (i // 2) + 1, 1)
         layout.addLayout(grid, 1)
-        self.status = QtWidgets.QLabel("Previews start with the first change")
+        self.status = QtWidgets.QLabel("Rendering the previews…")
         self.status.setStyleSheet("color: #999;")
         layout.addWidget(self.status)
         self.images: dict[str, np.ndarray] = {}

@@ -35,14 +35,14 @@ class TimelineRuler(QtWidgets.QWidget):
         self.keys: list[int] = []             # frames with a key (the selected person's)
         self.range = (0, 0)                   # play range, inclusive
         self._drag: dict | None = None
-        self.setMinimumHeight(46)
+        self.setMinimumHeight(48)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding,
                            QtWidgets.QSizePolicy.Policy.Fixed)
         self.setMouseTracking(True)
         self.setToolTip("Click or drag to scrub · drag a key mark (◆) to move that key")
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt API)
-        return QtCore.QSize(400, 46)
+        return QtCore.QSize(400, 48)
 
     # -- state -----------------------------------------------------------------------------
     def set_state(self, frame_count: int, current: int, keys: list[int],
@@ -96,8 +96,9 @@ class TimelineRuler(QtWidgets.QWidget):
         moving = self._drag.get("key") if self._drag else None
         for k in self.keys:
             shown = self._drag["to"] if moving == k else k
-            self._diamond(p, self.x_of(shown), h - 12,
-                          QtGui.QColor(255, 200, 40) if k == self.current else QtGui.QColor(230, 230, 230))
+            self._diamond(p, self.x_of(shown), h - 13,
+                          QtGui.QColor(255, 120, 40) if k == self.current
+                          else QtGui.QColor(240, 185, 40))
         x = self.x_of(self.current)
         p.setPen(QtGui.QPen(QtGui.QColor(230, 80, 60), 2.0))
         p.drawLine(QtCore.QPointF(x, 0), QtCore.QPointF(x, h))
@@ -112,10 +113,10 @@ class TimelineRuler(QtWidgets.QWidget):
 
     @staticmethod
     def _diamond(p: QtGui.QPainter, x: float, y: float, color: QtGui.QColor) -> None:
-        r = 5.0
+        r = 6.5
         poly = QtGui.QPolygonF([QtCore.QPointF(x, y - r), QtCore.QPointF(x + r, y),
                                 QtCore.QPointF(x, y + r), QtCore.QPointF(x - r, y)])
-        p.setPen(QtGui.QPen(QtGui.QColor(30, 30, 30), 1.0))
+        p.setPen(QtGui.QPen(QtGui.QColor(40, 30, 10), 1.2))
         p.setBrush(color)
         p.drawPolygon(poly)
 
