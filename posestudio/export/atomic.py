@@ -19,7 +19,8 @@ folder is removed and the target is left exactly as it was. Rules of the commit:
 - every file the export wrote replaces the file of that name; files it did not write are kept,
   with one exception: a file an earlier PoseStudio export wrote (see the manifest) inside a
   sub-folder this export writes (``view_000/``, ``depth/`` of a sequence) is removed, so a shorter
-  new sequence leaves no old tail frames mixed in;
+  new sequence leaves no old tail frames mixed in (with ``whole_set=True``, for a folder that
+  holds one set of frames, every file of the earlier export that is not rewritten goes);
 - files PoseStudio did not write (the user's other work) are never touched, moved or deleted;
 - the folder's *manifest* ``.posestudio-export.json`` lists the files PoseStudio exports wrote in
   it; it is written last.
@@ -324,13 +325,15 @@ def _sync_tree(folder: Path) -> None:
         fsync_dir(Path(root))
 
 
-def _plan(path: Path, written: list[str]) -> tuple[set[str], list[str], set[str]]:
+def _plan(path: Path, written: list[str], whole_set: bool = False
+          ) -> tuple[set[str], list[str], set[str]]:
     """(old manifest, files to remove, new manifest) for committing ``written`` into ``path``."""
     old = read_manifest(path)
     new_dirs = {w.rsplit("/", 1)[0] + "/" for w in written if "/" in w}
     written_set = set(written)
     remove = sorted(f for f in old - written_set
-                    if any(f.startswith(d) for d in new_dirs) and (path / f).is_file())
+                    if (whole_set or any(f.startswith(d) for d in new_dirs))
+                    and (path / f).is_file())
     manifest = {f for f in old if (path / f).is_file()} - set(remove) | written_set
     return old, remove, manifest
 
@@ -401,7 +404,7 @@ def recover_output_dir(out_dir: str | os.PathLike) -> bool:
     return finished
 
 
-def _commit_dir(staging: Path, path: Path) -> None:
+def _commit_dir(staging: Path, path: Path, whole_set: bool = False) -> None:
     for name in (MANIFEST, JOURNAL):          # a nested writer's bookkeeping is not output
         (staging / name).unlink(missing_ok=True)
     written, others = _files_under(staging)
@@ -417,7 +420,7 @@ def _commit_dir(staging: Path, path: Path) -> None:
         fsync_dir(path.parent)
         return
     _check_conflicts(path, written)
-    old, remove, manifest = _plan(path, written)
+    old, remove, manifest = _plan(path, written, whole_set)
     if _holds_only(path, old) and staging.parent == path.parent:
         # 2. only earlier output: carry the kept files over as hard links, swap the folders
         kept = manifest - set(written)
@@ -447,7 +450,8 @@ def _commit_dir(staging: Path, path: Path) -> None:
 
 
 @contextlib.contextmanager
-def atomic_output_dir(out_dir: str | os.PathLike, what: str = "--out") -> Iterator[Path]:
+def atomic_output_dir(out_dir: str | os.PathLike, what: str = "--out", *,
+                      whole_set: bool = False) -> Iterator[Path]:
     """Yield an empty staging folder; at a clean exit its files are committed into ``out_dir``.
 
     See the module docstring for the rules (files not written are kept, foreign files never
@@ -458,7 +462,9 @@ def atomic_output_dir(out_dir: str | os.PathLike, what: str = "--out") -> Iterat
                 save(staging / "depth" / f"{i:06d}.png", frame)
 
     An exception inside the block (``KeyboardInterrupt``, ``Cancelled``...) removes the staging
-    folder and leaves ``out_dir`` as it was.
+    folder and leaves ``out_dir`` as it was. ``whole_set=True``: the folder holds one set (the
+    frames of a clip), so files of the earlier export that this one does not rewrite are removed
+    too (the user's own files still stay).
 
     Raises
     ------
@@ -478,7 +484,7 @@ def atomic_output_dir(out_dir: str | os.PathLike, what: str = "--out") -> Iterat
         if staging.parent != path.parent:     # parents were missing: make them now
             path.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staging, staging := _temp_name(path.parent, path.name))
-        _commit_dir(staging, path)
+        _commit_dir(staging, path, whole_set)
     except OSError as exc:
         raise InputError(f"{what} {out_dir}: cannot write there ({_os_reason(exc)})") from None
     finally:

@@ -21,8 +21,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -226,9 +224,11 @@ def video_summary(result: VideoResult) -> str:
 
 
 def write_video_outputs(result: VideoResult, scene) -> None:
-    """Write the frames folder, the sidecar and the mp4 into temporaries, then move them all
-    into place (an existing frames folder is replaced whole). Nothing is left on failure."""
-    from posestudio.export.atomic import check_writable_file
+    """Write the frames folder, the sidecar and the mp4, each all or nothing (frames first, the
+    mp4 last, so a clip never points at missing frames)."""
+    from PIL import Image
+
+    from posestudio.export.atomic import atomic_output_dir, check_writable_file, write_file_atomic
     from posestudio.export.video import write_mp4
     from posestudio.generate.job_metadata import png_chunks
     from posestudio.scene.file_format import scene_to_dict
@@ -240,35 +240,17 @@ def write_video_outputs(result: VideoResult, scene) -> None:
                   "frames": len(result.frames), "segments": [list(s) for s in result.segments]}
     text = video_summary(result)
     check_writable_file(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.stem}.", suffix=".partial", dir=out.parent))
-    moved: list[Path] = []
-    try:
-        from PIL import Image
-
-        tmp_frames = work / "frames"
-        tmp_frames.mkdir()
+    # The one atomic writer: the frames folder as one set (an earlier clip's frames go, the
+    # user's files stay), the sidecar as a file; the mp4 last (write_mp4 is atomic too).
+    with atomic_output_dir(frames_dir, "--out", whole_set=True) as tmp_frames:
         for i, frame in enumerate(result.frames):
             info = png_chunks(text, dict(generation, frame=i), scene_dict if i == 0 else None)
             Image.fromarray(frame).save(tmp_frames / f"{i:06d}.png", format="PNG", pnginfo=info)
-        tmp_sidecar = work / "sidecar.json"
-        tmp_sidecar.write_text(json.dumps(dict(generation, format=VIDEO_FORMAT,
+    write_file_atomic(sidecar, json.dumps(dict(generation, format=VIDEO_FORMAT,
                                                frames_dir=frames_dir.name, scene=scene_dict),
-                                          indent=1), encoding="utf-8")
-        tmp_video = work / "video.mp4"
-        write_mp4(iter(result.frames), tmp_video, result.fps,
-                  {"comment": json.dumps(generation), "description": text})
-        for src, dst in ((tmp_frames, frames_dir), (tmp_sidecar, sidecar), (tmp_video, out)):
-            if dst.is_dir() and not dst.is_symlink():
-                shutil.rmtree(dst)
-            os.replace(src, dst)
-            moved.append(dst)
-    except OSError as exc:
-        for path in moved:
-            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-        raise InputError(f"--out {out}: cannot write ({exc.strerror or exc})") from None
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+                                          indent=1))
+    write_mp4(iter(result.frames), out, result.fps,
+              {"comment": json.dumps(generation), "description": text})
 
 
 def read_video_parameters(path: str | os.PathLike) -> tuple[VideoRequest, dict | None]:

@@ -171,3 +171,17 @@ def test_file_writer_keeps_the_suffix_and_leaves_nothing_on_failure(tmp_path):
             assert tmp.suffix == ".glb" and tmp.exists()
             raise RuntimeError
     assert list(tmp_path.iterdir()) == []
+
+
+def test_whole_set_folder_drops_the_earlier_sets_extra_frames_but_not_the_users(tmp_path):
+    out = tmp_path / "clip.frames"
+    with atomic_output_dir(out, whole_set=True) as staging:
+        for i in range(5):
+            (staging / f"{i:06d}.png").write_bytes(b"old")
+    (out / "notes.txt").write_text("mine")
+    with atomic_output_dir(out, whole_set=True) as staging:
+        for i in range(3):
+            (staging / f"{i:06d}.png").write_bytes(b"new")
+    assert sorted(p.name for p in out.iterdir()) == [
+        MANIFEST, "000000.png", "000001.png", "000002.png", "notes.txt"]
+    assert {p.read_bytes() for p in out.glob("*.png")} == {b"new"}
