@@ -95,7 +95,7 @@ class BvhClip:
         (``0.03333333`` → 30)."""
         rate = 1.0 / self.frame_time
         whole = round(rate)
-        return float(whole) if whole and abs(rate - whole) < 1e-5 * rate else rate
+        return float(whole) if whole and abs(rate - whole) < 1e-4 * rate else rate
 
     def _columns(self) -> list[dict[str, int]]:
         out, col = [], 0

@@ -4,9 +4,9 @@ Rotations go through world orientations, so a BVH skeleton with more or fewer jo
 mannequin still drives it: for each mapped SMPL-X joint ``s`` (BVH joint ``b``) the mannequin's
 world orientation is ``G_s(t) = Wᵀ · G_b(t) · A_s``:
 
-* ``W`` turns the mannequin's world into the clip's (its up and left axes, from the hips and
-  spine of both rest poses), so Z-up clips and clips facing another way come out upright and
-  facing +Z;
+* ``W`` turns the mannequin's world into the clip's (an axis permutation: the clip's up and
+  left axes, from its rest pose's spine and hips), so Z-up clips and clips facing along another
+  axis come out upright and facing +Z;
 * ``A_s`` is the rest-pose alignment: the smallest rotation taking the mannequin's rest bone
   direction at ``s`` (towards its main child) onto the clip's rest bone direction at ``b``. A
   T-pose clip gives ``A_s ≈ W``; an A-pose clip bends the mannequin's arms into its A-pose at
@@ -67,34 +67,38 @@ def leg_length(points: np.ndarray, index: dict[str, int]) -> float | None:
     return float(np.mean(lengths)) if lengths else None
 
 
-def _frame(up: np.ndarray, left: np.ndarray) -> np.ndarray | None:
-    """Orthonormal frame (columns: left, up, forward) or None when degenerate."""
-    n_up = np.linalg.norm(up)
-    if n_up < 1e-9:
-        return None
-    y = up / n_up
-    x = left - y * (left @ y)
-    n_x = np.linalg.norm(x)
-    if n_x < 1e-9:
-        return None
-    x = x / n_x
-    return np.stack([x, y, np.cross(x, y)], axis=1)
+def _nearest_axis(v: np.ndarray, exclude: np.ndarray | None = None) -> np.ndarray:
+    """The signed coordinate axis closest to ``v`` (not parallel to ``exclude``)."""
+    scores = np.abs(v).copy()
+    if exclude is not None:
+        scores[np.argmax(np.abs(exclude))] = -1.0
+    k = int(np.argmax(scores))
+    axis = np.zeros(3)
+    axis[k] = 1.0 if v[k] >= 0 else -1.0
+    return axis
 
 
-def _world_alignment(rest_m: np.ndarray, rest_b: np.ndarray, to_b: dict[int, int]) -> np.ndarray:
-    """W: mannequin world → clip world, from the pelvis→(neck|spine3|head) and right→left hip
-    directions of both rest poses; identity when they are not mapped."""
+def _world_alignment(rest_b: np.ndarray, to_b: dict[int, int]) -> np.ndarray:
+    """W: mannequin world (Y up, +X = the figure's left) → clip world.
+
+    BVH worlds are axis-aligned, so the clip's up axis is the coordinate axis nearest its
+    pelvis→(neck|spine3|head) direction and its left axis the one nearest right hip → left hip;
+    W is then an exact axis permutation and the clip's own leaning and facing come through
+    unchanged. Identity when those joints are not mapped.
+    """
     pelvis = SMPLX_JOINT_INDEX["pelvis"]
     top = next((SMPLX_JOINT_INDEX[n] for n in ("neck", "spine3", "head", "spine2")
                 if SMPLX_JOINT_INDEX[n] in to_b), None)
     hips = [SMPLX_JOINT_INDEX["left_hip"], SMPLX_JOINT_INDEX["right_hip"]]
     if pelvis not in to_b or top is None or not all(h in to_b for h in hips):
         return np.eye(3)
-    f_m = _frame(rest_m[top] - rest_m[pelvis], rest_m[hips[0]] - rest_m[hips[1]])
-    f_b = _frame(rest_b[to_b[top]] - rest_b[to_b[pelvis]], rest_b[to_b[hips[0]]] - rest_b[to_b[hips[1]]])
-    if f_m is None or f_b is None:
+    up = rest_b[to_b[top]] - rest_b[to_b[pelvis]]
+    left = rest_b[to_b[hips[0]]] - rest_b[to_b[hips[1]]]
+    if np.linalg.norm(up) < 1e-9 or np.linalg.norm(left) < 1e-9:
         return np.eye(3)
-    return f_b @ f_m.T
+    up_axis = _nearest_axis(up)
+    left_axis = _nearest_axis(left, exclude=up_axis)
+    return np.stack([left_axis, up_axis, np.cross(left_axis, up_axis)], axis=1)
 
 
 def _bone_pair(s: int, rest_m: np.ndarray, clip_points: np.ndarray, clip: BvhClip,
@@ -150,7 +154,7 @@ def clip_to_smplx(clip: BvhClip, rest_joints: np.ndarray, joint_map: dict[str, s
         raise ImportFormatError("the BVH joint map has no pelvis (hips) joint; map one to 'pelvis'")
     rest_m = np.asarray(rest_joints, dtype=np.float64)
     clip_points = clip.rest_positions() * clip.unit_scale
-    w = _world_alignment(rest_m, clip_points, to_b)
+    w = _world_alignment(clip_points, to_b)
     align: dict[int, np.ndarray] = {}
     for s in to_b:
         pair = _bone_pair(s, rest_m, clip_points, clip, to_b)

@@ -101,8 +101,7 @@ def chain_transforms(local: np.ndarray, rest_joints: np.ndarray,
         p = par[level]
         parent_rot = rot[..., p, :, :]
         rot[..., level, :, :] = parent_rot @ local[..., level, :, :]
-        pos[..., level, :] = pos[..., p, :] + np.einsum("...nij,...nj->...ni", parent_rot,
-                                                         offsets[..., level, :])
+        pos[..., level, :] = pos[..., p, :] + (parent_rot @ offsets[..., level, :, None])[..., 0]
     return rot, pos
 
 
