@@ -53,7 +53,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if extras:
             self._install_extras()
         self.statusBar().showMessage(
-            "Click a joint to select · drag rings to rotate · drag a hand/foot dot to move it (IK)"
+            "Drag a hand/foot/head/pelvis dot to move it (IK) · drag any other joint to turn it"
             " · drag empty space to orbit · wheel to zoom · 1/3/7 views · 0 scene camera")
         self.preview = PreviewWorker(PREVIEW_MAPS, self) if previews else None
         self._export_worker: PreviewWorker | None = None
@@ -607,9 +607,10 @@ class MainWindow(QtWidgets.QMainWindow):
             if keys:
                 rows.append(f"<tr><td>{action.text().replace('&', '')}</td><td><b>{keys}</b>"
                             "</td></tr>")
-        mouse = ("<p>Mouse: click = select joint/bone · drag ring = rotate · drag inside rings = "
-                 "trackball · drag hand/foot/head/pelvis dot = IK move · drag empty / middle = "
-                 "orbit · Shift+middle or right drag = pan · wheel = zoom</p>")
+        mouse = ("<p>Mouse: drag a hand/foot/head/pelvis dot = IK move (no need to select it "
+                 "first) · drag any other joint = turn it · click = select joint/bone · drag "
+                 "ring = rotate about that axis · drag empty / middle = orbit · Shift+middle or "
+                 "right drag = pan · wheel = zoom</p>")
         QtWidgets.QMessageBox.information(self, "Keyboard shortcuts",
                                           mouse + "<table>" + "".join(rows) + "</table>")
 

@@ -176,3 +176,14 @@ def test_playback_keeps_real_speed_and_drops_frames_when_drawing_is_slow(window,
     assert abs(shown[-1] - elapsed * 30) < 5, (shown[-1], elapsed)
     assert timeline.clock.dropped > 0 and len(shown) < elapsed * 30      # it skipped frames
     assert doc.undo_stack.count() == 3                                   # playing is no edit
+
+
+@pytest.mark.gui
+def test_an_unkeyed_change_on_an_animated_person_says_how_to_keep_it(window, timeline):
+    window.doc.select(0, -1)
+    timeline.set_key()
+    timeline.go_to(10)
+    _bend(window, -0.5)
+    assert "press K" in window.statusBar().currentMessage()
+    timeline.set_key()
+    assert timeline.key_frames() == [0, 10]

@@ -295,6 +295,13 @@ class TimelineController(QObject):
             self.show_frame()
             return
         if "person" in kinds:
+            anim = self.animation
+            keyed = [c.index for c in changes if c.kind == "person" and anim is not None
+                     and c.index is not None and c.index < len(anim.tracks) and anim.tracks[c.index]
+                     and {"pose", "transl"} & set(c.fields)]
+            if keyed and self.frame not in self.key_frames(keyed[0]):
+                self.message.emit(f"Pose changed at frame {self.frame}: press K to key it "
+                                  "(an unkeyed change goes when the frame changes)")
             self.update_onion()
 
     def refresh(self) -> None:
