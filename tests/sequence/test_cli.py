@@ -59,3 +59,26 @@ def test_export_with_preset_and_plain_progress_lines(scene_file, tmp_path, capsy
     assert manifest["held_frames"] == 7                   # 9 source frames at 8 fps, held to 16
     assert len(list((out / "mask").iterdir())) == 16
     assert not list(out.glob("*.mp4"))
+
+
+def test_ctrl_c_stops_cleanly_with_no_partial_output(scene_file, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "interrupted"
+    env = dict(os.environ, PYOPENGL_PLATFORM="egl")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "posestudio", "export-sequence", str(scene_file), "--out",
+         str(out), "--fps", "120", "--size", "512x768"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    # Wait until frames are being rendered (progress lines on stderr), then interrupt.
+    for line in proc.stderr:
+        if " frame " in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "posestudio export-sequence: interrupted"
+    assert list(tmp_path.iterdir()) == []
