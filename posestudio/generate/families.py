@@ -75,8 +75,8 @@ class ModelInfo:
 def _read_json(path: Path) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise GenerationError(f"cannot read {path}: {exc}") from None
+    except (OSError, ValueError, RecursionError) as exc:  # bad UTF-8/JSON, 4300+ digits, deep
+        raise GenerationError(f"cannot read {path}: {str(exc)[:200]}") from None
     if not isinstance(data, dict):
         raise GenerationError(f"{path} is not a JSON object")
     return data
@@ -108,13 +108,19 @@ def _weights_variant(folder: Path, component: str) -> tuple[bool, str | None]:
     return False, None
 
 
+def _config_int(config: dict, key: str) -> int:
+    """An integer field of a config, 0 when absent or not an int (a config file can lie)."""
+    value = config.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def _signature(family: str, config: dict) -> dict:
     """The numbers of a denoiser/ControlNet config that must match between base and ControlNet."""
     if family in ("sd", "sdxl"):
         return {"cross_attention_dim": config.get("cross_attention_dim")}
     if family in ("flux", "sd3"):
-        return {"inner_dim": (config.get("num_attention_heads") or 0)
-                * (config.get("attention_head_dim") or 0),
+        return {"inner_dim": _config_int(config, "num_attention_heads")
+                * _config_int(config, "attention_head_dim"),
                 "joint_attention_dim": config.get("joint_attention_dim")}
     if family == "zimage":
         return {"dim": config.get("dim"), "n_heads": config.get("n_heads")}
@@ -142,7 +148,7 @@ def missing_components(path: Path, model_index: dict,
     missing: list[str] = []
     variant = None
     for name, spec in model_index.items():
-        if name.startswith("_") or not isinstance(spec, list) or spec[0] is None:
+        if name.startswith("_") or not isinstance(spec, list) or not spec or spec[0] is None:
             continue
         sub = path / name
         if name.startswith(("tokenizer", "processor")):
@@ -243,7 +249,8 @@ def _inspect_single_file(path: Path, what: str) -> ModelInfo:
     def has(fragment: str) -> bool:
         return any(fragment in k for k in keys)
 
-    cross = next((shape[1] for k, shape in shapes.items() if "attn2.to_k.weight" in k), None)
+    cross = next((shape[1] for k, shape in shapes.items()
+                  if "attn2.to_k.weight" in k and len(shape) == 2), None)
     if what == "controlnet":
         if has("control_layers.") or has("control_all_x_embedder"):
             family = "zimage"
