@@ -5,10 +5,10 @@ is right for the shaded mannequin but wrong for data maps: depth would come from
 sample and colours that encode ids or normals would be mixed at silhouettes. pyrender has no
 public setting for it, so :class:`PyrenderFramebuffers` replaces three private methods of a
 ``pyrender.Renderer`` *instance* (never the class) and manages the private framebuffer
-attributes those methods share. :meth:`PyrenderFramebuffers.check` compares pyrender's source
-with what the class relies on and raises :class:`~posestudio.errors.RenderError` naming every
-member that changed, so a pyrender upgrade fails loudly (in the tests, and on the first render)
-instead of rendering wrong maps.
+attributes those methods share. :meth:`PyrenderFramebuffers.problems` compares pyrender's source
+with what the class relies on (the tests run it), and every new renderer checks the methods and
+attributes it replaces; either raises :class:`~posestudio.errors.RenderError` naming every member
+that changed, so a pyrender upgrade fails loudly instead of rendering wrong maps.
 """
 
 from __future__ import annotations
@@ -56,8 +56,11 @@ class PyrenderFramebuffers:
              "delete": "self._delete_main_framebuffer()"}
 
     def __init__(self, offscreen: Any) -> None:
-        self.check()
-        self.renderer = offscreen._renderer     # pyrender.OffscreenRenderer's Renderer
+        self.renderer = getattr(offscreen, "_renderer", None)   # OffscreenRenderer's Renderer
+        if self.renderer is None:
+            raise RenderError("pyrender's OffscreenRenderer no longer keeps its Renderer in "
+                              "_renderer; this pyrender version is not supported")
+        self.check(self.renderer)
         self.samples = 4
         self.want_depth = True
         self._pairs: dict[tuple[int, int, int], tuple[int, ...]] = {}
@@ -73,21 +76,35 @@ class PyrenderFramebuffers:
         self.want_depth = bool(depth)
 
     @staticmethod
-    @functools.cache
-    def problems() -> tuple[str, ...]:
-        """What in the installed pyrender differs from what this class relies on (empty when
-        nothing does)."""
-        import pyrender
-        from pyrender import offscreen, renderer
+    def _member_problems(renderer: Any | None) -> list[str]:
+        """Cheap checks (no source read): the replaced methods and their parameters, and, given
+        a live ``Renderer``, the attributes it holds."""
+        from pyrender import renderer as renderer_module
 
         found = []
-        cls = renderer.Renderer
+        cls = renderer_module.Renderer
         for name, params in PyrenderFramebuffers.METHODS.items():
             method = getattr(cls, name, None)
             if method is None:
                 found.append(f"Renderer.{name} is gone")
             elif (now := tuple(inspect.signature(method).parameters)) != params:
                 found.append(f"Renderer.{name} now takes {now}, not {params}")
+        if renderer is not None:
+            found += [f"Renderer has no {a}" for a in PyrenderFramebuffers.ATTRIBUTES
+                      if not hasattr(renderer, a)]
+        return found
+
+    @staticmethod
+    @functools.cache
+    def problems() -> tuple[str, ...]:
+        """Everything in the installed pyrender that differs from what this class relies on,
+        read from pyrender's source (empty when nothing does). Slow (parses pyrender's
+        renderer); the tests run it, a render runs only the cheap part."""
+        import pyrender
+        from pyrender import offscreen, renderer
+
+        found = PyrenderFramebuffers._member_problems(None)
+        cls = renderer.Renderer
         source = inspect.getsource(cls)
         init = inspect.getsource(cls.__init__)
         found += [f"Renderer.__init__ no longer sets {a}" for a in PyrenderFramebuffers.ATTRIBUTES
@@ -102,11 +119,15 @@ class PyrenderFramebuffers:
         return tuple(found)
 
     @classmethod
-    def check(cls) -> None:
-        """Raise :class:`RenderError` if pyrender changed a member this class relies on."""
-        found = cls.problems()
+    def check(cls, renderer: Any | None = None) -> None:
+        """Raise :class:`RenderError` if pyrender changed a member this class relies on: the
+        full check without ``renderer``, the cheap one (methods, and the attributes of the
+        live ``renderer``) with it."""
+        found = cls._member_problems(renderer) if renderer is not None else cls.problems()
         if found:
-            raise RenderError("this pyrender version is not supported (its private "
+            import pyrender
+
+            raise RenderError(f"pyrender {pyrender.__version__} is not supported (its private "
                               "framebuffer code changed): " + "; ".join(found))
 
     # --- the overrides ------------------------------------------------------------------------

@@ -28,6 +28,12 @@ def test_a_changed_member_is_reported_by_name(monkeypatch):
     try:
         with pytest.raises(RenderError, match="_read_main_framebuffer now takes"):
             PyrenderFramebuffers.check()
+        live = renderer.Renderer(8, 8)      # what a new render checks: methods and attributes
+        with pytest.raises(RenderError, match="_read_main_framebuffer now takes"):
+            PyrenderFramebuffers.check(live)
+        del live._main_fb_ms
+        with pytest.raises(RenderError, match="no _main_fb_ms"):
+            PyrenderFramebuffers.check(live)
     finally:
         monkeypatch.undo()
         PyrenderFramebuffers.problems.cache_clear()
