@@ -110,6 +110,10 @@ def _call_kwargs(loaded: LoadedPipeline, request: GenerationRequest, images: lis
             log.warning("Flux ignores the negative prompt")
         if multi:
             kwargs["control_mode"] = [None] * len(specs)
+    elif loaded.family == "qwenimage":
+        # Qwen-Image's classifier-free guidance is "true CFG": it runs only with a negative prompt.
+        kwargs["true_cfg_scale"] = kwargs.pop("guidance_scale")
+        kwargs["negative_prompt"] = request.negative_prompt or " "
     else:
         kwargs["negative_prompt"] = request.negative_prompt or None
     return kwargs

@@ -45,6 +45,10 @@ FAMILIES: dict[str, Family] = {
                   "SD3MultiControlNetModel", "control_image", True, True, 28, 7.0, "transformer"),
     "zimage": Family("zimage", "Z-Image", "ZImageControlNetPipeline", None, "control_image",
                      False, True, 8, 0.0, "transformer"),
+    # guidance is Qwen-Image's true CFG scale (a negative pass), not a distilled guidance input
+    "qwenimage": Family("qwenimage", "Qwen-Image", "QwenImageControlNetPipeline",
+                        "QwenImageMultiControlNetModel", "control_image", True, True, 30, 4.0,
+                        "transformer"),
 }
 
 
@@ -118,7 +122,7 @@ def _signature(family: str, config: dict) -> dict:
     """The numbers of a denoiser/ControlNet config that must match between base and ControlNet."""
     if family in ("sd", "sdxl"):
         return {"cross_attention_dim": config.get("cross_attention_dim")}
-    if family in ("flux", "sd3"):
+    if family in ("flux", "sd3", "qwenimage"):
         return {"inner_dim": _config_int(config, "num_attention_heads")
                 * _config_int(config, "attention_head_dim"),
                 "joint_attention_dim": config.get("joint_attention_dim")}
@@ -129,6 +133,8 @@ def _signature(family: str, config: dict) -> dict:
 
 def _family_of_pipeline(class_name: str) -> str | None:
     name = class_name.lower()
+    if name in ("qwenimagepipeline", "qwenimagecontrolnetpipeline"):
+        return "qwenimage"      # not the Qwen-Image-Edit pipelines: those are editing models
     for prefix, family in (("stablediffusionxl", "sdxl"), ("stablediffusion3", "sd3"),
                            ("flux", "flux"), ("zimage", "zimage"), ("stablediffusion", "sd")):
         if name.startswith(prefix):
@@ -220,11 +226,13 @@ def inspect_controlnet(path: str | Path) -> ModelInfo:
                               f"(diffusion_pytorch_model.safetensors)")
     class_name = str(config.get("_class_name", ""))
     family = {"ControlNetModel": "sd", "FluxControlNetModel": "flux", "SD3ControlNetModel": "sd3",
-              "ZImageControlNetModel": "zimage"}.get(class_name)
+              "ZImageControlNetModel": "zimage",
+              "QwenImageControlNetModel": "qwenimage"}.get(class_name)
     if family is None:
         raise GenerationError(f"controlnet {path} is a {class_name!r}, which PoseStudio cannot use "
                               f"(supported: ControlNetModel, FluxControlNetModel, "
-                              f"SD3ControlNetModel, ZImageControlNetModel)")
+                              f"SD3ControlNetModel, ZImageControlNetModel, "
+                              f"QwenImageControlNetModel)")
     if family == "sd" and config.get("addition_embed_type") == "text_time":
         family = "sdxl"
     return ModelInfo(path, family, False, _signature(family, config), variant, config)
@@ -295,6 +303,9 @@ def check_pairing(base: ModelInfo, controlnets: list[ModelInfo]) -> None:
                 raise GenerationError(
                     f"controlnet {cn.path} does not fit base {base.path}: its {key} is {value}, "
                     f"the base's is {other} (a ControlNet for {cn.label} of another size)")
+    if base.family == "qwenimage" and len({c.path.resolve() for c in controlnets}) > 1:
+        raise GenerationError("Qwen-Image takes one union ControlNet: give the same ControlNet "
+                              "once per control map (e.g. CN:openpose and CN:depth)")
     if len(controlnets) > 1 and family.multi is None:
         raise GenerationError(f"{family.label} takes one ControlNet, {len(controlnets)} were given "
                               f"(use a union ControlNet for several conditions)")

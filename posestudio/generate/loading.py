@@ -112,7 +112,7 @@ class LoadedPipeline:
     def size_multiple(self) -> int:
         """Output width/height must be a multiple of this (VAE factor x latent patch size)."""
         factor = int(getattr(self.pipe, "vae_scale_factor", 8))
-        if self.family in ("flux", "zimage"):
+        if self.family in ("flux", "zimage", "qwenimage"):
             return factor * 2
         if self.family == "sd3":
             return factor * int(self.pipe.transformer.config.patch_size)
@@ -152,7 +152,8 @@ def _load_controlnet(cn: ModelInfo, base: ModelInfo, dtype):
     import diffusers
 
     class_name = {"sd": "ControlNetModel", "sdxl": "ControlNetModel", "flux": "FluxControlNetModel",
-                  "sd3": "SD3ControlNetModel", "zimage": "ZImageControlNetModel"}[cn.family]
+                  "sd3": "SD3ControlNetModel", "zimage": "ZImageControlNetModel",
+                  "qwenimage": "QwenImageControlNetModel"}[cn.family]
     cls = getattr(diffusers, class_name)
     try:
         if not cn.single_file:
@@ -189,9 +190,11 @@ def _build(request: GenerationRequest, base: ModelInfo, cns: list[ModelInfo], de
 def _build_pipeline(request, base, cns, device, dtype, key, family) -> LoadedPipeline:
     import diffusers
 
-    models = [_load_controlnet(cn, base, dtype) for cn in cns]
+    # Qwen-Image multi-control is one union ControlNet applied to each control image in turn.
+    unique = cns[:1] if base.family == "qwenimage" else cns
+    models = [_load_controlnet(cn, base, dtype) for cn in unique]
     controlnet = models[0]
-    if len(models) > 1:
+    if len(cns) > 1:
         controlnet = getattr(diffusers, family.multi)(models)
     cls = getattr(diffusers, family.pipeline)
     extra: dict = {}

@@ -56,3 +56,22 @@ def tiny_video(tmp_path_factory):
 
     torch.set_num_threads(1)
     return TinyVideoModels(tmp_path_factory.mktemp("tiny-video-models"))
+
+
+class TinyEditModels(TinyModels):
+    """``{family: {"base": folder, ...}}`` of ``tiny_edit_models``, each built when first asked for."""
+
+    def __missing__(self, family):
+        import tiny_edit_models
+
+        self[family] = tiny_edit_models.EDIT_BUILDERS[family](self.root)
+        return self[family]
+
+
+@pytest.fixture(scope="session")
+def tiny_edit(tmp_path_factory):
+    """``tiny_edit["flux-kontext"|"flux2-klein"|"qwen-controlnet"|"qwen-edit-plus"]`` → folders."""
+    import torch
+
+    torch.set_num_threads(1)
+    return TinyEditModels(tmp_path_factory.mktemp("tiny-edit-models"))
