@@ -200,8 +200,9 @@ def inspect_base(path: str | Path) -> ModelInfo:
     if denoiser not in model_index and f"{denoiser}/config.json" not in missing:
         missing.append(f"{denoiser}/")
     if missing:
+        more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
         raise GenerationError(f"base model folder {path} is incomplete: missing "
-                              + ", ".join(missing))
+                              + ", ".join(missing[:8]) + more)
     config = _read_json(path / denoiser / "config.json")
     if family == "sd" and config.get("addition_embed_type") == "text_time":
         family = "sdxl"
