@@ -110,6 +110,38 @@ def _controlnet_reader(path: Path) -> None:
     inspect_controlnet(path)
 
 
+def _in_folder(path: Path, name: str, extra: dict[str, bytes]) -> Path:
+    """A model folder holding ``path``'s bytes as ``name`` plus ``extra`` files (for fuzzing the
+    JSON files of model folders one file at a time)."""
+    folder = path.with_name(path.name + ".d")
+    if folder.exists():
+        import shutil
+
+        shutil.rmtree(folder)
+    for rel, data in {name: path.read_bytes(), **extra}.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_bytes(data)
+    return folder
+
+
+def _controlnet_config_reader(path: Path) -> None:
+    from posestudio.generate.families import inspect_controlnet
+
+    inspect_controlnet(_in_folder(path, "config.json",
+                                  {"diffusion_pytorch_model.safetensors": b""}))
+
+
+def _base_index_reader(path: Path) -> None:
+    from posestudio.generate.families import inspect_base
+
+    parts = {f"{c}/config.json": b'{"cross_attention_dim": 768}' for c in ("unet", "vae",
+                                                                            "text_encoder")}
+    parts.update({f"{c}/diffusion_pytorch_model.safetensors": b"" for c in ("unet", "vae")})
+    parts.update({"text_encoder/model.safetensors": b"", "tokenizer/vocab.json": b"{}",
+                  "scheduler/scheduler_config.json": b"{}"})
+    inspect_base(_in_folder(path, "model_index.json", parts))
+
+
 def _bvh_reader(path: Path) -> None:
     from posestudio.anim.bvh import load_bvh
 
@@ -130,6 +162,7 @@ READERS: dict[str, Callable[[Path], None]] = {
     "pickle": _pickle_reader, "body": _body_reader, "scene": _scene_reader,
     "openpose": _openpose_reader, "openpose-import": _openpose_import, "image": _image_reader,
     "base": _base_reader, "controlnet": _controlnet_reader, "bvh": _bvh_reader,
+    "controlnet-config": _controlnet_config_reader, "base-index": _base_index_reader,
 }
 
 # Byte strings worth splicing into each kind of input.
@@ -184,7 +217,8 @@ def run_cases(reader: Callable[[Path], None], case_dir: Path, out) -> Counter:
         t0 = time.perf_counter()
         outcome, message = run_one(reader, case)
         counts[outcome] += 1
-        _emit(out, {"case": case.name, "outcome": outcome, "message": message[-4000:],
+        message = message[-4000:] if outcome == "bug" else message[:4000]
+        _emit(out, {"case": case.name, "outcome": outcome, "message": message,
                     "seconds": round(time.perf_counter() - t0, 4)})
     return counts
 
