@@ -4,7 +4,8 @@
 >>> body = load_body_model("mannequin").pose(betas=None, pose=pose55, transl=(0, 0.975, 0))
 >>> body.vertices, body.joints, body.landmark("nose")
 
-See ``docs/architecture.md``. Light to import: torch and smplx load on first use.
+See ``docs/architecture.md``. Light to import, and posing is numpy only: torch and smplx load for
+the differentiable ``torch_forward`` (lifting) and the ``smplx_model`` reference, nowhere else.
 """
 
 from __future__ import annotations
