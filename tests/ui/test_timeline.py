@@ -12,7 +12,7 @@ from gui_helpers import drag
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from posestudio.scene.edits import SetJointRotation
+from posestudio.scene.edits import SetCamera, SetJointRotation
 from posestudio.skeletons import SMPLX_JOINT_INDEX as J
 
 ELBOW = J["left_elbow"]
@@ -187,3 +187,19 @@ def test_an_unkeyed_change_on_an_animated_person_says_how_to_keep_it(window, tim
     assert "press K" in window.statusBar().currentMessage()
     timeline.set_key()
     assert timeline.key_frames() == [0, 10]
+
+
+@pytest.mark.gui
+def test_a_keyed_camera_moves_between_its_keys(window, timeline):
+    import dataclasses
+
+    doc = window.doc
+    timeline.key_camera()
+    timeline.go_to(30)
+    doc.push(SetCamera.from_scene(doc.scene, dataclasses.replace(doc.scene.camera, yaw_deg=60.0)))
+    timeline.key_camera()
+    assert len(doc.scene.animation.camera_keys) == 2
+    timeline.go_to(15)
+    assert 0.0 < doc.scene.camera.yaw_deg < 60.0
+    timeline.go_to(0)
+    assert doc.scene.camera.yaw_deg == 0.0

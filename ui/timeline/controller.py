@@ -183,6 +183,11 @@ class TimelineController(QObject):
                                self._joints_in_scope(), text=f"{text} at frame {self.frame}")
         self.doc.push(edit)
 
+    def key_camera(self) -> None:
+        """Key the scene camera at the current frame (one undo step)."""
+        self.doc.push(keying.camera_key_edit(self.doc.scene, self.time,
+                                             text=f"Key camera at frame {self.frame}"))
+
     def delete_key(self) -> None:
         p = self.doc.person
         if self.frame not in self.key_frames():
@@ -273,6 +278,7 @@ class TimelineController(QObject):
         pn.loop.toggled.connect(lambda on: setattr(self.clock, "loop", on))
         pn.set_key.clicked.connect(self.set_key)
         pn.delete_key.clicked.connect(self.delete_key)
+        pn.key_camera.clicked.connect(self.key_camera)
         pn.copy.clicked.connect(self.copy_pose)
         pn.paste.clicked.connect(self.paste_pose)
         pn.fpsEdited.connect(self.set_fps)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from posestudio.anim import Animation, PoseKey
+from posestudio.anim import Animation, CameraKey, PoseKey
 from posestudio.anim.evaluate import evaluate_camera, evaluate_track
 from posestudio.scene.edits import Change, DeleteKey, Edit, MoveKey, SetAnimation, SetKey
 from posestudio.scene.model import Scene
@@ -79,6 +79,14 @@ def key_edit(scene: Scene, person: int, time: float, pose: np.ndarray, transl: n
             transl = base_transl
     interp = next((k.interp for k in track if abs(k.time - time) < 1e-9), "smooth")
     return SetKey(person, PoseKey(time, pose, transl, interp), text=text)
+
+
+def camera_key_edit(scene: Scene, time: float, text: str = "Key camera") -> Edit:
+    """The edit that keys the scene camera as it is at ``time`` seconds (replacing a camera key
+    there and keeping its interpolation)."""
+    keys = scene.animation.camera_keys if scene.animation is not None else []
+    interp = next((k.interp for k in keys if abs(k.time - time) < 1e-9), "smooth")
+    return SetKey(None, CameraKey(time, dataclasses.replace(scene.camera), interp), text=text)
 
 
 def delete_key_edit(scene: Scene, person: int, time: float, text: str = "Delete key") -> Edit:

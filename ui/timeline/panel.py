@@ -68,6 +68,8 @@ class TimelinePanel(QtWidgets.QWidget):
             box.setKeyboardTracking(False)
         self.set_key = _button("◆ Key", "Key the pose shown at this frame (K)")
         self.delete_key = _button("✕ Key", "Delete the key at this frame (Alt+K)")
+        self.key_camera = _button("◆ Camera", "Key the scene camera at this frame (a keyed "
+                                  "camera moves between its keys)")
         self.scope = QtWidgets.QComboBox()
         for label, value in KEY_SCOPES:
             self.scope.addItem(label, value)
@@ -97,7 +99,8 @@ class TimelinePanel(QtWidgets.QWidget):
         top.addWidget(self.fps)
         keys = QtWidgets.QHBoxLayout()
         keys.setContentsMargins(0, 0, 0, 0)
-        for w in (self.set_key, self.delete_key, self.scope, self.copy, self.paste):
+        for w in (self.set_key, self.delete_key, self.scope, self.copy, self.paste,
+                  self.key_camera):
             keys.addWidget(w)
         keys.addStretch(1)
         keys.addWidget(self.onion)
