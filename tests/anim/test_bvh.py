@@ -4,10 +4,13 @@ odd channel orders, units, malformed files, rest-pose alignment, resampling, rou
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pytest
 from bvh_files import Joint, bvh_text, mannequin_joints
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.spatial.transform import Rotation
 
 from posestudio.anim import Animation, PoseKey, scene_at
@@ -298,3 +301,37 @@ def test_names_with_spaces_and_brace_on_the_name_line():
     text = GOOD.replace("JOINT B", "JOINT Bip01 L Calf").replace("JOINT A\n\t{", "JOINT Bip01 L Thigh {")
     clip = parse_bvh(text)
     assert clip.names == ("Root", "Bip01 L Thigh", "Bip01 L Calf")
+
+
+@settings(max_examples=int(os.environ.get("POSESTUDIO_FUZZ_EXAMPLES", "80")), deadline=None)
+@given(st.data())
+def test_any_corruption_is_parsed_or_refused_cleanly(data):
+    """Deleting, inserting or repeating text anywhere gives a clip or one ImportFormatError line,
+    never another exception."""
+    text = GOOD
+    for _ in range(data.draw(st.integers(1, 3))):
+        at = data.draw(st.integers(0, len(text)))
+        kind = data.draw(st.sampled_from(["delete", "insert", "repeat"]))
+        if kind == "delete":
+            text = text[:at] + text[at + data.draw(st.integers(1, 40)):]
+        elif kind == "insert":
+            text = text[:at] + data.draw(st.text(max_size=12)) + text[at:]
+        else:
+            text = text[:at] + text[max(0, at - 30):at] + text[at:]
+    try:
+        clip = parse_bvh(text, "fuzz.bvh")
+    except ImportFormatError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith("fuzz.bvh")
+    else:
+        assert clip.motion.shape == (clip.num_frames, sum(len(c) for c in clip.channels))
+        clip.global_transforms()
+
+
+def test_oversized_file_is_refused_before_reading(tmp_path, monkeypatch):
+    from posestudio.anim import bvh
+
+    path = tmp_path / "big.bvh"
+    path.write_text(GOOD)
+    monkeypatch.setattr(bvh, "MAX_BYTES", 100)
+    with pytest.raises(ImportFormatError, match="larger than"):
+        load_bvh(path)
