@@ -23,7 +23,9 @@ Import a pose into a new scene file:
   scene (*.pose.json)     copied (validated; --size and --person applied)
   BVH clip (.bvh)         an animated scene: the mannequin performs the clip (joints mapped by name,
                           CMU/Mixamo/Biovision...; units and rest pose detected); --start/--end
-                          pick source frames S..E-1, --fps resamples (default: the clip's rate)
+                          pick source frames S..E-1, --fps resamples (default: the clip's rate);
+                          the joint map is saved in the scene (animation.bvh_map): edit it there
+                          and import again with --joint-map THAT_SCENE (or a JSON {bvh: smplx})
 --person I keeps only person I (0-based, largest first for photos)."""
 
 
@@ -49,6 +51,9 @@ def register(subparsers) -> None:
     p.add_argument("--start", metavar="S", help="first source frame of a clip (0-based)")
     p.add_argument("--end", metavar="E", help="source frame after the last one of a clip")
     p.add_argument("--fps", metavar="F", help="frame rate of the imported animation")
+    p.add_argument("--joint-map", metavar="FILE",
+                   help="BVH joint → SMPL-X joint map: a JSON object, or a scene whose animation "
+                        "holds one (default: mapped by name)")
     p.set_defaults(func=run)
 
 
@@ -160,10 +165,26 @@ def _import_bvh(source: Path, out: Path, args: argparse.Namespace, size) -> int:
     fps = _positive(getattr(args, "fps", None), "--fps")
     if args.frame is not None or args.person not in (None, "0"):
         raise InputError("--frame and --person do not apply to a BVH clip (one person, every frame)")
-    scene = import_bvh(source, fps=fps, start=start, end=end,
+    joint_map = None if getattr(args, "joint_map", None) is None else _read_joint_map(args.joint_map)
+    scene = import_bvh(source, fps=fps, start=start, end=end, joint_map=joint_map,
                        canvas=None if size is None else Canvas(*size))
     save_scene(scene, out)
     track = scene.animation.tracks[0]
     print(f"wrote {out}: 1 person, {len(track)} frames at {scene.animation.fps:g} fps from "
           f"{source.name} ({len(scene.animation.bvh_map)} joints mapped)")
     return 0
+
+def _read_joint_map(path: str) -> dict:
+    """A joint map from a JSON object file or from a scene file's ``animation.bvh_map``."""
+    from posestudio.lift.importer import read_json_file
+    from posestudio.scene.file_format import scene_from_dict
+
+    data = read_json_file(Path(path))
+    if _is_scene(data):
+        scene = scene_from_dict(data)
+        if scene.animation is None or not scene.animation.bvh_map:
+            raise InputError(f"--joint-map {path}: the scene holds no BVH joint map")
+        return dict(scene.animation.bvh_map)
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise InputError(f"--joint-map {path}: expected a JSON object {{\"BVH joint\": \"smplx_joint\"}}")
+    return data

@@ -101,3 +101,23 @@ def test_bad_inputs_fail_cleanly(tmp_path, run, clip):
                    tmp_path, before)
     _clean_failure(run("export-bvh", scene_path, "--out", tmp_path / "o.bvh", "--order", "XXY"),
                    tmp_path, before)
+
+
+def test_an_edited_joint_map_is_used_on_the_next_import(tmp_path, run, clip):
+    first = tmp_path / "first.pose.json"
+    assert run("import", clip, "--out", first)[0] == 0
+    data = json.loads(first.read_text())
+    del data["animation"]["bvh_map"]["LeftLeg"]          # the user unmaps the left knee
+    first.write_text(json.dumps(data))
+    second = tmp_path / "second.pose.json"
+    code, out, err = run("import", clip, "--out", second, "--joint-map", first)
+    assert code == 0, err
+    saved = json.loads(second.read_text())["animation"]
+    assert "LeftLeg" not in saved["bvh_map"]
+    assert all("left_knee" not in key["pose"] for key in saved["tracks"][0])  # knee left at rest
+    assert any("left_knee" in key["pose"] for key in data["animation"]["tracks"][0])
+    bad = tmp_path / "map.json"
+    bad.write_text(json.dumps({"LeftLeg": "knee_left"}))
+    before = set(tmp_path.iterdir())
+    _clean_failure(run("import", clip, "--out", tmp_path / "third.pose.json", "--joint-map", bad),
+                   tmp_path, before)
