@@ -3,12 +3,15 @@ sideways; the user's dock arrangement comes back after a restart (per screen siz
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from gui_helpers import close_window, open_window
+from gui_helpers import close_window, open_window, save_screenshot
 from PySide6 import QtWidgets
 from PySide6.QtCore import Qt
 
 pytestmark = pytest.mark.gui
+ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts"
 
 
 def _settle(qtbot, win) -> None:
@@ -16,12 +19,26 @@ def _settle(qtbot, win) -> None:
     QtWidgets.QApplication.processEvents()
 
 
-def test_default_size_shows_every_tab_title_and_no_sideways_scroll(qtbot, data_dir, modals):
+@pytest.mark.parametrize("size", [None, (1400, 900)], ids=["own default", "1400x900"])
+def test_default_size_shows_every_tab_title_and_no_sideways_scroll(qtbot, data_dir, modals,
+                                                                   size):
+    from posestudio.ui.main_window import MainWindow
     from posestudio.ui.panels.layout import dock_tab_bars, elided_tabs, sideways_scrolling
 
-    win = open_window(qtbot, modals, extras=True)
+    if size is None:             # the size the window gives itself
+        win = MainWindow(previews=False, thumbnails=False, extras=True)
+        qtbot.addWidget(win)
+        win.show()
+        qtbot.waitExposed(win)
+        assert (win.width(), win.height()) == (1500, 950)
+    else:
+        win = open_window(qtbot, modals, extras=True)
     try:
         _settle(qtbot, win)
+        if size is not None:
+            assert (win.width(), win.height()) == size          # the panels fit, not force it
+        assert win.minimumSizeHint().height() <= 740             # a 1366×768 laptop screen too
+        save_screenshot(win, ARTIFACTS / f"layout_{win.width()}x{win.height()}.png")
         assert len(dock_tab_bars(win)) >= 1
         titles = [bar.tabText(i) for bar in dock_tab_bars(win) for i in range(bar.count())]
         assert {"Person", "Scene Camera", "Pose Library"} <= set(titles)

@@ -9,13 +9,15 @@ from PySide6.QtCore import Qt
 
 from ..images import to_qimage
 
+COLUMNS = 3          # six maps in two rows: the dock stays short enough for a laptop screen
+
 
 class _MapView(QtWidgets.QLabel):
     def __init__(self, name: str) -> None:
         super().__init__()
         self.name = name
         self.image: QtGui.QImage | None = None
-        self.setMinimumSize(120, 120)
+        self.setMinimumSize(80, 80)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setStyleSheet("background: #202020; color: #888;")
         self.setText(f"{name}\n(rendering…)")
@@ -52,12 +54,14 @@ class PreviewDock(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         grid = QtWidgets.QGridLayout()
         self.views = {name: _MapView(name) for name in names}
+        columns = COLUMNS if len(self.views) > 4 else 2
         for i, view in enumerate(self.views.values()):
             caption = QtWidgets.QLabel(view.name)
             caption.setStyleSheet("color: #aaa; font-size: 9pt;")
-            grid.addWidget(caption, 2 * (i // 2), i % 2)
-            grid.addWidget(view, 2 * (i // 2) + 1, i % 2)
-            grid.setRowStretch(2 * (i // 2) + 1, 1)
+            row, column = divmod(i, columns)
+            grid.addWidget(caption, 2 * row, column)
+            grid.addWidget(view, 2 * row + 1, column)
+            grid.setRowStretch(2 * row + 1, 1)
         layout.addLayout(grid, 1)
         self.status = QtWidgets.QLabel("Rendering the previews…")
         self.status.setStyleSheet("color: #999;")
