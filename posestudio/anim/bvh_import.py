@@ -200,6 +200,8 @@ def resample(poses: np.ndarray, transl: np.ndarray, fps_in: float,
 
 
 def _check_range(start: int | None, end: int | None, count: int) -> slice:
+    if count == 0:
+        raise ImportFormatError("the clip has no frames (Frames: 0)")
     first = 0 if start is None else int(start)
     stop = count if end is None else int(end)
     if not 0 <= first < stop <= count:
@@ -257,13 +259,20 @@ def import_bvh(source: str | os.PathLike | BvhClip, *, fps: float | None = None,
     name = "Clip" if isinstance(source, BvhClip) else Path(source).stem
     if fps is not None and not (0 < float(fps) <= 1000):
         raise InputError(f"fps must be a number from 0 to 1000, got {fps!r}")
-    frames = _check_range(start, end, clip.num_frames)
+    where = name if isinstance(source, BvhClip) else str(source)
+    try:
+        frames = _check_range(start, end, clip.num_frames)
+    except ImportFormatError as exc:
+        raise ImportFormatError(f"{where}: {exc}") from None
     mapping = auto_map(clip.names, clip.parents) if joint_map is None else check_map(joint_map, clip.names)
     body = body or load_body_model("mannequin")
     person = Person(name=name)
     rest = body.rest_joints(person.betas)
     step(0.2, "mapping the joints")
-    poses, pelvis = clip_to_smplx(clip, rest, mapping, frames)
+    try:
+        poses, pelvis = clip_to_smplx(clip, rest, mapping, frames)
+    except ImportFormatError as exc:
+        raise ImportFormatError(f"{where}: {exc}") from None
     index = {s: SMPLX_JOINT_INDEX[s] for s in SMPLX_JOINT_INDEX}
     clip_points = clip.rest_positions() * clip.unit_scale
     by_name = {s: clip_points[clip.names.index(b)] for b, s in mapping.items()}
