@@ -203,3 +203,25 @@ def test_a_keyed_camera_moves_between_its_keys(window, timeline):
     assert 0.0 < doc.scene.camera.yaw_deg < 60.0
     timeline.go_to(0)
     assert doc.scene.camera.yaw_deg == 0.0
+
+
+@pytest.mark.gui
+def test_an_animated_scene_opens_at_its_first_frame_and_plays_its_keys(window, timeline,
+                                                                        tmp_path):
+    doc = window.doc
+    doc.select(0, -1)
+    timeline.go_to(5)
+    timeline.set_key()
+    timeline.go_to(25)
+    _bend(window, -1.0)
+    timeline.set_key()
+    path = tmp_path / "clip.pose.json"
+    assert window.save_to(path)
+    timeline.go_to(40)
+    window.new_file()
+    assert doc.scene.animation is None and timeline.key_frames() == []
+    assert window.open_file(path)
+    assert timeline.frame == 0 and timeline.key_frames() == [5, 25]   # the play range's start
+    assert np.allclose(_elbow(window), 0.0)
+    timeline.go_to(25)
+    assert np.allclose(_elbow(window), [0, 0, -1.0])

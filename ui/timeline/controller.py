@@ -69,6 +69,7 @@ class TimelineController(QObject):
         self._connect()
         document.changed.connect(self._on_changed)
         document.selectionChanged.connect(lambda *_: self.refresh())
+        document.pathChanged.connect(self._on_path_changed)
         self.refresh()
 
     # -- time ------------------------------------------------------------------------------
@@ -287,6 +288,12 @@ class TimelineController(QObject):
         pn.onion_frames.valueChanged.connect(lambda _n: self.update_onion())
         self.clock.frameDue.connect(self.go_to)
         self.clock.playingChanged.connect(self._on_playing)
+
+    def _on_path_changed(self, _path) -> None:
+        # a scene opened, started or recovered (no history yet): start at its first frame
+        if self.doc.undo_stack.count() == 0:
+            self.clock.pause()
+            self.frame = self.play_range()[0]
 
     def _on_playing(self, playing: bool) -> None:
         self.panel.show_playing(playing)
