@@ -1,0 +1,111 @@
+"""``posestudio repose SCENE --image CHARACTER.png --base MODEL [--reference ...] --out OUT.png``.
+
+Character image + pose reference rendered from the scene at the photo's framing → local
+image-editing model (Qwen-Image-Edit, FLUX.1 Kontext, FLUX.2) → OUT.png with the parameters and
+the scene embedded, and the references as OUT.<map>.png. Arguments, output path and the model
+folder are checked before anything is rendered or loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from posestudio.errors import InputError
+
+HELP = """\
+Redraw a character in the scene's pose with a local image-editing model (nothing is downloaded).
+
+  posestudio import photo.jpg --out photo.pose.json        # the photo's person and camera
+  # ... change the pose in the editor or the scene file ...
+  posestudio repose photo.pose.json --image photo.jpg --base models/Qwen-Image-Edit-2509 \\
+      --reference mannequin --out out/reposed.png
+
+--base is a diffusers folder of Qwen-Image-Edit (2509 and later take character and reference as
+separate images), FLUX.1 Kontext (one image: character and reference side by side, or stacked
+with --layout stack; the output is cropped back) or FLUX.2 / FLUX.2 [klein] (several images).
+--reference picks the pose reference rendered from the scene's camera at its canvas (the photo's
+framing): mannequin (default), depth, openpose, normal, canny, seg, or several joined by '+'.
+Editing models follow the text most: with no --prompt, one is made from the scene (e.g. "the same
+person, left arm raised, seen from the side, posed exactly like the mannequin in image 2; ...").
+--reuse OUT.png takes every parameter (and the scene, if SCENE is left out) from an earlier
+output; flags given override."""
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("repose", help="redraw a character in the scene's pose (image editing)",
+                              description=HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("scene", nargs="?", metavar="SCENE", help="scene file; optional with --reuse")
+    p.add_argument("--image", metavar="CHARACTER.png", help="the character image (the photo)")
+    p.add_argument("--base", metavar="MODEL", help="image-editing model folder")
+    p.add_argument("--reference", metavar="MAP[+MAP]", help="pose reference (default mannequin)")
+    p.add_argument("--prompt", metavar="TEXT", help="instruction (default: made from the scene)")
+    p.add_argument("--negative-prompt", metavar="TEXT")
+    p.add_argument("--out", required=True, metavar="OUT.png")
+    p.add_argument("--steps", metavar="N")
+    p.add_argument("--guidance", metavar="G")
+    p.add_argument("--seed", metavar="S", help="integer seed, or 'random' (default random)")
+    p.add_argument("--layout", metavar="side|stack", help="one-image models: how to compose")
+    p.add_argument("--device", metavar="auto|cpu|cuda|mps")
+    p.add_argument("--precision", metavar="auto|fp32|fp16|bf16")
+    p.add_argument("--reuse", metavar="IMAGE", help="take the parameters from an earlier output")
+    p.set_defaults(func=run)
+
+
+def build_request(args: argparse.Namespace, reused=None):
+    """The :class:`ReposeRequest` of the arguments, on top of a reused one if given."""
+    from posestudio.cli.generate_video_cmd import _number
+    from posestudio.generate.params import parse_seed
+    from posestudio.generate.repose import ReposeRequest
+
+    fields = reused.to_dict() if reused is not None else {}
+    given = {"base": args.base, "image": args.image, "reference": args.reference,
+             "prompt": args.prompt, "negative_prompt": args.negative_prompt,
+             "steps": _number("--steps", args.steps),
+             "guidance": _number("--guidance", args.guidance, float), "layout": args.layout,
+             "device": args.device, "precision": args.precision}
+    if reused is not None and args.prompt is None and args.reference is not None:
+        fields["prompt"] = ""        # the stored instruction named the old reference: make a new one
+    fields.update({k: v for k, v in given.items() if v is not None})
+    if args.seed is not None:
+        fields["seed"] = parse_seed(args.seed)
+    elif reused is None:
+        fields["seed"] = None
+    for flag, key in (("--base", "base"), ("--image", "image")):
+        if key not in fields:
+            raise InputError(f"{flag} is required (or --reuse an earlier output)")
+    return ReposeRequest(**fields)
+
+
+def _progress(fraction: float, message: str) -> None:
+    print(f"repose: {fraction * 100:3.0f}% {message}", file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from posestudio.cli.scene_args import check_rigs, load_scene_arg
+    from posestudio.export.atomic import check_writable_file
+    from posestudio.generate.edit_families import inspect_edit_model
+    from posestudio.generate.repose import load_character, read_repose_parameters, repose
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".png":
+        raise InputError(f"--out {args.out}: must end in .png (the parameters live in PNG text)")
+    check_writable_file(out)
+    reused, reused_scene = read_repose_parameters(args.reuse) if args.reuse else (None, None)
+    if args.scene is not None:
+        scene = load_scene_arg(args.scene)
+    elif reused_scene is not None:
+        from posestudio.scene.file_format import scene_from_dict
+
+        scene = scene_from_dict(reused_scene)
+    else:
+        raise InputError("SCENE is required (or --reuse an output that embeds its scene)")
+    request = build_request(args, reused)
+    inspect_edit_model(request.base)
+    load_character(request.image)
+    check_rigs(scene)
+    result = repose(scene, request, out, progress=_progress)
+    print(f"wrote {out} (seed {result.request.seed}; {result.family}, "
+          f"{result.image.size[0]}x{result.image.size[1]}, reference {result.request.reference})")
+    return 0
