@@ -27,7 +27,7 @@ animate-anyone
     Moore-AnimateAnyone's DWPose drawing: controlnet_aux's body + hands + face at the image
     size (the same pixels as the OpenPose drawing); sizes ÷8, 30 fps.
 custom
-    No rule: the scene's frame rate and canvas, every map.
+    No rule: the scene's frame rate, canvas and OpenPose hands/face settings, every map.
 
 A "clip" preset (``max_frames``) writes exactly that many frames: a longer range is cut, a
 shorter one is filled by holding its last pose. A ``frame_rule`` (k, r) rounds the frame count
@@ -64,7 +64,8 @@ class SequencePreset:
     maps : default maps
     openpose : drawing style
         ``{"hands": bool, "face": bool, "toes": bool, "style": "openpose" | "dwpose" |
-        "mimicmotion"}``.
+        "mimicmotion"}``; a key left out follows the scene's render settings (``custom``
+        takes hands and face from the scene).
     fps_choices : frame rates ``--fps`` may pick instead of ``fps`` (LTX: 24 or 25)
     """
 
@@ -102,7 +103,7 @@ PRESETS: dict[str, SequencePreset] = {p.name: p for p in (
     SequencePreset("animate-anyone", "Animate Anyone", 30.0, None, None, 8, ("openpose",),
                    _style(hands=True, face=True, style="dwpose")),
     SequencePreset("custom", "Custom", None, None, None, 1, _ALL,
-                   _style(hands=True, face=True)),
+                   {"toes": False, "style": "openpose"}),     # hands/face: the scene's settings
 )}
 
 

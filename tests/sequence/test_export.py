@@ -138,3 +138,13 @@ def test_every_map_of_a_two_person_frame(tmp_path):
     assert iuv[~body].max() == 0 and iuv[..., 1][body].std() > 20   # U varies over the body
     assert (maps["champ"][body].any(axis=1)).mean() > 0.9
     assert frame.time == pytest.approx(0.3)
+
+
+def test_custom_preset_follows_the_scene_openpose_settings():
+    scene = animated_scene()
+    scene.render = dataclasses.replace(scene.render, openpose_hands=False, openpose_face=False)
+    frame = next(iter_sequence_maps(scene, maps="openpose", end=1))
+    person = frame.openpose_json["people"][0]
+    assert person["hand_left_keypoints_2d"] == [] and person["face_keypoints_2d"] == []
+    frame = next(iter_sequence_maps(scene, preset="animate-anyone", maps="openpose", end=1))
+    assert len(frame.openpose_json["people"][0]["face_keypoints_2d"]) == 210

@@ -51,6 +51,7 @@ def test_styles_and_custom():
     assert not get_preset("wan-animate").openpose["face"]
     assert get_preset("mimicmotion").openpose["style"] == "mimicmotion"
     assert get_preset("animate-anyone").openpose["style"] == "dwpose"
+    assert "hands" not in get_preset("custom").openpose        # the scene's settings
     custom = plan_frames("custom", 37, (501, 333), scene_fps=12.5)
     assert (custom.count, custom.fps, custom.size) == (37, 12.5, (501, 333))
     assert plan_frames("custom", 37, (501, 333), fps=7).fps == 7.0
