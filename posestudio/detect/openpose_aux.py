@@ -1,23 +1,20 @@
 """Detectors from weights the user already has: controlnet_aux's OpenPose (body + hands).
 
 The weights come from a local folder (nothing is fetched): the lllyasviel/Annotators files
-``body_pose_model.pth`` and, optionally, ``hand_pose_model.pth``. They are read with
-``torch.load(weights_only=True)`` (tensors only, no code runs).
-
-controlnet_aux's package ``__init__`` imports every annotator (and torchvision, which we do not
-have), so its ``open_pose`` submodules are imported under bare parent packages.
+``body_pose_model.pth`` and, optionally, ``hand_pose_model.pth``. We build the networks and read
+the files with ``torch.load(weights_only=True)`` ourselves (tensors only, no code runs; see
+:mod:`posestudio.detect.aux_parts`, which also imports the controlnet_aux parts we use).
 """
 
 from __future__ import annotations
 
 import importlib.util
-import sys
 import threading
-import types
 from pathlib import Path
 
 import numpy as np
 
+from posestudio.detect.aux_parts import import_part, openpose_network
 from posestudio.detect.types import DetectedPerson
 from posestudio.errors import DetectionError
 
@@ -29,24 +26,8 @@ _cache: dict[str, tuple] = {}
 
 
 def _open_pose_modules():
-    """controlnet_aux.open_pose.{util, body, hand} without running controlnet_aux/__init__."""
-    spec = importlib.util.find_spec("controlnet_aux") if "controlnet_aux" not in sys.modules else None
-    if "controlnet_aux" not in sys.modules:
-        if spec is None or not spec.submodule_search_locations:
-            raise DetectionError("the OpenPose detector needs the 'controlnet-aux' package")
-        root = spec.submodule_search_locations[0]
-        package = types.ModuleType("controlnet_aux")
-        package.__path__ = [root]
-        sys.modules["controlnet_aux"] = package
-    root = list(sys.modules["controlnet_aux"].__path__)[0]
-    if "controlnet_aux.open_pose" not in sys.modules:
-        sub = types.ModuleType("controlnet_aux.open_pose")
-        sub.__path__ = [str(Path(root) / "open_pose")]
-        sys.modules["controlnet_aux.open_pose"] = sub
-    from controlnet_aux.open_pose import util  # noqa: F401  (body/hand import it first)
-    from controlnet_aux.open_pose import body, hand
-
-    return body, hand
+    """controlnet_aux.open_pose.{body, hand} without running controlnet_aux/__init__."""
+    return import_part("open_pose", "util", "body", "hand")[1:]
 
 
 def check_openpose_folder(folder: str | Path) -> tuple[Path, Path | None]:
@@ -71,15 +52,9 @@ def _load(folder: str | Path):
     body_path, hand_path = check_openpose_folder(folder)
     key = str(body_path.resolve())
     if key not in _cache:
-        body_mod, hand_mod = _open_pose_modules()
-        try:
-            body = body_mod.Body(str(body_path))
-            hand = hand_mod.Hand(str(hand_path)) if hand_path else None
-        except KeyError as exc:  # a state dict, but of another network
-            raise DetectionError(f"cannot load OpenPose weights from {folder}: not the "
-                                 f"lllyasviel/Annotators OpenPose model (no tensor {exc})") from None
-        except Exception as exc:  # wrong file, truncated download, not a state dict...
-            raise DetectionError(f"cannot load OpenPose weights from {folder}: {exc}") from None
+        body_mod, _hand_mod = _open_pose_modules()
+        body = openpose_network("body", body_path)
+        hand = openpose_network("hand", hand_path) if hand_path else None
         _cache[key] = (body_mod, body, hand)
     return _cache[key]
 
@@ -181,17 +156,10 @@ def detect_dwpose(pixels: np.ndarray, folder: str | Path) -> list[DetectedPerson
     key = f"dwpose:{det_path.resolve()}"
     with _lock:
         if key not in _cache:
-            if "controlnet_aux" not in sys.modules:
-                _open_pose_modules()  # registers the bare controlnet_aux package
-            root = list(sys.modules["controlnet_aux"].__path__)[0]
-            if "controlnet_aux.dwpose" not in sys.modules:
-                sub = types.ModuleType("controlnet_aux.dwpose")
-                sub.__path__ = [str(Path(root) / "dwpose")]
-                sys.modules["controlnet_aux.dwpose"] = sub
             try:
-                from controlnet_aux.dwpose.wholebody import Wholebody
-
-                _cache[key] = (Wholebody(det_ckpt=str(det_path), pose_ckpt=str(pose_path)),)
+                (wholebody,) = import_part("dwpose", "wholebody")
+                _cache[key] = (wholebody.Wholebody(det_ckpt=str(det_path),
+                                                   pose_ckpt=str(pose_path)),)
             except Exception as exc:  # wrong/corrupt checkpoint, mm* version clash
                 raise DetectionError(f"cannot load DWPose from {folder}: {exc}") from None
         (model,) = _cache[key]
