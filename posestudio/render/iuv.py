@@ -207,9 +207,8 @@ def render_surface(posed_list: Sequence["PosedBody"], rigs: Sequence[str], camer
 
 def iuv_map(surface: SurfaceBuffers) -> np.ndarray:
     """DensePose-style IUV image (see module notes): (H, W, 3) uint8 (I, U, V)."""
-    out = np.stack([surface.part, surface.u, surface.v], axis=-1)
-    out[surface.part == 0] = 0
-    return out
+    # The pass clears to 0 in every channel, so the background is already (0, 0, 0).
+    return np.stack([surface.part, surface.u, surface.v], axis=-1)
 
 
 def champ_map(surface: SurfaceBuffers) -> np.ndarray:
