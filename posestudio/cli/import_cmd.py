@@ -26,6 +26,13 @@ Import a pose into a new scene file:
                           pick source frames S..E-1, --fps resamples (default: the clip's rate);
                           the joint map is saved in the scene (animation.bvh_map): edit it there
                           and import again with --joint-map THAT_SCENE (or a JSON {bvh: smplx})
+  video (.mp4/.mov/.mkv/...)  an animated scene: the people are detected (MediaPipe, video mode),
+                          tracked and lifted with a temporal fit (one body shape each, smooth,
+                          occlusions filled); everyone who stays in view, or --person I (largest
+                          first); --start/--end pick source frames S..E-1, --fps resamples
+  keypoint sequence       a folder of per-frame OpenPose *_keypoints.json (name order), or one
+                          JSON list of frames as ComfyUI's pose-keypoint nodes save it (without
+                          --frame) → tracked and lifted like a video; --fps is its rate (default 30)
 --person I keeps only person I (0-based, largest first for photos)."""
 
 
@@ -101,16 +108,22 @@ def run(args: argparse.Namespace) -> int:
     if not source.exists():
         raise ImportFormatError(f"{source}: no such file")
     if source.is_dir():
-        raise ImportFormatError(f"{source}: is a folder, expected a photo, OpenPose JSON or scene file")
+        return _import_sequence(source, source, out, args, size, person, focal, max_people)
 
     kind = _kind_of(source)
     keypoints = None
     if kind == "bvh":
         return _import_bvh(source, out, args, size)
+    from posestudio.video.decode import is_video_path
+
+    if is_video_path(source):
+        return _import_sequence(source, source, out, args, size, person, focal, max_people)
     if kind == "json":
         from posestudio.lift.importer import read_json_file, import_openpose_json
 
         data = read_json_file(source)
+        if isinstance(data, list) and len(data) > 1 and frame is None:
+            return _import_sequence(source, data, out, args, size, person, focal, max_people)
         if _is_scene(data):
             scene = _copy_scene(source, person)
         else:
@@ -173,6 +186,53 @@ def _import_bvh(source: Path, out: Path, args: argparse.Namespace, size) -> int:
     print(f"wrote {out}: 1 person, {len(track)} frames at {scene.animation.fps:g} fps from "
           f"{source.name} ({len(scene.animation.bvh_map)} joints mapped)")
     return 0
+
+
+def _import_sequence(source: Path, data, out: Path, args: argparse.Namespace, size, person,
+                     focal, max_people) -> int:
+    """The video / keypoint-sequence branch: tracked people lifted with the temporal fit into an
+    animated scene, written atomically to ``out`` (nothing written on an error or Ctrl+C)."""
+    import sys
+
+    from posestudio.cli.scene_args import parse_index
+    from posestudio.scene.file_format import save_scene
+
+    start = 0 if getattr(args, "start", None) is None else parse_index(args.start, "--start")
+    end = None if getattr(args, "end", None) is None else parse_index(args.end, "--end")
+    fps = _positive(getattr(args, "fps", None), "--fps")
+    if args.frame is not None:
+        raise InputError("--frame does not apply to a video or keypoint folder (use --start/--end)")
+    progress = None
+    if sys.stderr.isatty():
+        from posestudio.cli.export_sequence_cmd import ProgressBar
+
+        progress = ProgressBar()
+    if isinstance(data, Path) and data.is_file():
+        if args.detector != "mediapipe":
+            raise InputError(f"--detector {args.detector}: videos are detected with mediapipe only")
+        from posestudio.video.importer import import_video
+
+        scene, report = import_video(data, start=start, end=end, fps=fps, person=person,
+                                     max_people=max_people, focal_px=focal, progress=progress)
+    else:
+        from posestudio.video.importer import import_keypoint_sequence
+
+        scene, report = import_keypoint_sequence(data,
+                                                 fps=fps, start=start, end=end, person=person,
+                                                 canvas_size=size, focal_px=focal,
+                                                 where=str(source), progress=progress)
+    if size is not None:
+        from posestudio.scene.model import Canvas
+
+        scene.canvas = Canvas(*size)
+    save_scene(scene, out)
+    people = len(scene.people)
+    errors = ", ".join(f"{e:.1f}" for e in report.reprojection_px)
+    print(f"wrote {out}: {people} {'person' if people == 1 else 'people'}, {report.num_frames} "
+          f"frames at {report.fps:g} fps lifted from {source.name} "
+          f"({report.canvas_size[0]}x{report.canvas_size[1]}, reprojection {errors} px)")
+    return 0
+
 
 def _read_joint_map(path: str) -> dict:
     """A joint map from a JSON object file or from a scene file's ``animation.bvh_map``."""

@@ -1,0 +1,181 @@
+"""Whole sequence imports: a video, or a keypoint sequence → an animated Scene.
+
+``import_video(path)`` decodes (``video.decode``), detects each frame with MediaPipe in its
+video mode (``detect.video``), tracks identities (``video.tracking``) and lifts every person
+who stays in view long enough with the temporal fit (``lift.sequence``). ``import_keypoint_
+sequence(source)`` does the same from 2D keypoints other tools made (``video.keypoint_files``).
+Both return ``(Scene, SequenceReport)`` and write nothing: the caller saves the scene
+(atomically). ``progress(fraction, message)`` is called from the calling thread;
+``cancelled()`` is polled every frame (→ :class:`~posestudio.errors.Cancelled`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from pathlib import Path
+from typing import Callable
+
+from posestudio.errors import Cancelled, ImportFormatError, InputError, LiftError
+
+ProgressFn = Callable[[float, str], None]
+CancelledFn = Callable[[], bool]
+
+# Share of the progress bar that decoding + detection take (the fit gets the rest).
+_DETECT_SHARE = 0.6
+# A track survives this long unseen (a short occlusion, someone passing in front).
+MAX_GAP_SECONDS = 0.75
+# The keypoint-folder rate when none is given.
+DEFAULT_KEYPOINT_FPS = 30.0
+
+
+def _check(cancelled: CancelledFn | None) -> None:
+    if cancelled is not None and cancelled():
+        raise Cancelled("import stopped by the user")
+
+
+def _tracked(frames_people: list[list], fps: float):
+    """Tracks (``lift.sequence.TrackedPerson``) that stay in view long enough, largest first."""
+    from posestudio.lift.sequence import TrackedPerson
+    from posestudio.video.tracking import keep_tracks, track_people
+
+    tracks = track_people(frames_people, max_missed=max(2, int(round(MAX_GAP_SECONDS * fps))))
+    return [TrackedPerson(dict(t.detections), t.track_id)
+            for t in keep_tracks(tracks, len(frames_people), fps)]
+
+
+def _fit(tracks, num_frames, canvas_size, fps, *, person, where, focal_px, rig, settings,
+         progress, cancelled, share: float):
+    from posestudio.lift.sequence import lift_tracks, pick_tracks
+
+    if not tracks:
+        raise LiftError(f"{where}: nobody stays in view long enough to lift")
+    tracks = pick_tracks(tracks, person, where)
+    sub = None if progress is None else (lambda f, msg: progress(share + (1 - share) * f, msg))
+    return lift_tracks(tracks, num_frames, canvas_size, fps, focal_px=focal_px, rig=rig,
+                       settings=settings, progress=sub, cancelled=cancelled)
+
+
+def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = None,
+                 fps: float | None = None, person: int | None = None, max_people: int = 4,
+                 focal_px: float | None = None, rig: str = "mannequin", settings=None,
+                 progress: ProgressFn | None = None, cancelled: CancelledFn | None = None):
+    """Track and lift the people of a video into an animated scene that overlays it.
+
+    Parameters
+    ----------
+    path : a video file (any container OpenCV's FFmpeg reads: mp4, mov, mkv, avi, webm...)
+    start, end : source frames ``start .. end - 1`` (None = to the end)
+    fps : output frame rate (default: the video's); source frames are picked to it
+    person : 0-based index of the one person to import (of those who stay in view long
+        enough, largest first); None = all of them
+    max_people : most people followed at once
+    focal_px : focal length in pixels (default: the frame diagonal)
+    settings : ``lift.temporal.TemporalSettings`` or None
+
+    Returns
+    -------
+    (Scene, SequenceReport) : the scene's canvas is the video's frame size, its camera
+    overlays the video, ``scene.animation`` has one key per output frame per person.
+
+    Raises
+    ------
+    ImportFormatError, InputError : not a video, a bad range or rate
+    LiftError : nobody stays in view long enough, or too few keypoints; Cancelled
+    """
+    from posestudio.detect.video import VideoPoseDetector
+    from posestudio.video.decode import FrameRange, check_range, iter_frames, probe_video
+    from posestudio.video.tracking import Tracker
+
+    _check(cancelled)
+    t0 = time.perf_counter()
+    info = probe_video(path)
+    rate = float(fps) if fps else info.fps
+    frames = FrameRange(rate, int(start), None if end is None else int(end))
+    check_range(frames, info.frame_count or None, str(path))
+    last = min(frames.end or info.frame_count, info.frame_count or frames.end or 0)
+    total = int(math.ceil((last - frames.start) / info.fps * rate)) if last else 0
+    frames_people: list[list] = []
+    tracker = Tracker(max_missed=max(2, int(round(MAX_GAP_SECONDS * rate))))
+    with VideoPoseDetector(max_people=max_people,
+                           search_every=max(1, int(round(rate / 3)))) as detector:
+        for index, _, rgb in iter_frames(info, frames):
+            _check(cancelled)
+            if progress is not None:
+                progress(_DETECT_SHARE * min(index / max(total, 1), 1.0),
+                         f"detecting frame {index + 1}" + (f"/{total}" if total > 0 else ""))
+            people = detector.detect(rgb, tracker.predicted_boxes(index))
+            tracker.update(index, people)
+            frames_people.append(people)
+    if not frames_people:
+        raise InputError(f"--start {frames.start}: {path} has no frames there")
+    t1 = time.perf_counter()
+    # Identities come from the tracker that steered the detector; keep_tracks picks who stays.
+    from posestudio.lift.sequence import TrackedPerson
+    from posestudio.video.tracking import keep_tracks
+
+    tracks = [TrackedPerson(dict(t.detections), t.track_id)
+              for t in keep_tracks(tracker.all_tracks(), len(frames_people), rate)]
+    scene, report = _fit(tracks, len(frames_people), (info.width, info.height), rate,
+                         person=person, where=str(path), focal_px=focal_px, rig=rig,
+                         settings=settings, progress=progress, cancelled=cancelled,
+                         share=_DETECT_SHARE)
+    report.seconds["detect"] = t1 - t0
+    return scene, report
+
+
+def import_keypoint_sequence(source, *, fps: float | None = None, start: int = 0,
+                             end: int | None = None, person: int | None = None,
+                             canvas_size: tuple[int, int] | None = None,
+                             focal_px: float | None = None, rig: str = "mannequin",
+                             settings=None, where: str | None = None,
+                             progress: ProgressFn | None = None,
+                             cancelled: CancelledFn | None = None):
+    """Track and lift a 2D keypoint sequence into an animated scene.
+
+    Parameters
+    ----------
+    source : a folder of per-frame OpenPose ``*_keypoints.json`` (name order), the path of one
+        JSON list of frames (ComfyUI ``POSE_KEYPOINT``), or that list already parsed
+    fps : frame rate of the sequence (default 30)
+    start, end : frame indices (end exclusive; None = to the end)
+    canvas_size : (width, height) for files that do not state their canvas
+    where : how messages name a parsed ``source`` (default "keypoint frames")
+    Others as :func:`import_video`.
+
+    Raises
+    ------
+    ImportFormatError : a bad file or field (named); InputError : a bad range or rate;
+    LiftError; Cancelled
+    """
+    from posestudio.lift.importer import read_json_file
+    from posestudio.video.keypoint_files import read_frame_list, read_keypoint_folder
+
+    _check(cancelled)
+    rate = DEFAULT_KEYPOINT_FPS if fps is None else float(fps)
+    if not (math.isfinite(rate) and rate > 0):
+        raise InputError(f"--fps {fps}: must be a positive number")
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        where = str(path)
+        if path.is_dir():
+            frames, size = read_keypoint_folder(path, canvas_size)
+        else:
+            data = read_json_file(path)
+            if not isinstance(data, list):
+                raise ImportFormatError(f"{path}: not a JSON list of frames")
+            frames, size = read_frame_list(data, where, canvas_size)
+    else:
+        where = where or "keypoint frames"
+        frames, size = read_frame_list(source, where, canvas_size)
+    stop = len(frames) if end is None else min(int(end), len(frames))
+    if start < 0 or start >= len(frames) or stop <= start:
+        raise InputError(f"--start {start} --end {end}: {where} has {len(frames)} frames "
+                         f"(0-based, end exclusive)")
+    frames = frames[start:stop]
+    if progress is not None:
+        progress(0.02, "tracking people")
+    tracks = _tracked(frames, rate)
+    return _fit(tracks, len(frames), size, rate, person=person, where=where, focal_px=focal_px,
+                rig=rig, settings=settings, progress=progress, cancelled=cancelled, share=0.05)
