@@ -44,6 +44,7 @@ __all__ = ["SequenceFrame", "SequencePlan", "SequenceResult", "export_sequence",
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
 _DEPTH_PASS_SHARE = 0.1      # progress fraction of the first (depth range) pass
+_KEPT_FRAMES = 2000          # evaluated frames the depth-range pass keeps for the render pass
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class _Frames:
     def __init__(self, source: "Scene | Sequence[Scene]", list_fps: float) -> None:
         from posestudio.scene.model import Scene
 
+        self._kept: dict[float, Scene] = {}
         if isinstance(source, Scene):
             self.scenes = None
             self.scene = source
@@ -133,11 +135,19 @@ class _Frames:
             raise InputError(f"frame range {first}:{stop} is empty or negative at {fps:g} fps")
         return np.arange(first, stop, dtype=np.float64) / fps
 
-    def at(self, time: float) -> "Scene":
+    def at(self, time: float, keep: bool = False) -> "Scene":
+        """The still scene at ``time``; ``keep`` stores it for the next call at that time
+        (the depth-range pass hands its frames to the render pass, up to ``_KEPT_FRAMES``)."""
         if self.scenes is None:
             from posestudio.anim import scene_at
 
-            return scene_at(self.scene, float(time))
+            kept = self._kept.pop(float(time), None)
+            if kept is not None:
+                return kept
+            scene = scene_at(self.scene, float(time))
+            if keep and len(self._kept) < _KEPT_FRAMES:
+                self._kept[float(time)] = scene
+            return scene
         index = min(len(self.scenes) - 1, max(0, int(math.floor(time * self.fps + 1e-6))))
         return self.scenes[index]
 
@@ -244,7 +254,7 @@ def _depth_range(frames: _Frames, plan: SequencePlan, progress: ProgressFn | Non
     for n, index in enumerate(plan.written):
         if cancelled is not None and cancelled():
             raise Cancelled("export cancelled")
-        scene = frames.at(plan.times[index])
+        scene = frames.at(plan.times[index], keep=True)
         found = depth_range_of(pose_people(scene), scene.camera, plan.canvas)
         if found is not None:
             near, far = min(near, found[0]), max(far, found[1])
