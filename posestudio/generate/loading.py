@@ -119,8 +119,9 @@ class LoadedPipeline:
         return factor
 
 
-def _derived_controlnet_config(cn: ModelInfo, base: ModelInfo) -> str:
-    """A config folder for a single-file SD/SDXL ControlNet, made from the base's UNet config.
+def _derived_controlnet_config(cn: ModelInfo, base: ModelInfo, folder: Path) -> None:
+    """Write ``folder/config.json`` for a single-file SD/SDXL ControlNet, made from the base's
+    UNet config.
 
     Single-file ControlNets carry no config; diffusers would look one up on the Hub. A ControlNet
     copies its base UNet's encoder, so the UNet config describes it; only the hint encoder's
@@ -143,9 +144,7 @@ def _derived_controlnet_config(cn: ModelInfo, base: ModelInfo) -> str:
                 channels.append(f.get_slice(f"controlnet_cond_embedding.blocks.{i}.weight").get_shape()[0])
                 i += 2
             config["conditioning_embedding_out_channels"] = channels
-    folder = Path(tempfile.mkdtemp(prefix="posestudio-cn-config-"))
     (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
-    return str(folder)
 
 
 def _load_controlnet(cn: ModelInfo, base: ModelInfo, dtype):
@@ -159,10 +158,13 @@ def _load_controlnet(cn: ModelInfo, base: ModelInfo, dtype):
         if not cn.single_file:
             return cls.from_pretrained(str(cn.path), **_dtype_kw(dtype), local_files_only=True,
                                        variant=cn.variant)
-        kwargs = {}
         if cn.family in ("sd", "sdxl") and not base.single_file:
-            kwargs["config"] = _derived_controlnet_config(cn, base)
-        return cls.from_single_file(str(cn.path), **_dtype_kw(dtype), local_files_only=True, **kwargs)
+            # the derived config lives only as long as the load needs it, failed or not
+            with tempfile.TemporaryDirectory(prefix="posestudio-cn-config-") as folder:
+                _derived_controlnet_config(cn, base, Path(folder))
+                return cls.from_single_file(str(cn.path), **_dtype_kw(dtype),
+                                            local_files_only=True, config=folder)
+        return cls.from_single_file(str(cn.path), **_dtype_kw(dtype), local_files_only=True)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
         raise GenerationError(_load_failure("controlnet", cn.path, exc)) from None
 
