@@ -11,7 +11,7 @@ rounding and skeleton style. Frames are evaluated, rendered and handed on one at
 cheap first pass runs over the whole range, to find one depth scale for the whole sequence
 (so depth brightness does not flicker from frame to frame).
 
-Files of :func:`export_sequence` (design.md §5), written all or nothing:
+Files of :func:`export_sequence` (``docs/cli.md``), written all or nothing:
 ``DIR/<map>/NNNNNN.png`` (zero-padded output frame index from 0), ``DIR/openpose_json/
 NNNNNN_keypoints.json`` (OpenPose JSON + ``person_id`` per person = its scene index, and the
 frame's ``frame_index``/``time``), ``DIR/<map>.mp4`` previews, ``DIR/sequence.json`` (what was

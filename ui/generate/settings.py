@@ -1,4 +1,5 @@
-"""Where generation panels keep what they remember between sessions, and where outputs go.
+"""Where generation panels keep what they remember from one run of the editor to the next, and
+where outputs go.
 
 A panel's state is one JSON object under its own key of the app settings
 (:func:`ui.files.settings`); a damaged value is forgotten, never fatal.
