@@ -82,3 +82,21 @@ def test_ctrl_c_stops_cleanly_with_no_partial_output(scene_file, tmp_path):
     assert proc.returncode == 130, err
     assert err.strip().splitlines()[-1] == "posestudio export-sequence: interrupted"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_progress_bar_redraws_one_line_on_a_terminal():
+    import io
+
+    from posestudio.cli.export_sequence_cmd import ProgressBar
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Terminal()
+    bar = ProgressBar(stream, width=10)
+    for i in range(1, 5):
+        bar(i / 4, f"frame {i}/4")
+    text = stream.getvalue()
+    assert text.count("\r") == 4 and text.endswith("\n") and text.count("\n") == 1
+    assert "[##########] 100.0% frame 4/4" in text
