@@ -1,0 +1,129 @@
+"""Re-pose overhead: PoseStudio's editing path vs the same diffusers pipeline called directly.
+
+Both sides run the *same* editing pipeline object (loaded once by PoseStudio's cache) on the same
+character image and rendered pose reference, prompt, steps, guidance, size and a CPU
+``torch.Generator`` seeded alike, so they must give identical pixels (checked). The PoseStudio
+side is what :func:`posestudio.generate.repose.repose` does once the reference is rendered:
+model-folder check, cached pipeline lookup, input resizing/composition, per-step progress/cancel
+callback, RNG fork. The direct side is ``pipe(**kwargs)`` with its inputs built before the clock
+starts (so the ratio is an upper bound of our overhead). The reference render time is printed
+apart (the direct caller would have to make that image somehow too).
+
+The model is a tiny random FLUX.2 [klein] (several input images) or FLUX.1 Kontext (one
+side-by-side image) built locally; ``--device cuda --dtype float16`` runs it on a GPU.
+
+    OMP_NUM_THREADS=1 python bench/bench_repose.py [--family flux2-klein|flux-kontext]
+        [--runs 5] [--size 64] [--steps 4] [--device cpu|cuda] [--dtype float32|float16|bfloat16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "generate"))  # the tiny builders the tests use
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--family", default="flux2-klein", choices=("flux2-klein", "flux-kontext"))
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--size", type=int, default=64)
+    parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--dtype", default="float32", choices=("float32", "float16", "bfloat16"))
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args(argv)
+
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    torch.set_num_threads(args.threads)
+    import tiny_edit_models
+
+    from posestudio.cli.scene_args import load_scene_arg
+    from posestudio.generate.job_loading import ModelCache
+    from posestudio.generate.outputs import render_control_maps
+    from posestudio.generate.repose import (ReposeRequest, edit_inputs, load_edit_pipeline,
+                                            run_edit)
+    from posestudio.scene.model import Canvas
+
+    dtype = getattr(torch, args.dtype)
+    scene = load_scene_arg("waving")
+    scene.canvas = Canvas(args.size, args.size)
+    with tempfile.TemporaryDirectory(prefix="bench-repose-") as tmp:
+        t0 = time.perf_counter()
+        base = tiny_edit_models.EDIT_BUILDERS[args.family](Path(tmp))["base"]
+        build_s = time.perf_counter() - t0
+        character_path = Path(tmp) / "character.png"
+        Image.new("RGB", (args.size, args.size), (200, 60, 40)).save(character_path)
+        character = Image.open(character_path).convert("RGB")
+        request = ReposeRequest(base=str(base), image=str(character_path), steps=args.steps,
+                                guidance=4.0, seed=3, device=args.device,
+                                prompt="the same person, right arm raised, seen from the front")
+        t0 = time.perf_counter()
+        references = render_control_maps(scene, list(request.maps))
+        render_ms = (time.perf_counter() - t0) * 1e3
+        cache = ModelCache()
+        t0 = time.perf_counter()
+        pipe, info, device = load_edit_pipeline(request, cache, dtype=dtype)
+        load_s = time.perf_counter() - t0
+        size = (args.size, args.size)
+
+        def ours():
+            p, i, d = load_edit_pipeline(request, cache, dtype=dtype)
+            kwargs, _, _ = edit_inputs(request, i, character, references, size)
+            return np.asarray(run_edit(p, i, d, request, kwargs, progress=lambda f, m: None,
+                                       cancelled=lambda: False))
+
+        kwargs, _, _ = edit_inputs(request, info, character, references, size)
+        direct_kwargs = dict(kwargs, prompt=request.prompt, num_inference_steps=args.steps,
+                             output_type="pil")
+        direct_kwargs[info.spec.guidance_arg] = request.guidance
+
+        def direct():
+            generator = torch.Generator("cpu").manual_seed(request.seed)
+            with torch.inference_mode():
+                return np.asarray(pipe(generator=generator, **direct_kwargs).images[0])
+
+        same = np.array_equal(ours(), direct())             # warm-up, and the same pixels
+        times = {"posestudio": [], "direct": []}
+        order = random.Random(0)
+        for _ in range(args.runs):
+            sides = [("posestudio", ours), ("direct", direct)]
+            order.shuffle(sides)
+            for name, fn in sides:
+                if args.device == "cuda":
+                    torch.cuda.synchronize()
+                t0 = time.perf_counter()
+                fn()
+                if args.device == "cuda":
+                    torch.cuda.synchronize()
+                times[name].append(time.perf_counter() - t0)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    best = {k: min(v) for k, v in times.items()}
+    print(f"{info.spec.label} tiny, {args.size}x{args.size}, {args.steps} steps, {args.device} "
+          f"{args.dtype}, torch threads {args.threads}")
+    print(f"build {build_s:.2f} s, load {load_s:.2f} s, reference render {render_ms:.1f} ms, "
+          f"identical pixels: {same}")
+    for name in ("direct", "posestudio"):
+        print(f"{name:>10}: median {med[name] * 1e3:8.1f} ms  best {best[name] * 1e3:8.1f} ms")
+    print(f"overhead: median {100 * (med['posestudio'] / med['direct'] - 1):+.2f} %, "
+          f"best {100 * (best['posestudio'] / best['direct'] - 1):+.2f} % (target <= 2 %)")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
