@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posestudio.scene.edits import SetJointRotation
+from posestudio.anim import PoseKey
+from posestudio.scene.edits import SetJointRotation, SetKey
 from posestudio.scene.file_format import load_scene, save_scene
 from posestudio.scene.model import Person, Scene
 
@@ -47,7 +48,9 @@ def opened(window, tmp_path) -> Path:
                path)
     assert window.open_file(path)
     window.doc.push(SetJointRotation.from_scene(window.doc.scene, 0, "left_elbow", [0, 0, 1.0]))
-    assert window.doc.dirty
+    window.doc.push(SetKey(0, PoseKey(0.5, window.doc.scene.people[0].pose,
+                                      window.doc.scene.people[0].transl)))
+    assert window.doc.dirty and window.doc.scene.animation is not None
     return path
 
 
@@ -68,6 +71,7 @@ def test_import_over_a_modified_scene_asks_and_the_result_is_untitled(
     assert window.doc.path is None
     assert window.windowTitle().startswith("Untitled")
     assert [p.name for p in window.doc.scene.people] != ["A", "B"]
+    assert window.doc.scene.animation is None              # the old keys went with the old scene
     # saving now asks for a new name instead of writing over the file that was open
     before = opened.read_bytes()
     modals.answers["getSaveFileName"] = ("", "")              # the user cancels Save As

@@ -26,6 +26,7 @@ from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 
 from posestudio.errors import PoseStudioError
+from posestudio.scene.edits import SetAnimation
 
 from ..document import default_scene
 from ..viewport.view import person_color
@@ -470,6 +471,9 @@ class PhotoImport(QObject):
         if self._job_kind == "import":
             # added people take the first slots: the photo's people are the scene's first ones
             edits = replace_people_edits(scene, outcome.people, count=0 if adding else None)
+            if not adding and scene.animation is not None:
+                # a new scene: the old keys (and a keyed camera) go with the old people
+                edits.insert(0, SetAnimation.from_scene(scene, None))
             text = f"{'Add' if adding else 'Import'} {Path(state.source).name}"
         else:
             edits = replace_people_edits(scene, outcome.people, count=len(outcome.people),
