@@ -188,6 +188,7 @@ def main(argv=None) -> int:
     ap.add_argument("--verbose", action="store_true", help="print every case")
     ap.add_argument("--no-photo", action="store_true", help="skip the photo timing (MediaPipe)")
     ap.add_argument("--no-refit", action="store_true", help="skip the warm-start refit benchmark")
+    ap.add_argument("--no-cold", action="store_true", help="skip the cold first-lift timing")
     args = ap.parse_args(argv)
 
     import torch
@@ -229,6 +230,8 @@ def main(argv=None) -> int:
     if not args.no_photo:
         ok &= photo_timing()
         two_people_timing()
+    if not args.no_cold:
+        cold_lift_timing()
     print("targets met" if ok else "TARGETS MISSED (PA-MPJPE ≤ 50 clean / ≤ 70 noisy, reproj ≤ 4 px)")
     return 0 if ok else 1
 
@@ -350,6 +353,53 @@ def photo_timing(repeats: int = 5) -> bool:
           f"process {cold:.2f} s (loading the models); target ≤ 1 s: "
           f"{'met' if cpu <= 1.0 else 'MISSED'}; reprojection {kp.reprojection_px[0]:.1f} px")
     return cpu <= 1.0
+
+_COLD_LIFT = """
+import sys, time
+t0 = time.perf_counter()
+import torch
+import numpy as np
+from posestudio.lift import lift
+from posestudio.detect.types import DetectedPerson
+t1 = time.perf_counter()
+body = np.array([[384, 130], [384, 200], [330, 200], [310, 300], [300, 390], [438, 200],
+                 [458, 300], [468, 390], [350, 420], [350, 580], [350, 740], [418, 420],
+                 [418, 580], [418, 740], [374, 120], [394, 120], [364, 125], [404, 125]], float)
+lift([DetectedPerson(np.hstack([body, np.ones((18, 1))]))], (768, 1024), focal_px=1200.0)
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t1, "torch._dynamo" in sys.modules)
+"""
+_COLD_OPTIM = """
+import time, torch
+t0 = time.perf_counter()
+p = torch.zeros(3, requires_grad=True)
+opt = torch.optim.Adam([p], lr=0.1)
+(p ** 2).sum().backward()
+opt.step()
+print(time.perf_counter() - t0)
+"""
+
+
+def cold_lift_timing(repeats: int = 3) -> None:
+    """A fresh interpreter's first lift (what a one-shot ``posestudio import`` pays), and for
+    comparison what the first step of a ``torch.optim`` optimiser costs in a fresh interpreter
+    (it imports ``torch._dynamo``; the fit's own optimisers do not)."""
+    import subprocess
+
+    runs, optim = [], []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", _COLD_LIFT], capture_output=True, text=True,
+                             check=True).stdout.split()
+        runs.append((float(out[0]), float(out[1]), out[2] == "True"))
+        optim.append(float(subprocess.run([sys.executable, "-c", _COLD_OPTIM], capture_output=True,
+                                          text=True, check=True).stdout))
+    imports = float(np.median([r[0] for r in runs]))
+    first = float(np.median([r[1] for r in runs]))
+    print(f"cold first lift in a new process (median of {repeats}): imports {imports:.2f} s, first "
+          f"lift {first:.2f} s (keypoint model + fit); torch._dynamo imported: "
+          f"{'yes' if any(r[2] for r in runs) else 'no'}; a torch.optim optimiser's first step "
+          f"alone costs {float(np.median(optim)):.2f} s in a new process")
+
 
 if __name__ == "__main__":
     sys.exit(main())
