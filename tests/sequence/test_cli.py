@@ -100,3 +100,81 @@ def test_progress_bar_redraws_one_line_on_a_terminal():
     text = stream.getvalue()
     assert text.count("\r") == 4 and text.endswith("\n") and text.count("\n") == 1
     assert "[##########] 100.0% frame 4/4" in text
+
+
+_BVH_HEAD = """HIERARCHY
+ROOT Hips
+{
+  OFFSET 0 0 0
+  CHANNELS 6 Xposition Yposition Zposition Zrotation Xrotation Yrotation
+  JOINT LeftUpLeg
+  {
+    OFFSET 10 0 0
+    CHANNELS 3 Zrotation Xrotation Yrotation
+    JOINT LeftLeg
+    {
+      OFFSET 0 -45 0
+      CHANNELS 3 Zrotation Xrotation Yrotation
+      End Site
+      {
+        OFFSET 0 -45 0
+      }
+    }
+  }
+  JOINT RightUpLeg
+  {
+    OFFSET -10 0 0
+    CHANNELS 3 Zrotation Xrotation Yrotation
+    JOINT RightLeg
+    {
+      OFFSET 0 -45 0
+      CHANNELS 3 Zrotation Xrotation Yrotation
+      End Site
+      {
+        OFFSET 0 -45 0
+      }
+    }
+  }
+  JOINT Spine
+  {
+    OFFSET 0 10 0
+    CHANNELS 3 Zrotation Xrotation Yrotation
+    JOINT Head
+    {
+      OFFSET 0 50 0
+      CHANNELS 3 Zrotation Xrotation Yrotation
+      End Site
+      {
+        OFFSET 0 15 0
+      }
+    }
+  }
+}
+MOTION
+Frames: 9
+Frame Time: 0.0333333
+"""
+
+
+def test_bvh_clip_exports_on_the_mannequin(tmp_path, capsys):
+    # The left leg lifts forward over 9 frames at 30 fps (cm units, Y up).
+    lines = []
+    for i in range(9):
+        values = [0.0] * 24
+        values[1] = 90.0                       # hips 90 cm up
+        values[7] = -10.0 * i                  # LeftUpLeg X rotation
+        values[10] = 8.0 * i                   # LeftLeg X rotation
+        lines.append(" ".join(f"{v:g}" for v in values))
+    clip = tmp_path / "kick.bvh"
+    clip.write_text(_BVH_HEAD + "\n".join(lines) + "\n")
+    out = tmp_path / "frames"
+    code = main(["export-sequence", str(clip), "--out", str(out), "--preset", "wan-vace",
+                 "--maps", "openpose", "--size", "256x384", "--no-preview"])
+    assert code == 0, capsys.readouterr().err
+    jsons = sorted((out / "openpose_json").iterdir())
+    assert len(jsons) == 5                               # 0.27 s at 16 fps = 5 = 4 + 1 frames
+    first, last = (json.loads(p.read_text())["people"][0]["pose_keypoints_2d"]
+                   for p in (jsons[0], jsons[-1]))
+    # COCO-18 left knee (index 12) rises as the thigh swings forward; the right one stays.
+    assert last[12 * 3 + 1] < first[12 * 3 + 1] - 5
+    assert abs(last[9 * 3 + 1] - first[9 * 3 + 1]) < 3
