@@ -32,7 +32,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from posestudio.render.gl import OffscreenRenderer
     from posestudio.scene.model import Camera, Canvas, RenderSettings
 
-__all__ = ["FRAME_MAPS", "FrameMaps", "FrameMapRenderer", "depth_map_range", "depth_range_of"]
+__all__ = ["FRAME_MAPS", "FrameMapRenderer", "FrameMaps", "check_frame_maps", "depth_map_range",
+           "depth_range_of"]
 
 FRAME_MAPS: tuple[str, ...] = ("openpose", "depth", "normal", "seg", "canny", "champ", "iuv",
                                "mask", "mannequin")

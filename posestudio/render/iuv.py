@@ -37,7 +37,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from posestudio.render.gl import OffscreenRenderer
     from posestudio.scene.model import Camera, Canvas
 
-__all__ = ["SurfaceBuffers", "champ_map", "iuv_map", "render_surface", "surface_charts"]
+__all__ = ["SurfaceBuffers", "SurfaceCharts", "champ_map", "iuv_map", "render_surface", "smpl24_joint",
+           "surface_charts"]
 
 _FINGERS = ("thumb", "index", "middle", "ring", "pinky", "hand")
 # DensePose part ids per body segment: (back, front) or (right, left) pairs, single ids.
