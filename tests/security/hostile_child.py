@@ -157,12 +157,41 @@ def _selftest_reader(path: Path) -> None:
         raise KeyError("a bug")
 
 
+def _bvh_scene_reader(path: Path) -> None:
+    from posestudio.anim.bvh import bvh_scene
+
+    bvh_scene(path)
+
+
+def _video_reader(path: Path) -> None:
+    """Probe a video and decode its first frames, as ``import VIDEO`` starts to."""
+    from posestudio.video.decode import FrameRange, iter_frames, probe_video
+
+    info = probe_video(path)
+    for _ in iter_frames(info, FrameRange(fps=info.fps, start=0, end=8)):
+        pass
+
+
+def _keypoint_frames_reader(path: Path) -> None:
+    """A ComfyUI-style JSON list of frames (or a single OpenPose frame) of a keypoint sequence."""
+    from posestudio.lift.importer import read_json_file
+    from posestudio.video.keypoint_files import parse_frame, read_frame_list
+
+    data = read_json_file(path)
+    if isinstance(data, list):
+        read_frame_list(data, str(path))
+    else:
+        parse_frame(data, str(path), None)
+
+
 READERS: dict[str, Callable[[Path], None]] = {
     "selftest": _selftest_reader,
     "pickle": _pickle_reader, "body": _body_reader, "scene": _scene_reader,
     "openpose": _openpose_reader, "openpose-import": _openpose_import, "image": _image_reader,
     "base": _base_reader, "controlnet": _controlnet_reader, "bvh": _bvh_reader,
     "controlnet-config": _controlnet_config_reader, "base-index": _base_index_reader,
+    "bvh-scene": _bvh_scene_reader, "video": _video_reader,
+    "keypoint-frames": _keypoint_frames_reader,
 }
 
 # Byte strings worth splicing into each kind of input.
@@ -260,7 +289,7 @@ def run_fuzz(reader: Callable[[Path], None], reader_name: str, seed_dir: Path, o
 
     seeds = [(p.suffix, p.read_bytes()) for p in sorted(seed_dir.iterdir())]
     kind = {"pickle": "pickle", "body": "pickle", "image": "image", "base": "safetensors",
-            "controlnet": "safetensors", "bvh": "bvh"}.get(reader_name, "json")
+            "controlnet": "safetensors", "bvh": "bvh", "video": "image"}.get(reader_name, "json")
     tokens = TOKENS[kind]
     counts: Counter = Counter()
     step = st.tuples(st.sampled_from(["flip", "set", "insert", "delete", "truncate", "dup",
