@@ -225,3 +225,27 @@ def test_an_animated_scene_opens_at_its_first_frame_and_plays_its_keys(window, t
     assert np.allclose(_elbow(window), 0.0)
     timeline.go_to(25)
     assert np.allclose(_elbow(window), [0, 0, -1.0])
+
+
+@pytest.mark.gui
+def test_a_keys_interpolation_is_chosen_in_the_panel(window, timeline):
+    doc, panel = window.doc, timeline.panel
+    doc.select(0, -1)
+    timeline.set_key()
+    timeline.go_to(20)
+    _bend(window, -1.2)
+    timeline.set_key()
+    timeline.go_to(10)
+    assert not panel.interp.isEnabled()                      # no key at frame 10
+    smooth = _elbow(window)[2]
+    timeline.go_to(0)
+    assert panel.interp.isEnabled() and panel.interp.currentData() == "smooth"
+    steps = doc.undo_stack.count()
+    panel.interp.setCurrentIndex(panel.interp.findData("hold"))
+    panel.interp.activated.emit(panel.interp.currentIndex())   # as a user's pick does
+    assert doc.undo_stack.count() == steps + 1
+    assert doc.scene.animation.tracks[0][0].interp == "hold"
+    timeline.go_to(10)
+    assert _elbow(window)[2] == 0.0 and smooth < -0.1        # held until the next key
+    doc.undo_stack.undo()
+    assert np.allclose(_elbow(window)[2], smooth)

@@ -207,6 +207,24 @@ class TimelineController(QObject):
                                            to_frame / self.fps,
                                            text=f"Move key {from_frame} → {to_frame}"))
 
+    def set_interp(self, interp: str) -> None:
+        """How the selected person's key at this frame goes to the next (one undo step)."""
+        key = self._key_here()
+        if key is None:
+            self.message.emit(f"No key at frame {self.frame}: key the pose first")
+            self.refresh()
+            return
+        if key.interp != interp:
+            self.doc.push(keying.interp_edit(self.doc.person, key, interp,
+                                             text=f"Interpolation {interp} at frame {self.frame}"))
+
+    def _key_here(self):
+        """The selected person's key at the current frame, or None."""
+        anim, p = self.animation, self.doc.person
+        if anim is None or not 0 <= p < len(anim.tracks):
+            return None
+        return next((k for k in anim.tracks[p] if self.frame_of(k.time) == self.frame), None)
+
     def copy_pose(self) -> None:
         person = self.doc.current_person()
         if person is None:
@@ -283,6 +301,7 @@ class TimelineController(QObject):
         pn.copy.clicked.connect(self.copy_pose)
         pn.paste.clicked.connect(self.paste_pose)
         pn.fpsEdited.connect(self.set_fps)
+        pn.interpEdited.connect(self.set_interp)
         pn.rangeEdited.connect(self.set_range)
         pn.onion.toggled.connect(lambda _on: self.update_onion())
         pn.onion_frames.valueChanged.connect(lambda _n: self.update_onion())
@@ -321,7 +340,7 @@ class TimelineController(QObject):
         """Bring the panel in line with the document (signals blocked: no echo)."""
         pn = self.panel
         first, last = self.play_range()
-        widgets = (pn.frame, pn.fps, pn.range_start, pn.range_end)
+        widgets = (pn.frame, pn.fps, pn.range_start, pn.range_end, pn.interp)
         for w in widgets:
             w.blockSignals(True)
         try:
@@ -329,6 +348,10 @@ class TimelineController(QObject):
             pn.fps.setValue(self.fps)
             pn.range_start.setValue(first)
             pn.range_end.setValue(last)
+            key = self._key_here()
+            pn.interp.setEnabled(key is not None)
+            if key is not None:
+                pn.interp.setCurrentIndex(max(pn.interp.findData(key.interp), 0))
         finally:
             for w in widgets:
                 w.blockSignals(False)

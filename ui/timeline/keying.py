@@ -89,6 +89,11 @@ def camera_key_edit(scene: Scene, time: float, text: str = "Key camera") -> Edit
     return SetKey(None, CameraKey(time, dataclasses.replace(scene.camera), interp), text=text)
 
 
+def interp_edit(person: int, key: PoseKey, interp: str, text: str = "Interpolation") -> Edit:
+    """The edit that gives ``person``'s ``key`` another interpolation (same time and pose)."""
+    return SetKey(person, dataclasses.replace(key, interp=interp), text=text)
+
+
 def delete_key_edit(scene: Scene, person: int, time: float, text: str = "Delete key") -> Edit:
     return DeleteKey.from_scene(scene, person, time, text=text)
 

@@ -14,6 +14,9 @@ from .ruler import TimelineRuler
 
 #: What "Key" and "Paste" write: the whole body, the selected joint, or it and every joint below.
 KEY_SCOPES = (("Whole body", "body"), ("Selected joint", "joint"), ("Selected limb", "limb"))
+#: The key's way to the next key (``posestudio.anim.INTERPOLATIONS``), as the menu shows it.
+INTERP_LABELS = (("Hold", "hold"), ("Linear", "linear"), ("Ease in/out", "ease"),
+                 ("Smooth", "smooth"))
 
 
 def _button(text: str, tip: str, checkable: bool = False,
@@ -33,6 +36,7 @@ class TimelinePanel(QtWidgets.QWidget):
 
     fpsEdited = Signal(float)
     rangeEdited = Signal(int, int)
+    interpEdited = Signal(str)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,6 +79,11 @@ class TimelinePanel(QtWidgets.QWidget):
             self.scope.addItem(label, value)
         self.scope.setToolTip("What Key and Paste write: the whole body, the selected joint, or "
                               "the selected joint and the joints below it")
+        self.interp = QtWidgets.QComboBox()
+        for label, value in INTERP_LABELS:
+            self.interp.addItem(label, value)
+        self.interp.setToolTip("How the key at this frame goes to the next one: hold the pose, "
+                               "linear, ease in/out, or a smooth curve through the keys")
         self.copy = _button("Copy", "Copy the selected person's pose at this frame (Ctrl+Alt+C)")
         self.paste = _button("Paste", "Paste the copied pose here as a key (Ctrl+Alt+K)")
         self.onion = QtWidgets.QCheckBox("Onion")
@@ -99,7 +108,7 @@ class TimelinePanel(QtWidgets.QWidget):
         top.addWidget(self.fps)
         keys = QtWidgets.QHBoxLayout()
         keys.setContentsMargins(0, 0, 0, 0)
-        for w in (self.set_key, self.delete_key, self.scope, self.copy, self.paste,
+        for w in (self.set_key, self.delete_key, self.scope, self.interp, self.copy, self.paste,
                   self.key_camera):
             keys.addWidget(w)
         keys.addStretch(1)
@@ -112,6 +121,7 @@ class TimelinePanel(QtWidgets.QWidget):
         box.addLayout(keys)
         box.addWidget(self.ruler)
         self.fps.valueChanged.connect(self.fpsEdited)
+        self.interp.activated.connect(lambda _i: self.interpEdited.emit(self.interp.currentData()))
         self.range_start.valueChanged.connect(
             lambda v: self.rangeEdited.emit(v, self.range_end.value()))
         self.range_end.valueChanged.connect(
