@@ -249,3 +249,25 @@ def test_a_keys_interpolation_is_chosen_in_the_panel(window, timeline):
     assert _elbow(window)[2] == 0.0 and smooth < -0.1        # held until the next key
     doc.undo_stack.undo()
     assert np.allclose(_elbow(window)[2], smooth)
+
+
+@pytest.mark.gui
+def test_play_range_and_fps_are_edits_and_the_views_follow_the_frame(window, qtbot, timeline):
+    doc, panel = window.doc, timeline.panel
+    doc.select(0, -1)
+    timeline.set_key()
+    timeline.go_to(30)
+    _bend(window, -1.0)
+    timeline.set_key()
+    assert timeline.play_range() == (0, 30)
+    steps = doc.undo_stack.count()
+    panel.range_end.setValue(45)                              # loop a bit longer
+    assert timeline.play_range() == (0, 45) and doc.undo_stack.count() == steps + 1
+    panel.fps.setValue(15.0)                                  # keys stay at their seconds
+    assert doc.scene.animation.fps == 15.0 and timeline.key_frames() == [0, 15]
+    doc.undo_stack.undo()
+    assert timeline.key_frames() == [0, 30]
+    # every view hears about a new frame (previews and export read the same scene)
+    with qtbot.waitSignal(doc.changed, timeout=1000) as heard:
+        timeline.go_to(15)
+    assert any(c.kind == "person" for c in heard.args[0])
