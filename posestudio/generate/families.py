@@ -192,8 +192,15 @@ def inspect_base(path: str | Path) -> ModelInfo:
     model_index = _read_json(index)
     family = _family_of_pipeline(str(model_index.get("_class_name", "")))
     if family is None:
-        raise GenerationError(f"base model {path} is a {model_index.get('_class_name')!r}, which "
-                              f"PoseStudio cannot use; supported: "
+        from posestudio.generate.edit_families import EDIT_FAMILIES
+        from posestudio.generate.video_families import _PIPELINE_CLASSES
+
+        name = str(model_index.get("_class_name"))
+        hint = (" (a video model: use 'posestudio generate-video')" if name in _PIPELINE_CLASSES
+                else " (an image-editing model: use 'posestudio repose')"
+                if name in {f.pipeline for f in EDIT_FAMILIES.values()} else "")
+        raise GenerationError(f"base model {path} is a {name!r}{hint}, which PoseStudio cannot "
+                              f"use with a ControlNet; supported: "
                               + ", ".join(f.label for f in FAMILIES.values()))
     missing, variant = missing_components(path, model_index)
     denoiser = FAMILIES[family].denoiser
