@@ -187,14 +187,15 @@ class FrameMapRenderer:
             from posestudio.render.pose_styles import draw_pose_style
 
             style = self.pose_style
-            layout = "body25" if style["toes"] else self.settings.openpose_layout
+            toes = style["toes"] or style["style"] == "wan-animate"
+            layout = "body25" if toes else self.settings.openpose_layout
             people = people_keypoints_2d(
                 posed, camera, canvas, layout=layout, hands=style["hands"], face=style["face"],
                 hide_occluded=self.settings.hide_occluded,
                 depth=geometry.depth if geometry is not None else None)
             out["openpose"] = draw_pose_style(
                 people, canvas.width, canvas.height, style=style["style"], hands=style["hands"],
-                face=style["face"], toes=style["toes"],
+                face=style["face"],
                 depth_ordered_limbs=self.settings.depth_ordered_limbs)
         if "depth" in wanted:
             if depth_range is None:

@@ -69,22 +69,24 @@ def _norm(person_part: np.ndarray, width: int, height: int) -> list[tuple[float,
     return out
 
 
-def _draw_limb(canvas: np.ndarray, k1, k2, color, width: int, height: int) -> None:
+def _draw_limb(canvas: np.ndarray, k1, k2, color, width: int, height: int,
+               stick_width: int = OPENPOSE_STICK_WIDTH) -> None:
     Y = np.array([k1[0], k2[0]]) * float(width)
     X = np.array([k1[1], k2[1]]) * float(height)
     mX = np.mean(X)
     mY = np.mean(Y)
     length = ((X[0] - X[1]) ** 2 + (Y[0] - Y[1]) ** 2) ** 0.5
     angle = math.degrees(math.atan2(X[0] - X[1], Y[0] - Y[1]))
-    polygon = cv2.ellipse2Poly((int(mY), int(mX)), (int(length / 2), OPENPOSE_STICK_WIDTH),
+    polygon = cv2.ellipse2Poly((int(mY), int(mX)), (int(length / 2), stick_width),
                                int(angle), 0, 360, 1)
     cv2.fillConvexPoly(canvas, polygon, [int(float(c) * OPENPOSE_LIMB_ALPHA) for c in color])
 
 
-def _draw_point(canvas: np.ndarray, k, color, width: int, height: int) -> None:
+def _draw_point(canvas: np.ndarray, k, color, width: int, height: int,
+                radius: int = OPENPOSE_POINT_RADIUS) -> None:
     x = int(k[0] * width)
     y = int(k[1] * height)
-    cv2.circle(canvas, (int(x), int(y)), OPENPOSE_POINT_RADIUS, color, thickness=-1)
+    cv2.circle(canvas, (int(x), int(y)), radius, color, thickness=-1)
 
 
 def _draw_body(canvas: np.ndarray, body: list, width: int, height: int) -> None:
@@ -116,24 +118,9 @@ def _draw_body_depth_ordered(canvas: np.ndarray, bodies: list[list], depths: lis
             _draw_point(canvas, k1, color, width, height)
 
 
-# BODY_25 foot limbs (ankle → big toe, big toe → small toe, ankle → heel), left then right,
-# in the colours OpenPose's BODY_25 renderer gives them.
-FOOT_LIMBS: tuple[tuple[int, int], ...] = ((14, 19), (19, 20), (14, 21), (11, 22), (22, 23), (11, 24))
-FOOT_COLORS: tuple[tuple[int, int, int], ...] = (
-    (0, 0, 255), (0, 0, 255), (0, 0, 255), (0, 255, 255), (0, 255, 255), (0, 255, 255))
-
-
-def _draw_feet(canvas: np.ndarray, body25: list, width: int, height: int) -> None:
-    """Toe and heel limbs of a BODY_25 person, after the body (limbs dimmed like the body's)."""
-    for (a, b), color in zip(FOOT_LIMBS, FOOT_COLORS):
-        if body25[a] is not None and body25[b] is not None:
-            _draw_limb(canvas, body25[a], body25[b], color, width, height)
-    for index, color in zip((19, 20, 21, 22, 23, 24), FOOT_COLORS):
-        if body25[index] is not None:
-            _draw_point(canvas, body25[index], color, width, height)
-
-
-def _draw_hand(canvas: np.ndarray, hand: list, width: int, height: int) -> None:
+def _draw_hand(canvas: np.ndarray, hand: list, width: int, height: int,
+               line_width: int = OPENPOSE_HAND_LINE_WIDTH,
+               radius: int = OPENPOSE_POINT_RADIUS) -> None:
     for (e1, e2), color in zip(OPENPOSE_HAND_EDGES, _HAND_COLORS):
         k1, k2 = hand[e1], hand[e2]
         if k1 is None or k2 is None:
@@ -141,14 +128,13 @@ def _draw_hand(canvas: np.ndarray, hand: list, width: int, height: int) -> None:
         x1, y1 = int(k1[0] * width), int(k1[1] * height)
         x2, y2 = int(k2[0] * width), int(k2[1] * height)
         if x1 > _EPS and y1 > _EPS and x2 > _EPS and y2 > _EPS:
-            cv2.line(canvas, (x1, y1), (x2, y2), color, thickness=OPENPOSE_HAND_LINE_WIDTH)
+            cv2.line(canvas, (x1, y1), (x2, y2), color, thickness=line_width)
     for k in hand:
         if k is None:
             continue
         x, y = int(k[0] * width), int(k[1] * height)
         if x > _EPS and y > _EPS:
-            cv2.circle(canvas, (x, y), OPENPOSE_POINT_RADIUS, OPENPOSE_HAND_POINT_COLOR,
-                       thickness=-1)
+            cv2.circle(canvas, (x, y), radius, OPENPOSE_HAND_POINT_COLOR, thickness=-1)
 
 
 def _draw_face(canvas: np.ndarray, face: list, width: int, height: int) -> None:
@@ -163,8 +149,7 @@ def _draw_face(canvas: np.ndarray, face: list, width: int, height: int) -> None:
 def draw_openpose(people: Sequence[OpenPosePerson], width: int, height: int, *,
                   body: bool = True, hands: bool = True, face: bool = True,
                   depth_ordered_limbs: bool = False,
-                  body_depths: Sequence[np.ndarray] | None = None,
-                  feet: bool = False) -> np.ndarray:
+                  body_depths: Sequence[np.ndarray] | None = None) -> np.ndarray:
     """Draw OpenPose people on a black canvas as ControlNet's annotator does.
 
     Parameters
@@ -181,9 +166,6 @@ def draw_openpose(people: Sequence[OpenPosePerson], width: int, height: int, *,
     body_depths : sequence of (N,) arrays, optional
         Depth (metres along the view axis) of each person's body points, same order as
         ``people[i].body``; defaults to ``people[i].depth``.
-    feet : bool
-        Also draw the toe and heel limbs of BODY_25 people (Wan-Animate's skeleton has feet);
-        COCO-18 people have none to draw.
 
     Returns
     -------
@@ -202,8 +184,6 @@ def draw_openpose(people: Sequence[OpenPosePerson], width: int, height: int, *,
     for person in people:
         if body and not depth_ordered_limbs:
             _draw_body(canvas, _norm(person.coco18_body(), width, height), width, height)
-        if body and feet and len(person.body) == 25:
-            _draw_feet(canvas, _norm(person.body, width, height), width, height)
         if hands:
             for hand in (person.hand_left, person.hand_right):
                 if hand is not None:

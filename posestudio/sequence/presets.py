@@ -10,8 +10,9 @@ wan-vace
 wan-animate
     diffusers ``WanAnimatePipeline``: the pose video is generated in segments of 77 frames that
     overlap by one conditioning frame, so 77 + 76·m frames use every frame without padding;
-    sizes ÷16; 30 fps. Body with the feet (big/small toe and heel limbs) and hands, no face
-    (Wan-Animate takes the face from separate crops).
+    sizes ÷16; 30 fps. Body with a toe limb per foot and hands, no face
+    (Wan-Animate takes the face from separate crops), thin limbs scaled with the image, in
+    its preprocessor's drawing (``render.pose_styles``).
 animatediff
     16-frame clips (the motion module's context), SD sizes ÷8, 8 fps.
 cogvideox-fun
@@ -64,7 +65,7 @@ class SequencePreset:
     maps : default maps
     openpose : drawing style
         ``{"hands": bool, "face": bool, "toes": bool, "style": "openpose" | "dwpose" |
-        "mimicmotion"}``; a key left out follows the scene's render settings (``custom``
+        "mimicmotion" | "wan-animate"}`` (``toes``: BODY_25 keypoints, toes in the JSON); a key left out follows the scene's render settings (``custom``
         takes hands and face from the scene).
     fps_choices : frame rates ``--fps`` may pick instead of ``fps`` (LTX: 24 or 25)
     """
@@ -91,7 +92,8 @@ PRESETS: dict[str, SequencePreset] = {p.name: p for p in (
     SequencePreset("wan-vace", "Wan VACE", 16.0, (4, 1), None, 16, ("openpose", "depth"),
                    _style(hands=False, face=True)),
     SequencePreset("wan-animate", "Wan-Animate", 30.0, (76, 1), None, 16, ("openpose", "mask"),
-                   _style(hands=True, face=False, toes=True), min_frames=77),
+                   _style(hands=True, face=False, toes=True, style="wan-animate"),
+                   min_frames=77),
     SequencePreset("animatediff", "AnimateDiff", 8.0, None, 16, 8, ("openpose", "depth"),
                    _style(hands=True, face=True)),
     SequencePreset("cogvideox-fun", "CogVideoX-Fun", 8.0, (4, 1), 49, 16,

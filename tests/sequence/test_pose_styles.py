@@ -41,11 +41,25 @@ def test_mimicmotion_is_thin_smooth_and_channel_swapped():
     assert blue_red == pytest.approx(red_blue, rel=0.15)
 
 
-def test_toes_add_the_feet_of_body25_people():
+def test_wan_animate_draws_thin_limbs_toes_and_no_face():
+    from posestudio.render.pose_styles import WAN_TOE_COLORS, draw_wan_animate
+
     people = _people("body25")
-    without = draw_pose_style(people, 256, 384, hands=False, face=False)
-    feet = draw_pose_style(people, 256, 384, hands=False, face=False, toes=True)
-    changed = np.argwhere((feet != without).any(axis=2))
-    assert len(changed) > 30
-    feet_y = people[0].body[[11, 14, 19, 20, 21, 22, 23, 24], 1]       # ankles, toes, heels
-    assert changed[:, 0].min() >= feet_y.min() - 6     # only around the feet
+    wan = draw_pose_style(people, 256, 384, style="wan-animate", face=True)
+    np.testing.assert_array_equal(wan, draw_wan_animate(people, 256, 384))
+    plain = draw_openpose(people, 256, 384, hands=False, face=False)
+    assert wan.any(axis=2).sum() < 0.6 * plain.any(axis=2).sum()     # 1 px sticks at 256 px
+    face_white = (plain == 255).all(axis=2).sum()
+    assert (wan == 255).all(axis=2).sum() < face_white + 1            # no white face dots
+    # Each toe point is drawn in its colour at the midpoint of the big and small toes.
+    body = people[0].body
+    for (big, small), color in zip(((19, 20), (22, 23)), WAN_TOE_COLORS):
+        x = int((0.5 * (body[big, 0] + body[small, 0]) / 256) * 256)
+        y = int((0.5 * (body[big, 1] + body[small, 1]) / 384) * 384)
+        assert wan[y, x].tolist() == list(color)
+    # A Wan-Animate export carries BODY_25 keypoints (toes) in its JSON.
+    from sequence_helpers import animated_scene
+    from posestudio.sequence.export import iter_sequence_maps
+
+    frame = next(iter_sequence_maps(animated_scene(), preset="wan-animate", maps="openpose"))
+    assert len(frame.openpose_json["people"][0]["pose_keypoints_2d"]) == 75
