@@ -5,7 +5,7 @@ run, as in CI, leaves the tree clean); otherwise into a temporary folder, which 
 step and checks each image was made::
 
     POSESTUDIO_DOC_IMAGES=1 xvfb-run -a -s "-screen 0 1920x1080x24" \\
-        .venv/bin/python -m pytest -q tests/ui/test_user_guide_images.py
+        .venv/bin/python -m pytest -q -m slow tests/ui/test_user_guide_images.py
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from PySide6 import QtWidgets
 
 from posestudio.skeletons import SMPLX_JOINT_INDEX as J
 
-pytestmark = pytest.mark.gui
+# about 40 s (a preview worker, a photo fit): outside the default run, which stays fast
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 WIDTH = 1000              # pixels; the guide shows them at page width
 JOB_TIMEOUT_MS = 120_000
