@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 from gui_helpers import drag
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from posestudio.scene.edits import SetCamera, SetJointRotation

@@ -251,7 +251,8 @@ def state_from_reference(ref: PhotoReference, people: list[Person]) -> tuple[Pho
         except FileNotFoundError:
             notice = f"The scene's photo {ref.path} is missing: keypoints shown without it"
         except (OSError, ValueError, Image.DecompressionBombError) as exc:
-            notice = f"The scene's photo {ref.path} cannot be read ({exc}): keypoints shown without it"
+            notice = (f"The scene's photo {ref.path} cannot be read ({exc}): keypoints shown "
+                      "without it")
     slots = iter(range(len(people)))
     fits = [people[next(slots)].copy() if on and len(people) > i else Person(name=f"Person {i + 1}")
             for i, on in enumerate(ref.chosen)]

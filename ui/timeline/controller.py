@@ -95,7 +95,8 @@ class TimelineController(QObject):
         anim = self.animation
         if anim is None:
             return 0, 0
-        return self.frame_of(anim.start), max(self.frame_of(anim.duration()), self.frame_of(anim.start))
+        first = self.frame_of(anim.start)
+        return first, max(self.frame_of(anim.duration()), first)
 
     def frame_count(self) -> int:
         """Frames the ruler shows: the play range and every key, plus a second of room."""

@@ -68,7 +68,8 @@ class OnionSkin:
             tint = BEFORE if g.offset < 0 else AFTER
             alpha = ghost_alpha(g.offset, max(reach, 1))
             pairs = [(j, g.parents[j]) for j in g.shown if g.parents[j] >= 0]
-            seg = np.asarray(g.joints, float)[np.array(pairs).ravel()] if pairs else np.zeros((0, 3))
+            seg = (np.asarray(g.joints, float)[np.array(pairs).ravel()] if pairs
+                   else np.zeros((0, 3)))
             bones = gl.GLLinePlotItem(pos=seg, mode="lines", width=2.0, antialias=True,
                                       color=(*tint, alpha), glOptions=OVERLAY_GL)
             bones.setDepthValue(5)
