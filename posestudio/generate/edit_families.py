@@ -13,6 +13,7 @@ from pathlib import Path
 
 from posestudio.errors import GenerationError
 from posestudio.generate.families import _exists, _family_of_pipeline, _read_json, missing_components
+from posestudio.generate.video_families import listed
 
 
 @dataclass(frozen=True)
@@ -99,5 +100,5 @@ def inspect_edit_model(path: str | Path) -> EditModelInfo:
     missing, variant = missing_components(path, model_index)
     if missing:
         raise GenerationError(f"editing model folder {path} is incomplete: missing "
-                              + ", ".join(missing))
+                              + listed(missing))
     return EditModelInfo(path, family, variant, bool(model_index.get("is_distilled", False)))

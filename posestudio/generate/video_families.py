@@ -77,6 +77,13 @@ _NO_POSE_CONTROL = {
 }
 
 
+def listed(names: list[str], most: int = 8) -> str:
+    """The first ``most`` names joined, "and N more" after them (a hostile folder may lack
+    thousands)."""
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
+
+
 @dataclass(frozen=True)
 class VideoModelInfo:
     """A checked video model: its family and the folders it is loaded from.
@@ -170,7 +177,7 @@ def inspect_video_model(base: str | Path, controlnet: str | Path | None = None,
     missing, variant = missing_components(path, model_index)
     if missing:
         raise GenerationError(f"video model folder {path} is incomplete: missing "
-                              + ", ".join(missing))
+                              + listed(missing))
     denoiser = "unet" if family.startswith("animatediff") else "transformer"
     if denoiser not in model_index:
         raise GenerationError(f"video model folder {path} is incomplete: missing {denoiser}/")
@@ -192,8 +199,8 @@ def _animatediff_parts(path: Path, model_index: dict, unet: dict, controlnet,
     family = _PIPELINE_CLASSES.get(str(model_index.get("_class_name")), "animatediff")
     if motion_adapter is not None:
         adapter = _single_model(Path(motion_adapter), "motion adapter", ("MotionAdapter",))
-        blocks = list(unet.get("block_out_channels") or [])
-        if blocks and list(adapter.get("block_out_channels") or []) != blocks:
+        blocks = unet.get("block_out_channels")
+        if blocks and adapter.get("block_out_channels") != blocks:
             raise GenerationError(
                 f"motion adapter {motion_adapter} does not fit base {path}: its block channels "
                 f"are {adapter.get('block_out_channels')}, the base UNet's {blocks} (an adapter "
