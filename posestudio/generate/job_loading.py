@@ -90,6 +90,10 @@ def load_pipeline(class_name: str, path: Path, device: str, dtype, variant: str 
                                        **_dtype_kw(dtype), **components)
     except (OSError, ValueError, KeyError, RuntimeError, TypeError) as exc:
         raise GenerationError(_load_failure("model", path, exc)) from None
+    except (ImportError, AttributeError) as exc:
+        # transformers builds some processors (Qwen2-VL's video part) only with torchvision.
+        raise GenerationError(f"cannot load model {path}: a component needs a library that is "
+                              f"not installed ({type(exc).__name__}: {str(exc)[:160]})") from None
     pipe.to(device)
     pipe.set_progress_bar_config(disable=True)
     return pipe
