@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from posestudio.anim import Animation
 from posestudio.errors import InputError
 from posestudio.generate.reuse import ReplaceScene
 from posestudio.scene.file_format import scene_to_dict
@@ -16,7 +17,7 @@ def test_replace_scene_swaps_every_field_in_place_and_reverts_exactly():
     pose[18] = [0.1, -0.2, 1.3]
     current = Scene(canvas=Canvas(96, 64), camera=Camera(yaw_deg=30.0),
                     people=[Person(name="A"), Person(name="B", pose=pose)],
-                    views={"side": Camera(yaw_deg=90.0)}, animation={"fps": 24})
+                    views={"side": Camera(yaw_deg=90.0)}, animation=Animation(fps=24.0, tracks=[[], []]))
     saved = Scene(canvas=Canvas(64, 64), people=[Person(name="C", transl=np.array([0.1, 0, 0]))])
     before, wanted = scene_to_dict(current), scene_to_dict(saved)
     edit = ReplaceScene(current, saved)
@@ -29,7 +30,8 @@ def test_replace_scene_swaps_every_field_in_place_and_reverts_exactly():
     assert scene_to_dict(target) == before
     edit.apply(target)
     assert scene_to_dict(target) == wanted
-    assert {c.kind for c in edit.changes} == {"people", "camera", "canvas", "render", "views"}
+    assert {c.kind for c in edit.changes} == {"people", "camera", "canvas", "render", "views",
+                                                "animation"}
     assert not edit.is_noop() and ReplaceScene(saved, saved.copy()).is_noop()
 
 
