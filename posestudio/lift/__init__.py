@@ -92,6 +92,10 @@ class LiftResult:
     keypoints2d: list[np.ndarray] = field(default_factory=list)
     fits: list[FitResult] = field(default_factory=list)
     seconds: float = 0.0
+    alternatives: list[list[Person]] = field(default_factory=list)
+    """Per person, the depth alternatives (``lift.ambiguity``) as world people, best first (the
+    first is ``people[i]``); their labels in ``alternative_labels``. Empty when not searched."""
+    alternative_labels: list[list[str]] = field(default_factory=list)
 
     def to_scene(self) -> Scene:
         return Scene(canvas=self.canvas, camera=self.camera, people=[p.copy() for p in self.people])
@@ -107,6 +111,7 @@ def lift(
     settings: FitSettings | None = None,
     progress: ProgressFn | None = None,
     should_stop: StopFn | None = None,
+    alternatives: bool = True,
 ) -> LiftResult:
     """Fit a 3D body to each person's 2D keypoints.
 
@@ -120,6 +125,8 @@ def lift(
     rig : body model for the people ("mannequin" or a model file path)
     progress : ``progress(fraction 0..1, message)``; should_stop : ``() -> bool``, polled
         between steps; True raises :class:`~posestudio.errors.Cancelled`
+    alternatives : search the depth alternatives of each person (``lift.ambiguity``): the best
+        one becomes the person, the ranked list is ``LiftResult.alternatives``
 
     Raises
     ------
@@ -145,7 +152,7 @@ def lift(
         from posestudio.lift.fit import fit_person, selection_matrix
 
         selection, available = selection_matrix(model.landmark_names, ("body", "hand_left", "hand_right", "face"))
-        fits, targets_all = [], []
+        fits, targets_all, alternatives_all = [], [], []
         n = len(people)
         for i, person in enumerate(people):
             targets = targets_of(person)
@@ -159,8 +166,16 @@ def lift(
                 )
             except LiftError as exc:
                 raise LiftError(f"person {i}: {exc}") from None
+            found = []
+            if alternatives:
+                from posestudio.lift.ambiguity import best_fit_and_alternatives
+
+                fit, found = best_fit_and_alternatives(
+                    model, targets, selection, fit, focal=focal, size=(canvas.width, canvas.height),
+                    points3d=p3, settings=settings)
             fits.append(fit)
             targets_all.append(targets)
+            alternatives_all.append(found)
 
         # Place everyone in the world and measure the reprojection with the real body model.
         posed = [body.pose(betas=f.betas, pose=f.pose, transl=f.transl) for f in fits]
@@ -178,8 +193,12 @@ def lift(
         torch.set_num_threads(threads)
     if progress is not None:
         progress(1.0, "done")
+    alt_people = [[Person(name=result_people[i].name, rig=rig, betas=_pad(a.betas, 10), pose=a.pose,
+                          transl=a.transl + offset) for a in found]
+                  for i, found in enumerate(alternatives_all)]
+    alt_labels = [[a.label for a in found] for found in alternatives_all]
     return LiftResult(result_people, camera, canvas, focal, errors, targets_all, fits,
-                      time.perf_counter() - t0)
+                      time.perf_counter() - t0, alt_people, alt_labels)
 
 
 def _pad(values: np.ndarray, size: int) -> np.ndarray:

@@ -1,0 +1,408 @@
+"""Depth ambiguities of a lift: the discrete alternatives 2D keypoints cannot tell apart, ranked.
+
+A limb segment seen in 2D has two depth solutions of the same length — its far end towards or
+away from the camera — and the torso can lean towards or away. From a fitted body
+(``lift.fit``) we build those alternatives exactly (the end joint moved along its own camera ray
+to the other intersection with the bone's sphere, so the keypoints still match), per limb
+(upper and lower segment: 3 alternatives per arm and leg) and for the torso's lean, refine each
+briefly with the fit's own objective (``FitProblem.objective``, batched Adam as in
+``fit.fit_starts``), and rank them by a score that adds, to that objective,
+
+* a data-driven pose prior (``pose_prior_gmm``: a Gaussian mixture fitted to real motion),
+* no self-intersection (``plausibility.collision``: limb capsules),
+* balance for standing poses (``plausibility.balance``),
+
+the joint limits being part of the objective already. The per-limb changes are then combined
+(limbs are nearly independent given the torso: the best combinations of per-limb gains), the
+combinations refined and ranked again. The best alternative becomes the lift; the others are
+what the editor offers to cycle through. Never imports Qt.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from posestudio.rotations import axis_angle_to_matrix, matrix_to_axis_angle, rotation_between
+from posestudio.skeletons import SMPLX_JOINT_INDEX as J
+from posestudio.skeletons import SMPLX_PARENTS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from posestudio.lift.fit import FitProblem, FitResult
+
+# limb: (root, middle, end) joints; the root's rotation moves the upper segment, the middle's
+# the lower one.
+LIMBS = {
+    "left_arm": ("left_shoulder", "left_elbow", "left_wrist"),
+    "right_arm": ("right_shoulder", "right_elbow", "right_wrist"),
+    "left_leg": ("left_hip", "left_knee", "left_ankle"),
+    "right_leg": ("right_hip", "right_knee", "right_ankle"),
+}
+LEAN = "torso"
+# Segments whose depth direction the alternatives decide: (name, parent joint, child joint).
+SEGMENTS = tuple(
+    (f"{limb}_{part}", names[i], names[i + 1])
+    for limb, names in LIMBS.items() for i, part in enumerate(("upper", "lower"))
+) + (("torso", "pelvis", "neck"),)
+# variant codes of a limb: (upper flipped, lower flipped)
+VARIANTS = ((True, False), (False, True), (True, True))
+
+
+@dataclass
+class AmbiguitySettings:
+    """Knobs of the search; defaults are what ``bench/bench_lift_real.py`` measures."""
+
+    refine_steps: int = 20
+    lr: float = 0.01
+    polish_iters: int = 15          # L-BFGS iterations on the winner when it is not the plain fit
+    gmm_weight: float = 4e-6        # per nat of the pose prior, in objective units
+    collision_weight: float = 0.05  # per m² of capsule penetration
+    balance_weight: float = 2e-3    # per m² of centre of mass beyond the support
+    combos: int = 4                 # combinations of per-limb changes refined in the 2nd round
+    min_move: float = 0.03          # metres: a flip that moves a joint less is no alternative
+    top_k: int = 8                  # alternatives returned
+
+
+@dataclass
+class Alternative:
+    """One depth solution of a fitted body, camera frame (OpenGL axes, metres).
+
+    pose : (55, 3) axis-angle; betas : (NB,); transl : (3,); score : objective + plausibility
+    (lower is better); changed : the segments (``SEGMENTS`` names) whose depth direction
+    differs from the plain fit; terms : the score's parts (``"fit"``, ``"prior"``,
+    ``"collision"``, ``"balance"``); signs : (len(SEGMENTS),) depth direction of each segment
+    (+1 child nearer the camera than its parent, −1 farther).
+    """
+
+    pose: np.ndarray
+    betas: np.ndarray
+    transl: np.ndarray
+    score: float
+    changed: tuple[str, ...] = ()
+    terms: dict = field(default_factory=dict)
+    signs: np.ndarray = field(default_factory=lambda: np.zeros(len(SEGMENTS)))
+
+    @property
+    def label(self) -> str:
+        """Short text for the editor: what is flipped relative to the plain fit."""
+        if not self.changed:
+            return "as fitted"
+        return ", ".join(_SEGMENT_WORDS.get(n, n.replace("_", " ")) for n in self.changed) + " flipped"
+
+    @property
+    def limbs(self) -> tuple[str, ...]:
+        """The limbs (``LIMBS`` keys, and ``"torso"``) this alternative changes."""
+        return tuple(dict.fromkeys(n if n == LEAN else n.rsplit("_", 1)[0] for n in self.changed))
+
+
+_SEGMENT_WORDS = {
+    "left_arm_upper": "left upper arm", "left_arm_lower": "left forearm",
+    "right_arm_upper": "right upper arm", "right_arm_lower": "right forearm",
+    "left_leg_upper": "left thigh", "left_leg_lower": "left shin",
+    "right_leg_upper": "right thigh", "right_leg_lower": "right shin",
+    "torso": "torso lean",
+}
+
+
+def changed_segments(diff: np.ndarray) -> tuple[str, ...]:
+    """Names of the changed segments, a whole limb's two segments as ``<limb>_upper`` and
+    ``<limb>_lower``; diff (len(SEGMENTS),) bool."""
+    return tuple(name for (name, _, _), d in zip(SEGMENTS, diff) if d)
+
+
+def global_rotations(pose: np.ndarray) -> np.ndarray:
+    """(55, 3, 3) world (camera-frame) rotation of every joint of a (55, 3) pose."""
+    local = axis_angle_to_matrix(pose)
+    out = np.empty_like(local)
+    for j, p in enumerate(SMPLX_PARENTS):
+        out[j] = local[j] if p < 0 else out[p] @ local[j]
+    return out
+
+
+def depth_signs(joints: np.ndarray) -> np.ndarray:
+    """(…, len(SEGMENTS)) +1 where a segment's child joint is nearer the camera than its parent
+    (along the parent's viewing ray), −1 where farther; joints (…, 55, 3) camera frame."""
+    parent = joints[..., [J[p] for _, p, _ in SEGMENTS], :]
+    child = joints[..., [J[c] for _, _, c in SEGMENTS], :]
+    ray = parent / np.maximum(np.linalg.norm(parent, axis=-1, keepdims=True), 1e-9)
+    return np.where(((child - parent) * ray).sum(-1) < 0, 1.0, -1.0)
+
+
+def _other_root(point: np.ndarray, centre: np.ndarray, radius: float) -> np.ndarray:
+    """The other point of ``point``'s camera ray at distance ``radius`` from ``centre`` (the ray
+    tangent point when the ray misses the sphere)."""
+    u = point / max(np.linalg.norm(point), 1e-9)
+    b = float(u @ centre)
+    disc = max(b * b - float(centre @ centre) + radius * radius, 0.0)
+    t_now = float(np.linalg.norm(point))
+    roots = (b - math.sqrt(disc), b + math.sqrt(disc))
+    t = roots[0] if abs(roots[1] - t_now) < abs(roots[0] - t_now) else roots[1]
+    return u * t
+
+
+def _set_world(pose: np.ndarray, glob: np.ndarray, joint: int, world: np.ndarray) -> None:
+    """Give ``joint`` the world rotation ``world`` (its children keep their local rotations);
+    updates ``pose`` (55, 3) and ``glob`` (55, 3, 3) of that joint only."""
+    parent = SMPLX_PARENTS[joint]
+    local = world if parent < 0 else glob[parent].T @ world
+    pose[joint] = matrix_to_axis_angle(local)
+    glob[joint] = world
+
+
+def flip_limb(pose: np.ndarray, joints: np.ndarray, limb: str, upper: bool, lower: bool,
+              min_move: float = 0.03) -> np.ndarray | None:
+    """``pose`` (55, 3) with ``limb``'s upper and/or lower segment flipped in depth (keeping the
+    2D position of its joints), given its camera-frame joints (55, 3); None when the flip moves
+    nothing by ``min_move`` metres (a segment in the image plane has no second solution)."""
+    r, m, e = (J[n] for n in LIMBS[limb])
+    root, mid, end = joints[r], joints[m], joints[e]
+    mid2 = _other_root(mid, root, float(np.linalg.norm(mid - root))) if upper else mid
+    end_near = _other_root(end, mid2, float(np.linalg.norm(end - mid)))
+    # the end's two solutions from the new middle: the one whose lower segment keeps (or, with
+    # ``lower``, reverses) its depth direction
+    u = end / max(np.linalg.norm(end), 1e-9)
+    cands = [end_near, _mirror_on_ray(end_near, mid2, u)]
+    old_sign = np.sign((end - mid) @ u)
+    want = -old_sign if lower else old_sign
+    end2 = min(cands, key=lambda c: (np.sign((c - mid2) @ u) != want, np.linalg.norm(c - end)))
+    if max(np.linalg.norm(mid2 - mid), np.linalg.norm(end2 - end)) < min_move:
+        return None
+    out = pose.copy()
+    glob = global_rotations(pose)
+    r1 = rotation_between(mid - root, mid2 - root)
+    _set_world(out, glob, r, r1 @ glob[r])
+    r2 = rotation_between(r1 @ (end - mid), end2 - mid2)
+    _set_world(out, glob, m, r2 @ r1 @ glob[m])
+    return out
+
+
+def _mirror_on_ray(point: np.ndarray, centre: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """The other intersection of the ray along ``u`` through ``point`` with the sphere about
+    ``centre`` through ``point``."""
+    t = float(point @ u)
+    b = float(u @ centre)
+    return u * (2 * b - t)
+
+
+def flip_lean(pose: np.ndarray, joints: np.ndarray, min_move: float = 0.03) -> np.ndarray | None:
+    """``pose`` with the torso's lean towards/away from the camera reversed (pelvis → neck
+    mirrored across the plane normal to the pelvis's viewing ray), legs keeping their world
+    orientation; None when the torso lies in the image plane."""
+    pelvis, neck = joints[J["pelvis"]], joints[J["neck"]]
+    v = pelvis / max(np.linalg.norm(pelvis), 1e-9)
+    s = neck - pelvis
+    s2 = s - 2 * (s @ v) * v
+    if np.linalg.norm(s2 - s) < min_move:
+        return None
+    out = pose.copy()
+    glob = global_rotations(pose)
+    hips = {j: glob[j].copy() for j in (J["left_hip"], J["right_hip"])}
+    _set_world(out, glob, 0, rotation_between(s, s2) @ glob[0])
+    for j, world in hips.items():
+        _set_world(out, glob, j, world)
+    return out
+
+
+def _hypotheses(problem: "FitProblem", poses, transl, betas):
+    import torch
+
+    from posestudio.lift.fit import Hypotheses
+
+    dtype = problem.dtype
+    start = torch.tensor(np.asarray(poses), dtype=dtype)
+    return Hypotheses(start.clone().requires_grad_(True),
+                      torch.tensor(np.asarray(transl), dtype=dtype).requires_grad_(True),
+                      torch.tensor(np.asarray(betas), dtype=dtype).requires_grad_(problem.settings.fit_shape),
+                      start)
+
+
+def _loss(problem: "FitProblem", hyp, settings: AmbiguitySettings, gmm):
+    loss, pose, _ = problem.objective(hyp, problem.settings.pose_prior)
+    if gmm is not None:
+        loss = loss + settings.gmm_weight * gmm.torch_nll(pose)
+    return loss
+
+
+def _refine(problem: "FitProblem", hyp, settings: AmbiguitySettings, gmm, steps: int):
+    """``steps`` of batched Adam (a cosine-decayed step) on the fit's objective + the pose
+    prior, in place on ``hyp``'s leaves."""
+    from posestudio.lift.optim import Adam
+
+    opt = Adam(hyp.leaves(), lr=settings.lr)
+    for step in range(steps):
+        opt.lr = settings.lr * (0.2 + 0.4 * (1 + math.cos(math.pi * step / max(1, steps))))
+        opt.zero_grad()
+        _loss(problem, hyp, settings, gmm).sum().backward()
+        opt.step()
+    return hyp
+
+
+def _score(problem: "FitProblem", hyp, settings: AmbiguitySettings, gmm):
+    """Scores (B,) of the rows of ``hyp`` with their terms, and the rows as numpy:
+    (pose (B,55,3), transl (B,3), betas (B,NB), joints (B,55,3), score, terms)."""
+    import torch
+
+    from posestudio.lift.plausibility import balance, collision
+
+    with torch.no_grad():
+        fit, pose, _ = problem.objective(hyp, problem.settings.pose_prior)
+        joints, _ = problem.model.forward(hyp.betas, pose, hyp.transl)
+    pose_np = pose.double().numpy()
+    joints_np = joints.double().numpy()
+    terms = {
+        "fit": fit.double().numpy(),
+        "prior": (settings.gmm_weight * gmm.nll(pose_np)) if gmm is not None else np.zeros(len(pose_np)),
+        "collision": settings.collision_weight * collision(joints_np),
+        "balance": settings.balance_weight * balance(joints_np),
+    }
+    score = sum(terms.values())
+    return (pose_np, hyp.transl.detach().double().numpy(), hyp.betas.detach().double().numpy(),
+            joints_np, score, terms)
+
+
+def search_alternatives(problem: "FitProblem", fit: "FitResult",
+                        settings: AmbiguitySettings | None = None, gmm=None) -> list[Alternative]:
+    """The depth alternatives of ``fit`` (the plain fit among them), best first.
+
+    Parameters
+    ----------
+    problem : the fit's problem (targets, camera, priors), ``FitProblem.for_image``
+    fit : the fitted body, camera frame
+    gmm : PoseGMM or None (``pose_prior_gmm.load_pose_gmm()``)
+
+    Returns
+    -------
+    list of Alternative, at most ``settings.top_k``, distinct depth configurations (by
+    ``signs``), sorted by score.
+    """
+    import torch
+
+    s = settings or AmbiguitySettings()
+    with torch.no_grad():
+        joints0 = problem.model.forward(
+            torch.tensor(fit.betas[None], dtype=problem.dtype),
+            torch.tensor(fit.pose[None], dtype=problem.dtype),
+            torch.tensor(fit.transl[None], dtype=problem.dtype))[0][0].double().numpy()
+    # Round 1: the plain fit, every single-limb variant and the lean, refined together.
+    poses, owners = [fit.pose.copy()], [None]
+    for limb in LIMBS:
+        for code, (upper, lower) in enumerate(VARIANTS):
+            p = flip_limb(fit.pose, joints0, limb, upper, lower, s.min_move)
+            if p is not None:
+                poses.append(p); owners.append((limb, code))
+    p = flip_lean(fit.pose, joints0, s.min_move)
+    if p is not None:
+        poses.append(p); owners.append((LEAN, 0))
+    n = len(poses)
+    hyp = _hypotheses(problem, np.stack(poses), np.repeat(fit.transl[None], n, 0),
+                      np.repeat(fit.betas[None], n, 0))
+    # the plain fit is scored as it is (row 0 of the first scoring), the rest after refinement
+    plain = _score(problem, hyp.take([0]), s, gmm)
+    pose1, transl1, betas1, joints1, score1, terms1 = _score(
+        problem, _refine(problem, hyp, s, gmm, s.refine_steps), s, gmm)
+    pose1[0], transl1[0], betas1[0], joints1[0] = plain[0][0], plain[1][0], plain[2][0], plain[3][0]
+    score1[0] = plain[4][0]
+    for key in terms1:
+        terms1[key][0] = plain[5][key][0]
+    found = [_alternative(pose1[i], betas1[i], transl1[i], joints1[i], score1[i], terms1, i,
+                          () if owners[i] is None else (owners[i][0],)) for i in range(n)]
+
+    # Round 2: the best combinations of per-limb gains (limbs taken as independent).
+    gains: dict[str, list[tuple[float, int]]] = {}
+    for i, owner in enumerate(owners[1:], 1):
+        gains.setdefault(owner[0], []).append((float(score1[i] - score1[0]), i))
+    groups = [[(0.0, None)] + sorted(g)[:2] for g in gains.values()]
+    combos = sorted(itertools.product(*groups), key=lambda c: sum(g for g, _ in c))
+    combos = [c for c in combos if sum(1 for _, i in c if i is not None) >= 2][: s.combos]
+    if combos:
+        glob1 = [global_rotations(p) for p in pose1]
+        poses2, changed2 = [], []
+        for combo in combos:
+            rows = [i for _, i in combo if i is not None]
+            lean = next((i for i in rows if owners[i][0] == LEAN), None)
+            base = pose1[lean if lean is not None else 0].copy()
+            glob = global_rotations(base)
+            for i in rows:
+                if owners[i][0] == LEAN:
+                    continue
+                r, m, _ = (J[n] for n in LIMBS[owners[i][0]])
+                _set_world(base, glob, r, glob1[i][r])
+                _set_world(base, glob, m, glob1[i][m])
+            poses2.append(base)
+            changed2.append(tuple(owners[i][0] for i in rows))
+        k = len(poses2)
+        hyp2 = _hypotheses(problem, np.stack(poses2), np.repeat(fit.transl[None], k, 0),
+                           np.repeat(fit.betas[None], k, 0))
+        pose2, transl2, betas2, joints2, score2, terms2 = _score(
+            problem, _refine(problem, hyp2, s, gmm, s.refine_steps), s, gmm)
+        found += [_alternative(pose2[i], betas2[i], transl2[i], joints2[i], score2[i], terms2, i,
+                               changed2[i]) for i in range(k)]
+    ranked = _distinct(sorted(found, key=lambda a: a.score), joints0, s.top_k)
+    if ranked and ranked[0].changed and s.polish_iters > 0:
+        ranked[0] = _polish(problem, ranked[0], s, gmm)
+    return ranked
+
+
+def _polish(problem: "FitProblem", alt: Alternative, settings: AmbiguitySettings, gmm) -> Alternative:
+    """The winning alternative to convergence (L-BFGS, as ``fit.polish``), rescored."""
+    from posestudio.lift.optim import minimize_lbfgs
+
+    hyp = _hypotheses(problem, alt.pose[None], alt.transl[None], alt.betas[None])
+    minimize_lbfgs(lambda: _loss(problem, hyp, settings, gmm).sum(), hyp.leaves(),
+                   settings.polish_iters)
+    pose, transl, betas, joints, score, terms = _score(problem, hyp, settings, gmm)
+    return Alternative(pose[0], betas[0], transl[0], float(score[0]), alt.changed,
+                       {k: float(v[0]) for k, v in terms.items()}, depth_signs(joints[0]))
+
+
+def _alternative(pose, betas, transl, joints, score, terms, row, changed) -> Alternative:
+    return Alternative(pose=pose, betas=betas, transl=transl, score=float(score),
+                       changed=tuple(changed),
+                       terms={k: float(v[row]) for k, v in terms.items()},
+                       signs=depth_signs(joints))
+
+
+def _distinct(ranked: list[Alternative], joints0: np.ndarray, top_k: int) -> list[Alternative]:
+    """The best of each depth configuration, relabelled by what differs from the plain fit."""
+    base = depth_signs(joints0)
+    seen, out = set(), []
+    for alt in ranked:
+        key = tuple(alt.signs.astype(int))
+        if key in seen:
+            continue
+        seen.add(key)
+        alt.changed = changed_segments(alt.signs != base)
+        out.append(alt)
+        if len(out) == top_k:
+            break
+    return out
+
+
+def best_fit_and_alternatives(model, targets: np.ndarray, selection: np.ndarray,
+                              fit: "FitResult", *, focal: float, size: tuple[int, int],
+                              points3d=None, settings=None,
+                              ambiguity: AmbiguitySettings | None = None):
+    """The search of :func:`search_alternatives` after a photo fit: returns the best alternative
+    as a ``FitResult`` (``fit`` itself when nothing beats it) and the ranked alternatives.
+
+    ``targets`` (K, 3), ``selection``, ``focal``, ``size``, ``points3d``, ``settings``: as given
+    to ``fit.fit_person``.
+    """
+    import dataclasses
+
+    from posestudio.lift.fit import FitProblem, FitSettings
+    from posestudio.lift.pose_prior_gmm import load_pose_gmm
+
+    problem = FitProblem.for_image(model, np.asarray(targets, dtype=np.float64), selection,
+                                   focal=focal, size=size, points3d=points3d,
+                                   settings=settings or FitSettings())
+    found = search_alternatives(problem, fit, ambiguity, load_pose_gmm())
+    if not found:
+        return fit, found
+    best = found[0]
+    return dataclasses.replace(fit, pose=best.pose, betas=best.betas, transl=best.transl,
+                               loss=best.terms.get("fit", fit.loss)), found

@@ -1,0 +1,142 @@
+"""A data-driven pose prior: a Gaussian mixture over the rotations of the joints 2D keypoints move.
+
+Fitted to real motion capture (``rigs/build_pose_prior.py`` rebuilds ``rigs/pose_prior_gmm.npz``
+from the clips it names, every frame also mirrored left ↔ right), and used to rank the depth
+alternatives of a lift (``lift.ambiguity``): a limb flipped the wrong way in depth usually needs
+a rotation that people rarely make. The features are the axis-angle rotations (radians, SMPL-X
+order, model frame) of ``JOINTS``; the score is the mixture's negative log-likelihood.
+
+Pure numpy to evaluate and to fit (a small EM, no scikit-learn); ``torch_nll`` is the
+differentiable twin for the refinement of alternatives. Never imports Qt.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from posestudio.errors import LiftError
+from posestudio.skeletons import SMPLX_JOINT_INDEX
+
+JOINTS = ("spine1", "spine2", "spine3", "neck", "left_hip", "right_hip", "left_knee", "right_knee",
+          "left_shoulder", "right_shoulder", "left_elbow", "right_elbow")
+JOINT_IDS = np.array([SMPLX_JOINT_INDEX[n] for n in JOINTS])
+DEFAULT_PATH = Path(__file__).resolve().parents[2] / "rigs" / "pose_prior_gmm.npz"
+
+
+@dataclass(frozen=True)
+class PoseGMM:
+    """A full-covariance Gaussian mixture over pose features.
+
+    Attributes
+    ----------
+    means : (K, D) float64, feature means (D = 3 × len(joints))
+    prec_chol : (K, D, D) float64, Cholesky factors L of the precisions (P = L Lᵀ)
+    log_norm : (K,) float64, log weight + log |L| − D/2 log 2π per component
+    joints : tuple of str, the SMPL-X joints whose axis-angle rotations are the features
+    """
+
+    means: np.ndarray
+    prec_chol: np.ndarray
+    log_norm: np.ndarray
+    joints: tuple[str, ...] = JOINTS
+
+    @property
+    def joint_ids(self) -> np.ndarray:
+        return np.array([SMPLX_JOINT_INDEX[n] for n in self.joints])
+
+    def features(self, pose: np.ndarray) -> np.ndarray:
+        """(…, 55, 3) axis-angle poses → (…, D) features."""
+        pose = np.asarray(pose, dtype=np.float64)
+        return pose[..., self.joint_ids, :].reshape(*pose.shape[:-2], -1)
+
+    def nll(self, pose: np.ndarray) -> np.ndarray:
+        """Negative log-likelihood (…,) of (…, 55, 3) poses (lower = more usual)."""
+        x = self.features(pose)
+        return -_log_likelihood(x.reshape(-1, x.shape[-1]), self).reshape(x.shape[:-1])
+
+    def torch_nll(self, pose):
+        """Differentiable :meth:`nll` of a (B, 55, 3) torch tensor → (B,)."""
+        import torch
+
+        dtype = pose.dtype
+        x = pose[:, torch.as_tensor(self.joint_ids)].reshape(pose.shape[0], -1)
+        mu = torch.as_tensor(self.means, dtype=dtype)
+        chol = torch.as_tensor(self.prec_chol, dtype=dtype)
+        y = torch.einsum("bkd,kde->bke", x[:, None] - mu[None], chol)
+        log_p = torch.as_tensor(self.log_norm, dtype=dtype)[None] - 0.5 * (y ** 2).sum(-1)
+        return -torch.logsumexp(log_p, dim=1)
+
+    def save(self, path: str | Path, **meta) -> None:
+        np.savez_compressed(path, means=self.means, prec_chol=self.prec_chol,
+                            log_norm=self.log_norm, joints=np.array(self.joints),
+                            **{k: np.asarray(v) for k, v in meta.items()})
+
+
+def _log_likelihood(x: np.ndarray, gmm: PoseGMM) -> np.ndarray:
+    """(N,) log-likelihood of features x (N, D)."""
+    return _logsumexp(_component_log_prob(x, gmm.means, gmm.prec_chol, gmm.log_norm), axis=1)
+
+
+def _component_log_prob(x, means, prec_chol, log_norm) -> np.ndarray:
+    y = np.einsum("nkd,kde->nke", x[:, None] - means[None], prec_chol)
+    return log_norm[None] - 0.5 * (y ** 2).sum(-1)
+
+
+def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:
+    m = a.max(axis=axis, keepdims=True)
+    return (m + np.log(np.exp(a - m).sum(axis=axis, keepdims=True))).squeeze(axis)
+
+
+def fit_gmm(x: np.ndarray, components: int = 8, *, iterations: int = 200, reg: float = 1e-3,
+            seed: int = 0) -> PoseGMM:
+    """Fit a full-covariance mixture to features x (N, D) by EM (k-means++ start, ``reg`` added
+    to each covariance's diagonal, radians²). Deterministic for a given ``seed``."""
+    x = np.asarray(x, dtype=np.float64)
+    n, d = x.shape
+    if n < components * 2:
+        raise LiftError(f"pose prior: {n} samples are too few for {components} components")
+    rng = np.random.default_rng(seed)
+    centres = [x[rng.integers(n)]]
+    for _ in range(components - 1):  # k-means++ seeding
+        dist = np.min([((x - c) ** 2).sum(1) for c in centres], axis=0)
+        centres.append(x[rng.choice(n, p=dist / dist.sum())])
+    means = np.array(centres)
+    resp = np.eye(components)[np.argmin(((x[:, None] - means[None]) ** 2).sum(-1), axis=1)]
+    previous = -np.inf
+    for _ in range(iterations):
+        weights = resp.sum(0) + 1e-9
+        means = (resp.T @ x) / weights[:, None]
+        prec_chol = np.empty((components, d, d))
+        log_norm = np.empty(components)
+        for k in range(components):
+            diff = x - means[k]
+            cov = (resp[:, k, None] * diff).T @ diff / weights[k] + reg * np.eye(d)
+            chol_cov = np.linalg.cholesky(cov)
+            prec_chol[k] = np.linalg.solve(chol_cov, np.eye(d)).T   # L with P = L Lᵀ
+            log_norm[k] = (math.log(weights[k] / n) + np.log(np.diag(prec_chol[k])).sum()
+                           - 0.5 * d * math.log(2 * math.pi))
+        log_prob = _component_log_prob(x, means, prec_chol, log_norm)
+        total = _logsumexp(log_prob, axis=1)
+        resp = np.exp(log_prob - total[:, None])
+        mean_ll = float(total.mean())
+        if mean_ll - previous < 1e-6:
+            break
+        previous = mean_ll
+    return PoseGMM(means, prec_chol, log_norm)
+
+
+@lru_cache(maxsize=4)
+def load_pose_gmm(path: str | None = None) -> PoseGMM:
+    """The shipped prior (``rigs/pose_prior_gmm.npz``) or the one at ``path``, cached."""
+    path = Path(path) if path else DEFAULT_PATH
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return PoseGMM(data["means"], data["prec_chol"], data["log_norm"],
+                           tuple(str(s) for s in data["joints"]))
+    except (OSError, KeyError, ValueError) as exc:
+        raise LiftError(f"pose prior {path}: cannot read ({exc})") from None

@@ -1,0 +1,53 @@
+"""Rebuild ``rigs/pose_prior_gmm.npz``, the data-driven pose prior of lifting.
+
+A Gaussian mixture (``posestudio.lift.pose_prior_gmm.fit_gmm``, 8 full-covariance components)
+over the joint rotations of the DeepMimic humanoid motion-capture clips that pybullet ships,
+retargeted to the mannequin — only the clips in ``bench/motion_clips.TRAIN_CLIPS``, so the
+lifting bench can test on clips the prior has never seen. Every frame is used twice, as
+recorded and mirrored left ↔ right. Deterministic (seeded EM).
+
+    python rigs/build_pose_prior.py [--motions PYBULLET_WHEEL_OR_FOLDER] [--out rigs/pose_prior_gmm.npz]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    from motion_clips import TRAIN_CLIPS, find_source, load_clip
+
+    from posestudio.kinematics.mirror import mirror_pose
+    from posestudio.lift.pose_prior_gmm import DEFAULT_PATH, fit_gmm
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--motions", help="pybullet wheel or folder of humanoid3d_*.txt")
+    parser.add_argument("--out", default=str(DEFAULT_PATH))
+    parser.add_argument("--components", type=int, default=8)
+    args = parser.parse_args(argv)
+    source = find_source(args.motions)
+    if source is None:
+        print("no motion clips: pass --motions PATH to a pybullet wheel "
+              "(pip download --no-deps pybullet)", file=sys.stderr)
+        return 2
+    poses = np.concatenate([load_clip(source, name)[0] for name in TRAIN_CLIPS])
+    poses = np.concatenate([poses, np.stack([mirror_pose(p) for p in poses])])
+    from posestudio.lift.pose_prior_gmm import JOINT_IDS
+
+    features = poses[:, JOINT_IDS].reshape(len(poses), -1)
+    gmm = fit_gmm(features, args.components, seed=0)
+    gmm.save(args.out, clips=np.array(TRAIN_CLIPS), frames=len(poses))
+    print(f"{args.out}: {args.components} components over {features.shape[1]} features, "
+          f"{len(poses)} frames (mirrored) from {', '.join(TRAIN_CLIPS)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
