@@ -226,6 +226,8 @@ def _check_dtype(dtype: np.dtype) -> None:
 def _short(value: Any) -> str:
     """A bounded description of a value from the file (never its full repr)."""
     if isinstance(value, (str, bytes, int, float, bool)) or value is None:
+        if isinstance(value, (str, bytes)):
+            value = value[:41]
         text = repr(value) if not isinstance(value, int) or abs(value) < 10**30 else "a huge int"
         return text if len(text) <= 40 else text[:37] + "..."
     return f"a {type(value).__name__}"
@@ -317,6 +319,18 @@ class _ArraySpec:
         self.array = _checked_array(shape, spec, fortran, raw, self.budget)
 
 
+class _Built:
+    """An array or numpy scalar we built; a pickle cannot give it a state afterwards."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __setstate__(self, state: Any) -> None:
+        raise _Refused("setting the state of a finished array")
+
+
 def _stand_in(kind: type[_Stateful], module: str, name: str) -> type:
     return type(name, (kind,), {"module": module, "name": name})
 
@@ -333,15 +347,15 @@ class _Builders:
             raise _Refused(f"numpy _reconstruct of {_short(cls)} (only plain numpy arrays)")
         return _ArraySpec(self.budget)
 
-    def frombuffer(self, buf: Any, spec: Any, shape: Any, order: Any = "C") -> np.ndarray:
+    def frombuffer(self, buf: Any, spec: Any, shape: Any, order: Any = "C") -> _Built:
         if order not in ("C", "F"):
             raise _Refused(f"array order {_short(order)}")
-        return _checked_array(shape, spec, order == "F", buf, self.budget)
+        return _Built(_checked_array(shape, spec, order == "F", buf, self.budget))
 
-    def scalar(self, spec: Any, raw: Any = None) -> Any:
+    def scalar(self, spec: Any, raw: Any = None) -> _Built:
         if not isinstance(spec, _DtypeSpec):
             raise _Refused(f"a numpy scalar of {_short(spec)}")
-        return _checked_array((), spec, False, raw, self.budget)[()]
+        return _Built(_checked_array((), spec, False, raw, self.budget)[()])
 
     @staticmethod
     def reconstructor(cls: Any, base: Any, state: Any = None) -> Any:
@@ -525,6 +539,8 @@ def _to_plain(obj: Any, budget: _Budget, done: dict[int, Any]) -> Any:
     kind = type(obj)
     if isinstance(obj, _ArraySpec):
         out: Any = obj.array
+    elif isinstance(obj, _Built):
+        out = obj.value
     elif isinstance(obj, np.ndarray):
         _check_dtype(obj.dtype)
         out = obj

@@ -170,3 +170,42 @@ def test_code_hidden_inside_a_chumpy_object_is_refused(tmp_path, monkeypatch):
     with pytest.raises(UnsafeFileError):
         load_safe_pickle(path)
     assert not marker.exists()
+
+
+def test_object_arrays_are_refused_however_built(tmp_path):
+    """Object dtypes (plain, or as a field of a structured dtype) are never built."""
+    for name, value in {"plain": np.array([1, None], dtype=object),
+                        "field": np.zeros(2, dtype=[("a", "f8"), ("b", "O")])}.items():
+        path = tmp_path / f"{name}.pkl"
+        path.write_bytes(pickle.dumps({"v_template": value}, protocol=2))
+        with pytest.raises(UnsafeFileError, match=f"{name}.pkl: refused .*dtype"):
+            load_safe_pickle(path)
+
+
+def test_deep_nesting_is_refused_before_unpickling(tmp_path):
+    """A dict key nested 200,000 tuples deep crashes plain pickle (hashing overflows the C stack);
+    here it is one refusal, with no RecursionError."""
+    path = tmp_path / "deep.pkl"
+    path.write_bytes(b"\x80\x02}" + b"K\x01" + b"\x85" * 200_000 + b"K\x01s.")
+    with pytest.raises(UnsafeFileError, match="nested deeper than 64"):
+        load_safe_pickle(path)
+
+
+def test_an_array_larger_than_its_data_is_refused(tmp_path):
+    """A shape is only accepted when the file holds exactly its bytes (no memory bombs)."""
+    data = pickle.dumps(np.zeros(4), protocol=2)
+    bomb = data.replace(b"K\x04\x85", b"J\x00\xca\x9a\x3b\x85")  # shape (4,) -> (10**9,)
+    assert bomb != data
+    path = tmp_path / "bomb.pkl"
+    path.write_bytes(bomb)
+    with pytest.raises(UnsafeFileError, match="needs 8000000000 bytes but its data holds 32"):
+        load_safe_pickle(path)
+
+
+def test_sparse_indices_outside_the_shape_are_refused(tmp_path):
+    m = sp.csc_matrix(np.eye(3))
+    m.indices[1] = 7  # scipy's own toarray would write out of bounds
+    path = tmp_path / "sparse.pkl"
+    path.write_bytes(pickle.dumps({"J_regressor": m}, protocol=2))
+    with pytest.raises(UnsafeFileError, match="indices outside its shape"):
+        load_safe_pickle(path)

@@ -184,6 +184,13 @@ def hostile_pickles(sentinel: str) -> dict[str, tuple[bytes, str]]:
                                         + _tuple(_int(1), _tuple(_int(3)),
                                                  _dtype("O", _dtype_state("|")), b"\x89",
                                                  _bytes(pointers)) + b"b"), "refused"),
+        "build_on_frombuffer_result": (P2 + _call(_glob("numpy._core.numeric", "_frombuffer"),
+                                                  _bytes(b"\0" * 8), f8, _tuple(_int(1)), _uni("C"))
+                                       + _tuple(_tuple(_int(3)), _uni("O"), b"\x89",
+                                                _bytes(pointers)) + b"b.", "refused"),
+        "build_on_scalar_result": (P2 + _call(_glob("numpy.core.multiarray", "scalar"), f8,
+                                              _bytes(b"\0" * 8)) + _tuple(_int(1)) + b"b.",
+                                   "refused"),
         "copyreg_reconstructor_foreign": (P2 + _call(_glob("copyreg", "_reconstructor"),
                                                      _glob("os", "system"), _glob("builtins",
                                                                                   "object"),
