@@ -318,6 +318,18 @@ def run_fuzz(reader: Callable[[Path], None], reader_name: str, seed_dir: Path, o
     return counts
 
 
+def _peak_rss_mb() -> float:
+    """This process's own peak resident memory (VmHWM; ru_maxrss would include the parent's
+    before exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main(argv: list[str]) -> int:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     mode, reader_name, folder, results = argv[:4]
@@ -330,7 +342,7 @@ def main(argv: list[str]) -> int:
             examples, seed, sentinel = int(argv[4]), int(argv[5]), Path(argv[6])
             counts = run_fuzz(reader, reader_name, Path(folder), out, examples, seed, sentinel,
                               Path(results + ".current"))
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak_mb = _peak_rss_mb()
         _emit(out, {"summary": dict(counts), "peak_rss_mb": round(peak_mb, 1),
                     "seconds": round(time.perf_counter() - t0, 2)})
     return 0
