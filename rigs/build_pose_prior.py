@@ -25,11 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     from motion_clips import TRAIN_CLIPS, find_source, load_clip
 
     from posestudio.kinematics.mirror import mirror_pose
-    from posestudio.lift.pose_prior_gmm import DEFAULT_PATH, fit_gmm
+    from posestudio.lift.pose_prior_gmm import fit_gmm
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--motions", help="pybullet wheel or folder of humanoid3d_*.txt")
-    parser.add_argument("--out", default=str(DEFAULT_PATH))
+    parser.add_argument("--out", default=str(ROOT / "rigs" / "pose_prior_gmm.npz"))
     parser.add_argument("--components", type=int, default=8)
     args = parser.parse_args(argv)
     source = find_source(args.motions)

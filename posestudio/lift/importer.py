@@ -52,6 +52,10 @@ class ImportedKeypoints:
         Focal length used, pixels of ``canvas_size``.
     seconds : dict
         Time spent per stage (``"detect"``, ``"lift"``).
+    alternatives : list of list of Person
+        Per person, the depth alternatives of the lift (``lift.ambiguity``), world frame of the
+        scene, best first (the first is the scene's person); ``alternative_labels`` says what
+        each one flips.
     """
 
     people: list
@@ -60,6 +64,8 @@ class ImportedKeypoints:
     reprojection_px: list[float] = field(default_factory=list)
     focal_px: float = 0.0
     seconds: dict = field(default_factory=dict)
+    alternatives: list = field(default_factory=list)
+    alternative_labels: list = field(default_factory=list)
 
 
 def _check_cancelled(cancelled: CancelledFn | None) -> None:
@@ -148,7 +154,8 @@ def import_photo(
                           span=(_DETECT_SHARE, 1.0))
     keypoints = ImportedKeypoints(people, (photo.width, photo.height), photo,
                                   list(result.reprojection_px), result.focal_px,
-                                  {"detect": t1 - t0, "lift": result.seconds})
+                                  {"detect": t1 - t0, "lift": result.seconds},
+                                  result.alternatives, result.alternative_labels)
     return result.to_scene(), keypoints
 
 
@@ -257,5 +264,6 @@ def import_openpose_json(
     result = _lift_people(people, size, focal_px=focal_px, points3d=None, rig=rig,
                           progress=progress, cancelled=cancelled, span=(0.0, 1.0))
     keypoints = ImportedKeypoints(people, tuple(size), None, list(result.reprojection_px),
-                                  result.focal_px, {"lift": result.seconds})
+                                  result.focal_px, {"lift": result.seconds},
+                                  result.alternatives, result.alternative_labels)
     return result.to_scene(), keypoints

@@ -25,7 +25,13 @@ from posestudio.skeletons import SMPLX_JOINT_INDEX
 JOINTS = ("spine1", "spine2", "spine3", "neck", "left_hip", "right_hip", "left_knee", "right_knee",
           "left_shoulder", "right_shoulder", "left_elbow", "right_elbow")
 JOINT_IDS = np.array([SMPLX_JOINT_INDEX[n] for n in JOINTS])
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "rigs" / "pose_prior_gmm.npz"
+
+
+def default_path() -> Path:
+    """The bundled prior, ``rigs/pose_prior_gmm.npz`` (package data of ``posestudio.rigs``)."""
+    from importlib import resources
+
+    return Path(str(resources.files("posestudio.rigs") / "pose_prior_gmm.npz"))
 
 
 @dataclass(frozen=True)
@@ -133,7 +139,7 @@ def fit_gmm(x: np.ndarray, components: int = 8, *, iterations: int = 200, reg: f
 @lru_cache(maxsize=4)
 def load_pose_gmm(path: str | None = None) -> PoseGMM:
     """The shipped prior (``rigs/pose_prior_gmm.npz``) or the one at ``path``, cached."""
-    path = Path(path) if path else DEFAULT_PATH
+    path = Path(path) if path else default_path()
     try:
         with np.load(path, allow_pickle=False) as data:
             return PoseGMM(data["means"], data["prec_chol"], data["log_norm"],

@@ -30,6 +30,7 @@ from posestudio.scene.edits import SetAnimation
 
 from ..document import default_scene
 from ..viewport.view import person_color
+from .alternatives import Alternatives
 from .ask import ask_import_target
 from .edits import PhotoEdit, choose_people_edits, replace_people_edits, scene_frame_edits
 from .fitting import (PhotoState, classify, fit_openpose, fit_photo, photo_suffixes,
@@ -79,6 +80,8 @@ class PhotoImport(QObject):
         self._reference = None     # the scene.photo this controller last wrote or read
         self._make_actions()
         self._make_dock()
+        self.alternatives = Alternatives(self)      # N / Shift+N and the picker in the dock
+        self.panel.layout().addRow(self.alternatives.picker)
         self.progress = ProgressBox()
         self.progress.cancelRequested.connect(self.cancel)
         window.statusBar().addPermanentWidget(self.progress)
@@ -311,6 +314,7 @@ class PhotoImport(QObject):
         # that followed a drag puts the keypoint back where the previous fit saw it
         self._committed = None if state is None else state.copy()
         self.panel.set_state(state, busy=self.busy)
+        self.alternatives.refresh()
         self._show_background()
         self._show_overlay()
         self._show_labels()

@@ -59,6 +59,9 @@ class PhotoState:
     camera : Camera or None
         The camera the photo was matched with: keypoints are its view, whatever the user has
         since done to the scene camera, so a refit looks through it.
+    alternatives : list of list of Person
+        Per person, the lift's depth alternatives, best first, in the world frame of ``fits``
+        (``alternatives.AlternativesPicker`` offers them); ``alternative_labels`` names them.
     """
 
     source: str
@@ -72,6 +75,8 @@ class PhotoState:
     fits: list[Person] = field(default_factory=list)
     chosen: list[bool] = field(default_factory=list)
     camera: Camera | None = None
+    alternatives: list[list[Person]] = field(default_factory=list)
+    alternative_labels: list[list[str]] = field(default_factory=list)
 
     @property
     def chosen_indices(self) -> list[int]:
@@ -80,7 +85,9 @@ class PhotoState:
     def copy(self) -> "PhotoState":
         return replace(self, keypoints=[k.copy() for k in self.keypoints],
                        reprojection_px=list(self.reprojection_px),
-                       fits=[p.copy() for p in self.fits], chosen=list(self.chosen))
+                       fits=[p.copy() for p in self.fits], chosen=list(self.chosen),
+                       alternatives=[[p.copy() for p in alts] for alts in self.alternatives],
+                       alternative_labels=[list(labels) for labels in self.alternative_labels])
 
 
 @dataclass
@@ -130,6 +137,10 @@ def _state_from_import(source, scene, imported) -> FitOutcome:
                        [k.copy() for k in keypoints], image, errors, points3d,
                        fits=[p.copy() for p in people], chosen=[True] * len(people),
                        camera=scene.camera)
+    alternatives = getattr(imported, "alternatives", None) or []
+    if len(alternatives) == len(order):
+        state.alternatives = [[p.copy() for p in alternatives[i]] for i in order]
+        state.alternative_labels = [list(imported.alternative_labels[i]) for i in order]
     return FitOutcome(people, scene.camera, state, float(sum(imported.seconds.values())))
 
 
