@@ -1,4 +1,5 @@
-"""``posestudio export-sequence SCENE_OR_BVH --out DIR``: per-frame control maps of an animation.
+"""``posestudio export-sequence SCENE_OR_BVH_OR_VIDEO --out DIR``: per-frame control maps of an
+animation.
 
 Every option is checked (and the frames planned) before any rendering; the folder is written
 atomically, so an error or Ctrl+C leaves nothing behind. Progress goes to stderr: a bar on a
@@ -15,8 +16,8 @@ from pathlib import Path
 from posestudio.errors import InputError
 
 HELP = """\
-Export the per-frame control maps of an animated scene (or a BVH clip on the mannequin) for
-pose-guided video models. Writes into DIR: <map>/NNNNNN.png for each map,
+Export the per-frame control maps of an animated scene (or a BVH clip on the mannequin, or the
+people of a video, tracked and lifted) for pose-guided video models. Writes into DIR: <map>/NNNNNN.png for each map,
 openpose_json/NNNNNN_keypoints.json (OpenPose JSON per frame, person_id = the person's index in
 the scene), <map>.mp4 previews and sequence.json (preset, fps, size, frames, depth range).
 Depth is scaled over the whole sequence, so its brightness does not flicker."""
@@ -39,8 +40,9 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("export-sequence", help="per-frame control maps of an animation",
                               description=HELP, epilog=EPILOG.format(presets=presets),
                               formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("source", metavar="SCENE_OR_BVH",
-                   help="scene file (*.pose.json, animated or still) or bundled example")
+    p.add_argument("source", metavar="SCENE_OR_BVH_OR_VIDEO",
+                   help="scene file (*.pose.json, animated or still) or bundled example, a BVH "
+                        "clip (on the mannequin) or a video (its people tracked and lifted)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (made if missing)")
     p.add_argument("--preset", default="custom", metavar="NAME",
                    help="video model preset: frame count, fps, size rounding, skeleton style "
@@ -85,11 +87,18 @@ def _fps(text: str | None) -> float | None:
 
 
 def load_source(arg: str):
-    """The Scene to export: a scene file / bundled example, or a BVH clip retargeted to the
-    mannequin (the same import as ``posestudio import CLIP.bvh``)."""
+    """The Scene to export: a scene file / bundled example, a BVH clip retargeted to the
+    mannequin, or a video whose people are tracked and lifted (the same imports as
+    ``posestudio import CLIP.bvh|VIDEO``, at the source's own frame rate)."""
     from posestudio.cli.scene_args import load_scene_arg
+    from posestudio.video.decode import is_video_path
 
     path = Path(arg)
+    if is_video_path(path):
+        from posestudio.video.importer import import_video
+
+        scene, _report = import_video(path)
+        return scene
     if path.suffix.lower() == ".bvh":
         if not path.is_file():
             raise InputError(f"{arg}: no such BVH file")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from posestudio.cli import main
@@ -178,3 +179,35 @@ def test_bvh_clip_exports_on_the_mannequin(tmp_path, capsys):
     # COCO-18 left knee (index 12) rises as the thigh swings forward; the right one stays.
     assert last[12 * 3 + 1] < first[12 * 3 + 1] - 5
     assert abs(last[9 * 3 + 1] - first[9 * 3 + 1]) < 3
+
+
+def test_a_broken_video_is_one_line_from_the_video_import(tmp_path, capsys):
+    video = tmp_path / "broken.mp4"
+    video.write_bytes(b"not a video at all")
+    assert main(["export-sequence", str(video), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "broken.mp4" in err[0] and "scene" not in err[0], err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_video_source_is_tracked_lifted_and_exported(tmp_path, capsys):
+    import cv2
+
+    skimage_data = pytest.importorskip("skimage.data")
+    person = skimage_data.astronaut()[60:420, 70:430]          # a real photo of a person
+    video = tmp_path / "walk.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 6.0, (440, 400))
+    for i in range(6):                                        # drifting right, 1 s at 6 fps
+        frame = np.full((400, 440, 3), 200, np.uint8)
+        frame[:360, 8 * i:8 * i + 360] = person
+        writer.write(np.ascontiguousarray(frame[..., ::-1]))
+    writer.release()
+    out = tmp_path / "frames"
+    code = main(["export-sequence", str(video), "--out", str(out), "--maps", "openpose,mask",
+                 "--no-preview"])
+    assert code == 0, capsys.readouterr().err
+    jsons = sorted((out / "openpose_json").iterdir())
+    assert len(jsons) == 6
+    necks = [json.loads(p.read_text())["people"][0]["pose_keypoints_2d"][3] for p in jsons]
+    assert necks[-1] - necks[0] > 20                          # the lifted person follows the video
