@@ -47,6 +47,7 @@ MAX_NDIM = 32
 MAX_DIM = 1 << 32
 ALLOCATION_SLACK = 64 << 20    # bytes any file may allocate on top of twice its own size
 MAX_DENSE_ELEMENTS = 1 << 26   # a densified sparse matrix (official J_regressor: 55 x 10475)
+MAX_FILE_BYTES = 2 << 30       # official pickles are 40-300 MB
 
 # Opcodes only foreign objects need; a numeric pickle never contains them.
 _REFUSED_OPCODES = {
@@ -591,6 +592,14 @@ def load_safe_pickle(path: Path | str) -> Any:
     """
     path = Path(path)
     try:
+        if not path.exists():
+            raise BodyModelError(f"body model file {path} does not exist")
+        if not path.is_file():  # a folder, a FIFO or a device like /dev/zero
+            raise BodyModelError(f"body model file {path} is not a regular file")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise BodyModelError(f"body model file {path} is {size >> 20} MiB, more than the "
+                                 f"{MAX_FILE_BYTES >> 20} MiB a model file may be")
         data = path.read_bytes()
     except OSError as e:
         raise BodyModelError(f"cannot read body model file {path}: {e.strerror or e}") from None

@@ -209,3 +209,10 @@ def test_sparse_indices_outside_the_shape_are_refused(tmp_path):
     path.write_bytes(pickle.dumps({"J_regressor": m}, protocol=2))
     with pytest.raises(UnsafeFileError, match="indices outside its shape"):
         load_safe_pickle(path)
+
+
+def test_devices_folders_and_missing_files_are_refused_without_reading(tmp_path):
+    for path, words in (("/dev/zero", "not a regular file"), (tmp_path, "not a regular file"),
+                        (tmp_path / "nope.pkl", "does not exist")):
+        with pytest.raises(BodyModelError, match=words):
+            load_safe_pickle(path)
