@@ -598,6 +598,8 @@ def _read_json(path: str | os.PathLike) -> Any:
     """Parse a JSON file; every failure is a SceneFormatError naming the file (and line)."""
     path = Path(path)
     try:
+        if path.exists() and not path.is_file() and not path.is_dir():
+            raise SceneFormatError(f"{path}: not a regular file (a device or a pipe)")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise SceneFormatError(f"{path}: no such file") from None
