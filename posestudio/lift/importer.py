@@ -181,6 +181,8 @@ def read_json_file(path: Path):
         raise ImportFormatError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if size > MAX_JSON_BYTES:
         raise ImportFormatError(f"{path}: {size} bytes is too large for a keypoint JSON file")
+    if not path.is_file() and not path.is_dir():
+        raise ImportFormatError(f"{path}: not a regular file (a device or a pipe)")
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
