@@ -368,6 +368,8 @@ def load_bvh(path: str | os.PathLike) -> BvhClip:
         size = path.stat().st_size
         if path.is_dir():
             raise ImportFormatError(f"{path}: is a folder, not a BVH file")
+        if not path.is_file():
+            raise ImportFormatError(f"{path}: not a regular file (a device or a pipe)")
         if size > MAX_BYTES:
             raise ImportFormatError(f"{path}: {size / 2**20:.0f} MB is larger than the "
                                     f"{MAX_BYTES // 2**20} MB a BVH clip may be")
