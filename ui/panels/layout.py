@@ -14,7 +14,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from .. import files
 
 #: Bump when the set of docks changes: a layout saved for other docks is not restored.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 #: A side area never takes more than this share of the window's width.
 MAX_SIDE_SHARE = 0.34
 SIDES = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -63,6 +63,54 @@ def _tab_bar_area(window, bar: QtWidgets.QTabBar):
         if dock.windowTitle() in titles:
             return window.dockWidgetArea(dock)
     return None
+
+
+def split_crowded_tabs(window: QtWidgets.QMainWindow) -> bool:
+    """Move the trailing tabs of a side tab group whose titles cannot all show within
+    :data:`MAX_SIDE_SHARE` of the window: onto another dock of that area where they fit beside
+    its title (tabbed with it), else into a new group below. True if anything moved (the tab
+    bars are rebuilt on the next layout pass)."""
+    cap = int(window.width() * MAX_SIDE_SHARE)
+    docks = {d.windowTitle(): d for d in window.findChildren(QtWidgets.QDockWidget)}
+    moved = False
+    for bar in dock_tab_bars(window):
+        area = _tab_bar_area(window, bar)
+        if area not in SIDES:
+            continue
+        widths = [bar.tabSizeHint(i).width() for i in range(bar.count())]
+        if sum(widths) + 4 <= cap:
+            continue
+        group = [docks[bar.tabText(i)] for i in range(bar.count()) if bar.tabText(i) in docks]
+        keep, total = 0, 4
+        while keep < len(group) and total + widths[keep] <= cap:
+            total += widths[keep]
+            keep += 1
+        keep = max(keep, 1)
+        overflow = group[keep:]
+        padding = widths[0] - bar.fontMetrics().horizontalAdvance(bar.tabText(0))
+        needed = sum(widths[keep:])
+        hosts = [d for d in docks.values() if d not in group and window.dockWidgetArea(d) == area
+                 and not d.isHidden() and not d.isFloating()
+                 and not window.tabifiedDockWidgets(d)]
+        host = next((d for d in hosts if needed + padding + 4 + bar.fontMetrics()
+                     .horizontalAdvance(d.windowTitle()) <= cap), None)
+        if host is None:
+            window.splitDockWidget(group[keep - 1], overflow[0], Qt.Orientation.Vertical)
+            host, overflow = overflow[0], overflow[1:]
+        for dock in overflow:
+            window.tabifyDockWidget(host, dock)
+        host.raise_()
+        group[0].raise_()
+        moved = True
+    return moved
+
+
+def _fit_when_laid_out(window: QtWidgets.QMainWindow) -> None:
+    """Split crowded tab groups, then (once the tab bars are rebuilt) fit the side widths."""
+    if split_crowded_tabs(window):
+        QtCore.QTimer.singleShot(0, lambda: fit_side_areas(window))
+    else:
+        fit_side_areas(window)
 
 
 def fit_side_areas(window: QtWidgets.QMainWindow) -> dict:
@@ -130,7 +178,7 @@ class _LayoutKeeper(QObject):
                 self.shown = True
                 if not restore_layout(self.window):
                     # after the layout has placed the docks (and made the tab bars)
-                    QtCore.QTimer.singleShot(0, lambda: fit_side_areas(self.window))
+                    QtCore.QTimer.singleShot(0, lambda: _fit_when_laid_out(self.window))
             elif event.type() == QEvent.Type.Close:
                 save_layout(self.window)
         return False

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyqtgraph.opengl as gl
 
-from .body_items import OVERLAY_GL
+from .body_items import OVERLAY_GL, _BodyMesh
 
 if TYPE_CHECKING:
     from .view import Viewport
@@ -55,42 +55,51 @@ def ghost_alpha(offset: int, reach: int) -> float:
 
 
 class OnionSkin:
-    """The ghost items of a viewport; :meth:`show` replaces them all."""
+    """The ghost items of a viewport; :meth:`show` replaces what they show.
+
+    Items are kept and reused from call to call (a scrub rewrites their vertex buffers, as the
+    people's own meshes do), and hidden when fewer ghosts are wanted.
+    """
 
     def __init__(self, view: "Viewport") -> None:
         self.view = view
-        self._items: list[gl.GLGraphicsItem.GLGraphicsItem] = []
+        self._bones: list[gl.GLLinePlotItem] = []
+        self._meshes: list[_BodyMesh] = []
 
     def show(self, ghosts: list[Ghost], reach: int) -> None:
         """Draw ``ghosts`` (an empty list removes them); ``reach`` = the largest |offset|."""
-        self.clear()
-        for g in ghosts:
+        while len(self._bones) < len(ghosts):
+            bones = gl.GLLinePlotItem(mode="lines", width=2.0, antialias=True,
+                                      glOptions=OVERLAY_GL)
+            bones.setDepthValue(5)
+            mesh = _BodyMesh()
+            mesh.setGLOptions("translucent")
+            mesh.setDepthValue(4)
+            for item in (bones, mesh):
+                self.view.addItem(item)
+            self._bones.append(bones)
+            self._meshes.append(mesh)
+        for k, (bones, mesh) in enumerate(zip(self._bones, self._meshes)):
+            g = ghosts[k] if k < len(ghosts) else None
+            bones.setVisible(g is not None)
+            mesh.setVisible(g is not None and g.vertices is not None and g.faces is not None)
+            if g is None:
+                continue
             tint = BEFORE if g.offset < 0 else AFTER
             alpha = ghost_alpha(g.offset, max(reach, 1))
             pairs = [(j, g.parents[j]) for j in g.shown if g.parents[j] >= 0]
             seg = (np.asarray(g.joints, float)[np.array(pairs).ravel()] if pairs
                    else np.zeros((0, 3)))
-            bones = gl.GLLinePlotItem(pos=seg, mode="lines", width=2.0, antialias=True,
-                                      color=(*tint, alpha), glOptions=OVERLAY_GL)
-            bones.setDepthValue(5)
-            self._add(bones)
-            if g.vertices is not None and g.faces is not None:
-                mesh = gl.GLMeshItem(vertexes=np.asarray(g.vertices, np.float32),
-                                     faces=np.asarray(g.faces, np.uint32), smooth=False,
-                                     color=(*tint, alpha * 0.35), glOptions="translucent",
-                                     drawEdges=False)
-                mesh.setDepthValue(4)
-                self._add(mesh)
+            bones.setData(pos=seg, color=(*tint, alpha))
+            if mesh.visible():
+                mesh.set_body(g.vertices, g.faces, tint)
+                mesh.opts["color"] = (*tint, alpha * 0.5)
         self.view.update()
 
     def clear(self) -> None:
-        while self._items:
-            self.view.removeItem(self._items.pop())
+        """Hide every ghost (the items stay for the next :meth:`show`)."""
+        self.show([], 1)
 
     def count(self) -> int:
-        """Number of GL items drawn for ghosts (bones and meshes)."""
-        return len(self._items)
-
-    def _add(self, item) -> None:
-        self.view.addItem(item)
-        self._items.append(item)
+        """Number of GL items showing ghosts now (bones and meshes)."""
+        return sum(item.visible() for item in self._bones + self._meshes)
