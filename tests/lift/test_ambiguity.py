@@ -1,0 +1,152 @@
+"""Depth alternatives of a lift: exact limb and lean flips, plausibility terms, the mocap pose
+prior, and the search finding the true depth configuration of a pose 2D cannot settle."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from posestudio.lift.ambiguity import (
+    LIMBS, SEGMENTS, depth_signs, flip_lean, flip_limb, global_rotations,
+)
+from posestudio.lift.plausibility import balance, collision
+from posestudio.lift.pose_prior_gmm import fit_gmm, load_pose_gmm
+from posestudio.lift.priors import mean_pose
+from posestudio.skeletons import SMPLX_JOINT_INDEX as J
+
+SEG = {name: k for k, (name, _, _) in enumerate(SEGMENTS)}
+
+
+@pytest.fixture(scope="module")
+def body():
+    from posestudio.body import load_body_model
+
+    return load_body_model("mannequin")
+
+
+def knee_up_pose() -> np.ndarray:
+    pose = mean_pose()
+    pose[J["right_hip"]] = (-1.2, 0.0, 0.0)       # thigh forward
+    pose[J["right_knee"]] = (1.4, 0.0, 0.0)       # shin down
+    pose[J["left_shoulder"]] = (0.0, -0.9, -0.3)  # left arm reaching forward
+    pose[0] = (0.0, 0.5, 0.0)                     # turned a little
+    return pose
+
+
+def camera_joints(body, pose, transl=(0.0, -0.2, -3.0)) -> np.ndarray:
+    return body.pose(pose=pose, transl=np.array(transl)).joints.astype(np.float64)
+
+
+def pixels(points: np.ndarray) -> np.ndarray:
+    return points[:, :2] / -points[:, 2:3]
+
+
+def test_limb_flip_keeps_the_image_and_the_bone_lengths(body):
+    pose = knee_up_pose()
+    joints = camera_joints(body, pose)
+    for limb, (r, m, e) in LIMBS.items():
+        for upper, lower in ((True, False), (False, True), (True, True)):
+            flipped = flip_limb(pose, joints, limb, upper, lower, min_move=0.0)
+            got = camera_joints(body, flipped)
+            # root and middle stay on their rays; the end too unless its ray misses the
+            # lower bone's sphere about the moved middle (then it takes the nearest point)
+            ids = [J[r], J[m]] + ([J[e]] if not upper else [])
+            assert np.allclose(pixels(got[ids]), pixels(joints[ids]), atol=1e-4), (limb, upper, lower)
+            assert np.allclose(np.linalg.norm(got[J[m]] - got[J[r]]), np.linalg.norm(joints[J[m]] - joints[J[r]]), atol=1e-4)
+            changed = depth_signs(got) != depth_signs(joints)
+            # the segments asked for change their depth direction (when they are out of the
+            # image plane), nothing else does
+            assert not changed[[SEG[n] for n in SEG if not n.startswith(limb)]].any()
+            if limb == "right_leg":
+                assert changed[SEG["right_leg_upper"]] == upper
+
+
+def test_a_flip_that_moves_too_little_is_no_alternative(body):
+    pose = knee_up_pose()
+    joints = camera_joints(body, pose)
+    assert flip_limb(pose, joints, "right_leg", True, False, min_move=0.0) is not None
+    assert flip_limb(pose, joints, "right_leg", True, False, min_move=5.0) is None
+    assert flip_lean(pose, joints, min_move=5.0) is None
+
+
+def test_lean_flip_reverses_the_torso_and_keeps_the_legs(body):
+    pose = mean_pose()
+    pose[0] = (0.4, 0.0, 0.0)                        # leaning towards the camera
+    pose[J["left_hip"]] = pose[J["right_hip"]] = (-0.4, 0.0, 0.0)   # legs straight down
+    joints = camera_joints(body, pose)
+    flipped = flip_lean(pose, joints)
+    got = camera_joints(body, flipped)
+    assert depth_signs(got)[SEG["torso"]] != depth_signs(joints)[SEG["torso"]]
+    legs = [J["left_hip"], J["right_hip"]]
+    assert np.allclose(global_rotations(flipped)[legs], global_rotations(pose)[legs], atol=1e-6)
+
+
+def test_collision_and_balance(body):
+    pose = mean_pose()
+    standing = camera_joints(body, pose)[None]
+    assert collision(standing)[0] == 0.0 and balance(standing)[0] == 0.0
+    through = pose.copy()
+    through[J["right_shoulder"]] = (0.0, 1.3, 0.0)        # right arm swung across the chest
+    through[J["right_elbow"]] = (0.0, 2.4, 0.0)          # forearm folded into the torso
+    assert collision(camera_joints(body, through)[None])[0] > 0.0
+    falling = pose.copy()               # straight legs 30° forward, torso upright: feet ahead
+    falling[J["left_knee"]] = falling[J["right_knee"]] = 0.0
+    falling[J["left_hip"]] = falling[J["right_hip"]] = (-0.5, 0.0, 0.0)
+    assert balance(camera_joints(body, falling)[None])[0] > 0.01
+
+
+def test_gmm_fit_and_the_shipped_prior():
+    rng = np.random.default_rng(0)
+    centres = np.array([[0.0] * 36, [1.0] * 36])
+    x = np.concatenate([c + 0.1 * rng.normal(size=(200, 36)) for c in centres])
+    gmm = fit_gmm(x, 2, seed=0)
+    assert np.allclose(np.sort(gmm.means.mean(1)), [0.0, 1.0], atol=0.05)
+
+    prior = load_pose_gmm()
+    relaxed = mean_pose()
+    twisted = relaxed.copy()
+    twisted[J["left_knee"]] = (-1.2, 0.0, 0.0)           # knee bent backwards
+    twisted[J["right_elbow"]] = (0.0, -1.5, 0.0)         # elbow bent backwards
+    nll = prior.nll(np.stack([relaxed, twisted]))
+    assert nll[0] < nll[1] - 10
+    import torch
+
+    assert np.allclose(prior.torch_nll(torch.tensor(np.stack([relaxed, twisted]))).numpy(), nll)
+
+
+def test_search_ranks_the_true_configuration_high(body):
+    """The knee-up pose through a camera: the true depth directions are among the top three."""
+    from posestudio import camera as cam
+    from posestudio.keypoints import people_keypoints_2d
+    from posestudio.lift import _keypoint_model, targets_of
+    from posestudio.lift.ambiguity import best_fit_and_alternatives
+    from posestudio.lift.fit import fit_person, selection_matrix
+    from posestudio.scene.model import Camera, Canvas
+
+    canvas = Canvas(512, 640)
+    pose = knee_up_pose()
+    posed = body.pose(pose=pose)
+    camera = cam.frame_points(Camera(yaw_deg=20, pitch_deg=10), canvas, posed.vertices)
+    kp = people_keypoints_2d([posed], camera, canvas)[0]
+    _, model = _keypoint_model("mannequin")
+    selection, available = selection_matrix(model.landmark_names, ("body", "hand_left", "hand_right", "face"))
+    targets = targets_of(kp)
+    targets[~available] = 0.0
+    focal = cam.intrinsics(camera, canvas)[0, 0]
+    size = (canvas.width, canvas.height)
+    fit = fit_person(model, targets, selection, focal=focal, size=size)
+    best, alts = best_fit_and_alternatives(model, targets, selection, fit, focal=focal, size=size)
+    assert 2 <= len(alts) <= 8
+    assert [a.score for a in alts] == sorted(a.score for a in alts)
+    assert len({tuple(a.signs) for a in alts}) == len(alts)          # distinct configurations
+    assert alts[0].label and all(a.label != alts[0].label for a in alts[1:])
+    m = cam.world_to_camera(camera)
+    truth = posed.joints @ m[:3, :3].T + m[:3, 3]
+    want = depth_signs(truth)
+    clear = [SEG[n] for n in ("right_leg_upper", "right_leg_lower", "left_arm_upper")]
+
+    def signs(a):
+        return depth_signs(body.pose(betas=a.betas, pose=a.pose, transl=a.transl).joints)
+
+    assert any(np.array_equal(signs(a)[clear], want[clear]) for a in alts[:3])
+    assert np.array_equal(best.pose, alts[0].pose)
