@@ -8,9 +8,12 @@ followed by a thread, with stage/progress/outcome signals, cancel and shutdown),
 (the app's one generation process), ``settings`` (what a panel remembers, where outputs go),
 ``widgets`` (model pickers, ControlNet rows, result strip), ``panel`` (the Generate panel's
 fields, request and gallery) and ``dock`` (putting a job panel into the window: a dock tabbed
-with the tall right-hand panels, the Generate menu, shutdown when the window closes). Another
-job panel (video generation, re-posing) reuses ``JobRunner`` for its service and
-:func:`~ui.generate.dock.add_job_panel` for its dock and menu entry.
+with the tall right-hand panels, the Generate menu, shutdown when the window closes).
+
+The Generate Video and Re-pose panels run in the job process (``service.job_service``):
+``job_panel`` (:class:`~ui.generate.job_panel.JobPanel`, their run/cancel/progress/status and
+remembered fields), ``job_widgets`` (image field, seed, frame player), ``video_panel`` and
+``repose_panel``; ``install`` adds them too.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ from PySide6 import QtGui
 from .dock import add_job_panel, generate_menu
 from .job import JobRunner, ServiceJob
 from .panel import GeneratePanel
+from .repose_panel import ReposePanel
+from .video_panel import VideoPanel
 
-__all__ = ["GeneratePanel", "JobRunner", "ServiceJob", "add_job_panel", "generate_menu",
-           "install"]
+__all__ = ["GeneratePanel", "JobRunner", "ReposePanel", "ServiceJob", "VideoPanel",
+           "add_job_panel", "generate_menu", "install", "install_repose", "install_video"]
 
 
 def install(window) -> GeneratePanel:
@@ -40,4 +45,32 @@ def install(window) -> GeneratePanel:
     menu.addAction(dock.toggleViewAction())
     window.generate_panel = panel
     window.generate_dock = dock
+    install_video(window)
+    install_repose(window)
+    return panel
+
+
+def install_video(window) -> VideoPanel:
+    """Add the Generate Video panel (a dock) and its entries in the Generate menu."""
+    panel = VideoPanel(window.doc, window, status_bar=window.statusBar())
+    dock = add_job_panel(window, panel, name="generate-video", title="Generate Video")
+    menu = generate_menu(window)
+    menu.addSeparator()
+    menu.addAction("Generate &Video", lambda: (dock.show(), dock.raise_(), panel.run()))
+    menu.addAction("Cancel Video", panel.cancel)
+    menu.addAction(dock.toggleViewAction())
+    window.video_panel = panel
+    return panel
+
+
+def install_repose(window) -> ReposePanel:
+    """Add the Re-pose panel (a dock) and its entries in the Generate menu."""
+    panel = ReposePanel(window.doc, window, status_bar=window.statusBar())
+    dock = add_job_panel(window, panel, name="repose", title="Re-pose")
+    menu = generate_menu(window)
+    menu.addSeparator()
+    menu.addAction("&Re-pose Photo", lambda: (dock.show(), dock.raise_(), panel.run()))
+    menu.addAction("Cancel Re-pose", panel.cancel)
+    menu.addAction(dock.toggleViewAction())
+    window.repose_panel = panel
     return panel

@@ -34,7 +34,8 @@ class PathPicker(QtWidgets.QWidget):
 
     changed = Signal(str)
 
-    def __init__(self, placeholder: str, parent=None) -> None:
+    def __init__(self, placeholder: str, parent=None, *, files: bool = True) -> None:
+        """``files``: the menu also offers a single .safetensors file (else folders only)."""
         super().__init__(parent)
         row = QtWidgets.QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -46,7 +47,8 @@ class PathPicker(QtWidgets.QWidget):
         button.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QtWidgets.QMenu(button)
         menu.addAction("Model folder…", self._pick_folder)
-        menu.addAction(".safetensors file…", self._pick_file)
+        if files:
+            menu.addAction(".safetensors file…", self._pick_file)
         button.setMenu(menu)
         row.addWidget(self.edit, 1)
         row.addWidget(button)
