@@ -113,5 +113,10 @@ def assert_all_clean(results: dict[str, dict], *, name_in_message: bool = True) 
                 assert "-" + name in r["message"] or name in r["message"], (name, r["message"])
 
 
+def dev_zero(path: Path) -> None:
+    """A case that is a symlink to /dev/zero: endless bytes, which no reader may try to read."""
+    path.symlink_to("/dev/zero")
+
+
 def outcomes(results: dict[str, dict]) -> dict[str, str]:
     return {name: r["outcome"] for name, r in results.items()}

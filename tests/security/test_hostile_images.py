@@ -10,7 +10,7 @@ import zlib
 import numpy as np
 from PIL import Image
 
-from hostile import assert_all_clean, run_cases, run_fuzz
+from hostile import assert_all_clean, dev_zero, run_cases, run_fuzz
 
 
 def _encode(fmt: str, size=(48, 64), mode="RGB", **kwargs) -> bytes:
@@ -91,6 +91,7 @@ def test_crafted_images(tmp_path):
         "tiff_big_endian": _encode("TIFF", compression="tiff_lzw"),
         "webp": _encode("WEBP"),
         "ico": _encode("ICO"),
+        "dev_zero": dev_zero,
     }
     results = run_cases("image", cases, tmp_path, suffix=".img")
     assert_all_clean(results)

@@ -7,7 +7,7 @@ import json
 import math
 from pathlib import Path
 
-from hostile import ROOT, assert_all_clean, run_cases, run_fuzz
+from hostile import ROOT, assert_all_clean, dev_zero, run_cases, run_fuzz
 
 EXAMPLES = ROOT / "resources" / "examples"
 
@@ -34,8 +34,9 @@ def _deep(levels: int, opener: str = "[", closer: str = "]") -> bytes:
     return (opener * levels + closer * levels).encode()
 
 
-def _generic_json_cases() -> dict[str, bytes]:
+def _generic_json_cases() -> dict:
     return {
+        "dev_zero": dev_zero,
         "empty": b"", "whitespace": b"  \n ", "null": b"null", "number": b"1e999",
         "deep_list_200k": _deep(200_000), "deep_object_100k": (b'{"a":' * 100_000 + b"1"
                                                               + b"}" * 100_000),

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import save
 
-from hostile import assert_all_clean, run_cases, run_fuzz
+from hostile import assert_all_clean, dev_zero, run_cases, run_fuzz
 
 
 def _safetensors(header: dict | bytes, data: bytes = b"", length: int | None = None) -> bytes:
@@ -40,7 +40,7 @@ CN = "controlnet_cond_embedding.conv_in.weight"
 ATTN = "down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight"
 
 
-def _single_file_cases() -> dict[str, bytes]:
+def _single_file_cases() -> dict:
     valid = _controlnet_file()
     return {
         "valid": valid,
@@ -69,6 +69,7 @@ def _single_file_cases() -> dict[str, bytes]:
         "no_controlnet_tensors": save({"a": np.zeros(2, np.float32)}),
         "truncated": valid[: len(valid) // 2],
         "empty": b"",
+        "dev_zero": dev_zero,
     }
 
 

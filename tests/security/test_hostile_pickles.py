@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from hostile import ROOT, assert_all_clean, run_cases, run_fuzz
+from hostile import ROOT, assert_all_clean, dev_zero, run_cases, run_fuzz
 from pickle_corpus import ARMED, hostile_pickles
 
 
@@ -51,7 +51,9 @@ def _small_structures() -> dict[str, bytes]:
 def test_crafted_pickles_are_refused_or_loaded_never_crash(tmp_path):
     sentinel = tmp_path / "sentinel"
     cases = hostile_pickles(str(sentinel))
-    results = run_cases("pickle", {k: v[0] for k, v in cases.items()}, tmp_path, suffix=".pkl")
+    results = run_cases("pickle", {**{k: v[0] for k, v in cases.items()}, "dev_zero": dev_zero},
+                        tmp_path, suffix=".pkl")
+    assert results["dev_zero"]["outcome"] == "error"
     assert_all_clean(results)
     assert not sentinel.exists()
     wrong = {}
@@ -197,6 +199,7 @@ def test_crafted_npz_model_files(tmp_path):
         "garbage_header": _npz({"v_template": b"\x93NUMPY\x01\x00\x10\x00{'descr': os.sys" + ok}),
         "zip_bomb_1_2_GB": _zip_bomb,
         "not_a_zip": b"PK\x03\x04 this is not a zip",
+        "dev_zero": dev_zero,
     }
     results = run_cases("body", cases, tmp_path, suffix=".npz")
     assert_all_clean(results)

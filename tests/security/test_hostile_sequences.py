@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 
-from hostile import ROOT, assert_all_clean, run_cases, run_fuzz
+from hostile import ROOT, assert_all_clean, dev_zero, run_cases, run_fuzz
 
 EXAMPLES = ROOT / "resources" / "examples"
 
@@ -49,7 +49,7 @@ def _chain(levels: int) -> str:
             + " ".join(["0"] * 3 * levels) + "\n")
 
 
-def _bvh_cases() -> dict[str, bytes]:
+def _bvh_cases() -> dict:
     small = _SMALL
     return {
         "valid": small.encode(),
@@ -77,6 +77,7 @@ def _bvh_cases() -> dict[str, bytes]:
         "utf16": small.encode("utf-16"),
         "huge_number_token": small.replace("0 90 0 0 0 0", "9" * 5000 + " 90 0 0 0 0").encode(),
         "empty": b"",
+        "dev_zero": dev_zero,
     }
 
 
@@ -135,6 +136,7 @@ def test_crafted_and_mutated_videos(tmp_path):
         "avi_huge_dims": avi[:64] + (b"\xff\x7f\x00\x00" * 4) + avi[80:],
         "empty": b"", "text": b"not a video",
         "png_named_mp4": b"\x89PNG\r\n\x1a\n" + b"\0" * 64,
+        "dev_zero": dev_zero,
     }
     results = {}
     for suffix in (".mp4", ".avi"):
@@ -170,6 +172,7 @@ def test_crafted_and_mutated_keypoint_sequences(tmp_path):
         "canvas_huge": json.dumps([{**frames[0], "canvas_width": 10**12}]).encode(),
         "nested_lists": json.dumps([[frames[0]]]).encode(),
         "deep": b"[" * 100_000 + b"]" * 100_000,
+        "dev_zero": dev_zero,
     }
     results = run_cases("keypoint-frames", cases, tmp_path, suffix=".json")
     assert_all_clean(results)
