@@ -460,7 +460,6 @@ def _check_graph(root: Any) -> None:
     """
     depth: dict[int, int] = {}
     on_path: set[int] = set()
-    keep: list = []  # keep visited objects alive so their ids stay unique
     work: list[tuple[Any, bool]] = [(root, False)]
     while work:
         obj, done = work.pop()
@@ -478,10 +477,8 @@ def _check_graph(root: Any) -> None:
         children = _children(obj)
         if not children:
             depth[key] = 1
-            keep.append(obj)
             continue
         on_path.add(key)
-        keep.append(obj)
         work.append((obj, True))
         work.extend((c, False) for c in children if id(c) not in depth)
         if len(on_path) > MAX_DEPTH:
