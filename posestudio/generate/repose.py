@@ -267,7 +267,7 @@ def repose(scene, request: ReposeRequest, out: str | os.PathLike | None = None, 
     size = output_size(scene.canvas.width, scene.canvas.height, spec.size_multiple, spec.min_side)
     references = render_control_maps(scene, list(request.maps))
     if progress is not None:
-        progress(0.05, "reference rendered")
+        progress(0.05, "loading the model")
     request = replace(
         request, seed=request.seed if request.seed is not None else random_seed(),
         steps=request.steps or info.default_steps,

@@ -193,6 +193,8 @@ def generate_video(scene, request: VideoRequest, out: str | os.PathLike, *,
                                              cancelled=cancelled)
     control_map = request.control_map or info.spec.control_map
     control = [_rgb(f.maps[control_map]) for f in frames]
+    if progress is not None:
+        progress(RENDER_SHARE, "loading the model")
     loaded = load_video_pipeline(request, cache)
     face = None
     if info.family == "wan-animate":
