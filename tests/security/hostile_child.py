@@ -73,6 +73,12 @@ def _scene_reader(path: Path) -> None:
     load_scene(path)
 
 
+def _pose_reader(path: Path) -> None:
+    from posestudio.scene.file_format import load_pose
+
+    load_pose(path)
+
+
 def _openpose_reader(path: Path) -> None:
     """Everything of ``import_openpose_json`` before the fit: reading, frames, fields."""
     from posestudio.lift.importer import openpose_frame, read_json_file
@@ -186,7 +192,7 @@ def _keypoint_frames_reader(path: Path) -> None:
 
 READERS: dict[str, Callable[[Path], None]] = {
     "selftest": _selftest_reader,
-    "pickle": _pickle_reader, "body": _body_reader, "scene": _scene_reader,
+    "pickle": _pickle_reader, "body": _body_reader, "scene": _scene_reader, "pose": _pose_reader,
     "openpose": _openpose_reader, "openpose-import": _openpose_import, "image": _image_reader,
     "base": _base_reader, "controlnet": _controlnet_reader, "bvh": _bvh_reader,
     "controlnet-config": _controlnet_config_reader, "base-index": _base_index_reader,

@@ -92,6 +92,25 @@ def test_mutated_scene_files(tmp_path):
     assert summary["summary"].get("ok", 0) + summary["summary"].get("error", 0) >= 500
 
 
+def test_crafted_and_mutated_pose_presets(tmp_path):
+    """Pose files (the editor's preset library reads any the user saves)."""
+    presets = sorted((ROOT / "resources" / "presets" / "poses").glob("*.json"))[:3]
+    pose = json.loads(presets[0].read_text())
+    cases = _generic_json_cases()
+    cases.update({"valid": json.dumps(pose).encode(),
+                  "pose_deep": _with(pose, "pose", json.loads(_deep(500))),
+                  "pose_not_object": _with(pose, "pose", [1, 2, 3]),
+                  "pose_inf": _with(pose, "pose", {"left_knee": [math.inf, 0, 0]})})
+    results = run_cases("pose", cases, tmp_path, suffix=".json")
+    assert_all_clean(results)
+    assert results["valid"]["outcome"] == "ok"
+    fuzz_dir = tmp_path / "fuzz"
+    fuzz_dir.mkdir()
+    summary = run_fuzz("pose", {p.name: p.read_bytes() for p in presets}, fuzz_dir,
+                       examples=300, seed=10)
+    assert summary["summary"].get("ok", 0) > 0
+
+
 def _openpose(people: int = 1, frames: bool = False) -> dict:
     body = []
     for i in range(18):
