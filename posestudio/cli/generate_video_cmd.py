@@ -69,7 +69,8 @@ def _number(flag: str, text: str | None, kind=int):
     try:
         return kind(text)
     except ValueError:
-        raise InputError(f"{flag} {text!r}: expected a {'whole number' if kind is int else 'number'}") from None
+        what = "whole number" if kind is int else "number"
+        raise InputError(f"{flag} {text!r}: expected a {what}") from None
 
 
 def build_request(args: argparse.Namespace, reused=None):
@@ -83,7 +84,8 @@ def build_request(args: argparse.Namespace, reused=None):
         "base": args.base, "controlnet": args.controlnet, "motion_adapter": args.motion_adapter,
         "preset": args.preset, "control_map": args.map, "reference_image": args.image,
         "prompt": args.prompt, "negative_prompt": args.negative_prompt,
-        "steps": _number("--steps", args.steps), "guidance": _number("--guidance", args.guidance, float),
+        "steps": _number("--steps", args.steps),
+        "guidance": _number("--guidance", args.guidance, float),
         "fps": _number("--fps", args.fps, float), "start": _number("--start", args.start),
         "end": _number("--end", args.end),
         "control_scale": _number("--control-scale", args.control_scale, float),

@@ -101,7 +101,8 @@ class JobProcess(GenerationProcess):
         self._process = spawn_worker(serve_jobs, (self._jobs, self._events, self._cancel),
                                      name="posestudio-jobs", ctx=self._ctx)
 
-    def submit(self, kind: str, scene_dict: dict, request_dict: dict, out: str) -> int:  # type: ignore[override]
+    def submit(self, kind: str, scene_dict: dict, request_dict: dict,  # type: ignore[override]
+               out: str) -> int:
         """Queue a ``"video"`` or ``"repose"`` job (starting the process if needed); its id."""
         if kind not in JOB_KINDS:
             from posestudio.errors import InputError

@@ -81,7 +81,8 @@ class ReposeRequest:
             self.guidance = _number("guidance", self.guidance, 0.0, 100.0)
         if self.seed is not None:
             _integer("seed", self.seed, 0, MAX_SEED)
-        for name, value, allowed in (("layout", self.layout, LAYOUTS), ("device", self.device, DEVICES),
+        for name, value, allowed in (("layout", self.layout, LAYOUTS),
+                                     ("device", self.device, DEVICES),
                                      ("precision", self.precision, PRECISIONS)):
             if value not in allowed:
                 raise InputError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")

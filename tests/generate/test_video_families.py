@@ -161,7 +161,7 @@ def test_reference_rules_checked_before_denoising(tiny_video):
 def test_preset_frames_run_through_the_family_pipeline(tiny_video, family):
     """The scene exported with the family's preset, in memory, is accepted by the pipeline's own
     checks and gives one frame per control frame; the same seed gives the same frames."""
-    from posestudio.generate.video import export_control, face_crop, load_reference  # noqa: F401
+    from posestudio.generate.video import export_control, face_crop
     from posestudio.generate.video_engine import generate_frames, load_video_pipeline
 
     size, with_reference = CASES[family][2], CASES[family][3]

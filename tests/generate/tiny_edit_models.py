@@ -93,7 +93,8 @@ def _qwen_vl_tokenizer():
 
 
 def _qwen_parts():
-    from diffusers import AutoencoderKLQwenImage, FlowMatchEulerDiscreteScheduler, QwenImageTransformer2DModel
+    from diffusers import (AutoencoderKLQwenImage, FlowMatchEulerDiscreteScheduler,
+                           QwenImageTransformer2DModel)
 
     dims = dict(patch_size=2, in_channels=16, out_channels=4, num_layers=2, attention_head_dim=16,
                 num_attention_heads=3, joint_attention_dim=16, axes_dims_rope=(8, 4, 4))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from tiny_models import _clip_text, _clip_tokenizer, _save_pipeline, _t5_text, _t5_tokenizer, _wake
+from tiny_models import _save_pipeline, _t5_text, _t5_tokenizer, _wake
 
 
 def _umt5_text():
