@@ -278,7 +278,7 @@ def hostile_pickles(sentinel: str) -> dict[str, tuple[bytes, str]]:
         "not_a_pickle": (b"this is not a pickle at all", "corrupt"),
         "stop_on_empty_stack": (P2 + b".", "corrupt"),
         "get_of_missing_memo": (P2 + b"h\x05.", "corrupt"),
-        # --- benign ones that must load ------------------------------------------------------------
+        # --- benign ones that must load ------------------------------------------------------
         "plain_arrays_protocol0": (pickle.dumps({"a": np.arange(6.0).reshape(2, 3)}, protocol=0),
                                    "ok"),
         "plain_arrays_protocol5": (pickle.dumps({"a": np.arange(6, dtype=">i4"),

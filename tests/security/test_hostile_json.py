@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 from hostile import ROOT, assert_all_clean, dev_zero, run_cases, run_fuzz
 
