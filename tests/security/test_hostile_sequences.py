@@ -134,6 +134,8 @@ def test_crafted_and_mutated_videos(tmp_path):
         "truncated_mp4": mp4[: len(mp4) // 3], "header_only_mp4": mp4[:64],
         "mp4_moov_zeroed": mp4.replace(b"moov", b"\0\0\0\0"),
         "avi_huge_dims": avi[:64] + (b"\xff\x7f\x00\x00" * 4) + avi[80:],
+        "avi_frames_claim_16000_square": avi.replace(b"\xff\xc0\x00\x11\x08\x00\x30\x00\x40",
+                                                     b"\xff\xc0\x00\x11\x08\x3e\x80\x3e\x80"),
         "empty": b"", "text": b"not a video",
         "png_named_mp4": b"\x89PNG\r\n\x1a\n" + b"\0" * 64,
         "dev_zero": dev_zero,
@@ -147,6 +149,7 @@ def test_crafted_and_mutated_videos(tmp_path):
                                  suffix=suffix))
     assert_all_clean(results)
     assert results["valid_mp4"]["outcome"] == "ok" and results["valid_avi"]["outcome"] == "ok"
+    assert results["avi_frames_claim_16000_square"]["outcome"] == "error"
     fuzz_dir = tmp_path / "fuzz"
     fuzz_dir.mkdir()
     summary = run_fuzz("video", {"a.mp4": mp4, "b.avi": avi}, fuzz_dir, examples=150, seed=8)
