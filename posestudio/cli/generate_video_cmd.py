@@ -57,6 +57,8 @@ def register(subparsers) -> None:
     p.add_argument("--control-scale", metavar="X", help="pose conditioning strength (default 1)")
     p.add_argument("--segment-frames", metavar="N", help="frames per segment (default: the model's)")
     p.add_argument("--overlap", metavar="N", help="frames shared by segments (default: the model's)")
+    p.add_argument("--keyframes", metavar="I,J,...",
+                   help="SparseCtrl: frames that carry a control image (default: the animation's keys)")
     p.add_argument("--device", metavar="auto|cpu|cuda|mps", help="default auto (CUDA if present)")
     p.add_argument("--precision", metavar="auto|fp32|fp16|bf16")
     p.add_argument("--reuse", metavar="CLIP", help="take the parameters from an earlier clip")
@@ -96,13 +98,16 @@ def build_request(args: argparse.Namespace, reused=None):
     fields.update({k: v for k, v in given.items() if v is not None})
     if args.size:
         fields["width"], fields["height"] = parse_size(args.size)
+    if args.keyframes:
+        fields["keyframes"] = [_number("--keyframes", k) for k in args.keyframes.split(",") if k]
     if args.seed is not None:
         fields["seed"] = parse_seed(args.seed)
     elif reused is None:
         fields["seed"] = None
     if "base" not in fields:
         raise InputError("--base is required (or --reuse an earlier clip)")
-    if reused is not None and (args.start or args.end or args.fps or args.preset):
+    if reused is not None and not args.keyframes and (args.start or args.end or args.fps
+                                                       or args.preset):
         fields["keyframes"] = None   # another range: the animation's keys are found again
     return VideoRequest(**fields)
 

@@ -92,3 +92,17 @@ def test_bad_input_is_one_line_and_leaves_nothing(tiny_video, scene_file, cli, t
     errors = [line for line in stderr.splitlines() if not line.startswith("generate-video: ")]
     assert len(errors) == 1 and message in errors[0]
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_animatediff_sparsectrl_with_keyframes(tiny_video, scene_file, cli, tmp_path):
+    parts = tiny_video["animatediff"]
+    out = tmp_path / "sparse.mp4"
+    code, stdout, stderr = cli(
+        "generate-video", scene_file, "--base", parts["base"], "--motion-adapter",
+        parts["motion_adapter"], "--controlnet", parts["sparse_controlnet"], "--keyframes", "0,3",
+        "--prompt", "a dancer", "--out", out, "--steps", "2", "--seed", "1", "--end", "7",
+        "--segment-frames", "4", "--overlap", "1", "--device", "cpu")
+    assert code == 0, stderr
+    assert "7 frames, 32x32 at 8 fps" in stdout and "animatediff-sparse" in stdout
+    sidecar = json.loads(out.with_suffix(".json").read_text())
+    assert sidecar["request"]["keyframes"] == [0, 3] and sidecar["segments"] == [[0, 4], [3, 7]]
