@@ -112,6 +112,7 @@ def lift(
     progress: ProgressFn | None = None,
     should_stop: StopFn | None = None,
     alternatives: bool = True,
+    focal_search: bool = False,
 ) -> LiftResult:
     """Fit a 3D body to each person's 2D keypoints.
 
@@ -125,6 +126,8 @@ def lift(
     rig : body model for the people ("mannequin" or a model file path)
     progress : ``progress(fraction 0..1, message)``; should_stop : ``() -> bool``, polled
         between steps; True raises :class:`~posestudio.errors.Cancelled`
+    focal_search : without ``focal_px``, choose the focal length among a few plausible ones by
+        how well the first person fits there (``lift.focal``), the image diagonal's fit as start
     alternatives : search the depth alternatives of each person (``lift.ambiguity``): the best
         one becomes the person, the ranked list is ``LiftResult.alternatives``
 
@@ -166,6 +169,11 @@ def lift(
                 )
             except LiftError as exc:
                 raise LiftError(f"person {i}: {exc}") from None
+            if focal_search and not focal_px and i == 0:
+                from posestudio.lift.focal import search_focal
+
+                focal, fit, _ = search_focal(model, targets, selection, (canvas.width, canvas.height),
+                                             fit, focal, points3d=p3, settings=settings)
             found = []
             if alternatives:
                 from posestudio.lift.ambiguity import best_fit_and_alternatives

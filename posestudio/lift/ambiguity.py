@@ -59,7 +59,7 @@ class AmbiguitySettings:
     refine_steps: int = 20
     lr: float = 0.01
     polish_iters: int = 15          # L-BFGS iterations on the winner when it is not the plain fit
-    gmm_weight: float = 4e-6        # per nat of the pose prior, in objective units
+    gmm_weight: float = 2e-5        # per nat of the pose prior, in objective units
     collision_weight: float = 0.05  # per m² of capsule penetration
     balance_weight: float = 2e-3    # per m² of centre of mass beyond the support
     combos: int = 4                 # combinations of per-limb changes refined in the 2nd round

@@ -84,13 +84,14 @@ def _pick_people(people: Sequence, person: int | None, where: str) -> list:
     return [people[person]]
 
 
-def _lift_people(people, canvas_size, *, focal_px, points3d, rig, progress, cancelled, span):
+def _lift_people(people, canvas_size, *, focal_px, points3d, rig, progress, cancelled, span,
+                 focal_search=False):
     from posestudio.lift import lift
 
     a, b = span
     sub = None if progress is None else (lambda f, msg: progress(a + (b - a) * f, msg))
     return lift(people, canvas_size, focal_px=focal_px, points3d=points3d, rig=rig,
-                progress=sub, should_stop=cancelled)
+                progress=sub, should_stop=cancelled, focal_search=focal_search)
 
 
 def import_photo(
