@@ -231,6 +231,9 @@ class MainWindow(QtWidgets.QMainWindow):
         from .timeline import install as install_timeline
 
         self.timeline = install_timeline(self)      # under the viewport; frames, keys, playback
+        from .video_import import install as install_video_import
+
+        install_video_import(self)                  # File ▸ Import Video…, the Video Import dock
         # the Photo dock shares the outliner's place (it shows itself when a photo comes in)
         self.tabifyDockWidget(self.docks["outliner"], self.photo_import.dock)
         self.docks["outliner"].raise_()
