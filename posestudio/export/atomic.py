@@ -24,6 +24,9 @@ folder is removed and the target is left exactly as it was. Rules of the commit:
 - files PoseStudio did not write (the user's other work) are never touched, moved or deleted;
 - the folder's *manifest* ``.posestudio-export.json`` lists the files PoseStudio exports wrote in
   it; it is written last.
+- before the set becomes visible, every file and folder of the staging tree is fsynced (many
+  at once, on threads; the commit waits for all of them), so a power cut after the commit
+  cannot leave a renamed file without its data.
 
 How the set becomes visible, by what the target holds:
 
@@ -318,11 +321,33 @@ def _holds_only(folder: Path, ours: set[str]) -> bool:
     return True
 
 
+#: fsyncs in flight at once when a whole staging tree is flushed: the file system commits
+#: concurrent fsyncs together, so a folder of hundreds of files costs a few disk flushes
+#: instead of one per file (a 25-view render: 250 files).
+_SYNC_THREADS = 8
+
+
 def _sync_tree(folder: Path) -> None:
+    """fsync every file and folder below ``folder`` (concurrently); returns when all are
+    durable and raises the first ``OSError``."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    files: list[Path] = []
+    folders: list[Path] = []
     for root, _dirs, names in os.walk(folder):
-        for name in names:
-            fsync_file(Path(root, name))
-        fsync_dir(Path(root))
+        files.extend(Path(root, name) for name in names)
+        folders.append(Path(root))
+    if len(files) + len(folders) <= 2:
+        for path in files:
+            fsync_file(path)
+        for path in folders:
+            fsync_dir(path)
+        return
+    with ThreadPoolExecutor(max_workers=_SYNC_THREADS, thread_name_prefix="fsync") as pool:
+        done = [pool.submit(fsync_file, path) for path in files]
+        done += [pool.submit(fsync_dir, path) for path in folders]
+        for future in done:
+            future.result()
 
 
 def _plan(path: Path, written: list[str], whole_set: bool = False

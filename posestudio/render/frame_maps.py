@@ -213,7 +213,7 @@ class FrameMapRenderer:
                 out["seg"] = map_funcs.seg_map(stable, self.settings.seg_palette)
             if "canny" in wanted:
                 out["canny"] = map_funcs.canny_map(normal, self.settings.canny_low,
-                                                   self.settings.canny_high)
+                                                   self.settings.canny_high, box=geometry.box)
         if _SURFACE_MAPS & wanted:
             from posestudio.render.iuv import champ_map, iuv_map, render_surface
 

@@ -76,8 +76,8 @@ class OffscreenRenderer:
         return pyrender
 
     def render(self, scene, width: int, height: int, flags: int = 0, *, samples: int = 4,
-               depth: bool = True, seg_node_map: dict | None = None
-               ) -> tuple[np.ndarray | None, np.ndarray | None]:
+               depth: bool = True, box: tuple[int, int, int, int] | None = None,
+               seg_node_map: dict | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Render a pyrender scene offscreen.
 
         Parameters
@@ -92,6 +92,11 @@ class OffscreenRenderer:
             Multisampling: 4 (antialiased, for shaded images) or 0 (exact per-pixel values).
         depth : bool
             Read the depth buffer back (False saves a full-frame read for colour-only images).
+        box : (x0, y0, x1, y1), optional
+            Pixels (top-left origin, exclusive ends) outside which the scene draws nothing
+            (:func:`~posestudio.render.maps.pixel_box`): only this box is resolved and read
+            back; outside it the colour is the clear colour and the depth 0, as a full read
+            would give.
 
         Returns
         -------
@@ -101,7 +106,7 @@ class OffscreenRenderer:
         """
         for attempt in range(2):
             pyrender = self._ensure(width, height)
-            self._framebuffers.use(samples, depth)
+            self._framebuffers.use(samples, depth, box)
             try:
                 out = self._renderer.render(scene, flags=flags | pyrender.RenderFlags.OFFSCREEN,
                                             seg_node_map=seg_node_map)

@@ -58,8 +58,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "ADE20K_PERSON", "GeometryBuffers", "PART_PALETTE", "PEOPLE_PALETTE", "WOOD_COLOR",
-    "canny_map", "depth_map", "normal_map", "render_depth_metric", "render_geometry",
-    "render_mannequin", "seg_map",
+    "canny_map", "depth_map", "normal_map", "pixel_box", "render_depth_metric",
+    "render_geometry", "render_mannequin", "seg_map",
 ]
 
 ADE20K_PERSON = (150, 5, 61)
@@ -164,6 +164,59 @@ def _pyrender_camera(pyrender, K: np.ndarray, camera: "Camera"):
                                      znear=camera.znear, zfar=camera.zfar)
 
 
+#: Free pixels around the projected vertices in a :func:`pixel_box`: more than rasterising
+#: and antialiasing can reach, and enough blank border for ``cv2.Canny`` (3×3 Sobel plus
+#: non-maximum suppression) to give inside the box exactly what it gives on the whole image.
+BOX_MARGIN = 4
+
+
+def pixel_box(points_camera: Sequence[np.ndarray], K: np.ndarray, canvas: "Canvas",
+              znear: float) -> tuple[int, int, int, int] | None:
+    """Pixels that a render of these points can touch: ``(x0, y0, x1, y1)``, top-left origin,
+    exclusive ends, clipped to the canvas, ``BOX_MARGIN`` pixels around the projected points.
+
+    Parameters
+    ----------
+    points_camera : sequence of (N, 3) OpenGL camera frame (looks down −Z), metres
+    K : (3, 3) intrinsics of the render (OpenCV convention)
+    canvas : Canvas
+    znear : near clipping plane, metres
+
+    Returns
+    -------
+    The box, or None (the whole canvas) when a point lies at or behind the near plane, where
+    clipping makes the projection of the vertices no bound of the drawn pixels.
+    """
+    lows, highs = [], []
+    for points in points_camera:
+        depth = -points[:, 2]
+        if len(points) == 0:
+            continue
+        if not (depth > znear).all():
+            return None
+        u = K[0, 0] * points[:, 0] / depth - K[0, 1] * points[:, 1] / depth + K[0, 2]
+        v = -K[1, 1] * points[:, 1] / depth + K[1, 2]
+        lows.append((u.min(), v.min()))
+        highs.append((u.max(), v.max()))
+    if not lows:
+        return (0, 0, 0, 0)
+    (u0, v0), (u1, v1) = np.min(lows, axis=0), np.max(highs, axis=0)
+    if not np.isfinite([u0, v0, u1, v1]).all():
+        return None
+    x0 = int(np.clip(np.floor(u0) - BOX_MARGIN, 0, canvas.width))
+    y0 = int(np.clip(np.floor(v0) - BOX_MARGIN, 0, canvas.height))
+    x1 = int(np.clip(np.ceil(u1) + BOX_MARGIN + 1, 0, canvas.width))
+    y1 = int(np.clip(np.ceil(v1) + BOX_MARGIN + 1, 0, canvas.height))
+    return (x0, y0, max(x0, x1), max(y0, y1))
+
+
+def _box_slices(box: tuple[int, int, int, int] | None) -> tuple[slice, slice]:
+    """(rows, columns) of a pixel box; the whole image for None."""
+    if box is None:
+        return slice(None), slice(None)
+    return slice(box[1], box[3]), slice(box[0], box[2])
+
+
 def _check(posed_list: Sequence["PosedBody"]) -> None:
     for i, posed in enumerate(posed_list):
         if len(posed.vertices) == 0 or len(posed.faces) == 0:
@@ -185,12 +238,16 @@ class GeometryBuffers:
         Index into the rendered bodies, −1 = background.
     part : (H, W) int16
         Part id (``PosedBody.part_names`` index) of the visible surface, −1 = background.
+    box : (x0, y0, x1, y1) or None
+        Pixels (top-left origin, exclusive ends) outside which nothing is visible, so maps are
+        computed inside it only; None = the whole image.
     """
 
     depth: np.ndarray
     normal: np.ndarray
     person: np.ndarray
     part: np.ndarray
+    box: tuple[int, int, int, int] | None = None
 
     @cached_property
     def mask(self) -> np.ndarray:
@@ -229,9 +286,10 @@ def render_geometry(posed_list: Sequence["PosedBody"], camera: "Camera", canvas:
     labels: list[tuple[int, int]] = []     # label index → (person, part)
     label_of: dict[tuple[int, int], int] = {}
     scene = pyrender.Scene(bg_color=(0.0, 0.0, 0.0, 0.0), ambient_light=(0.0, 0.0, 0.0))
+    camera_points = [_to_camera(posed.vertices, w2c) for posed in posed_list]
     for person_index, posed in enumerate(posed_list):
         faces = np.asarray(posed.faces, dtype=np.int64)
-        vertices = _to_camera(posed.vertices, w2c)
+        vertices = camera_points[person_index]
         normals = _camera_normals(posed.vertices, posed.faces, w2c)
         face_part = _face_parts(posed)
         face_label = np.empty(len(faces), dtype=np.int64)
@@ -256,27 +314,27 @@ def render_geometry(posed_list: Sequence["PosedBody"], camera: "Camera", canvas:
         scene.add(pyrender.Mesh([primitive]))
     scene.add(_pyrender_camera(pyrender, K, camera), pose=np.eye(4))
     flags = pyrender.RenderFlags.FLAT | pyrender.RenderFlags.RGBA
-    color, depth = renderer.render(scene, width, height, flags, samples=0)
+    box = pixel_box(camera_points, K, canvas, camera.znear)
+    color, depth = renderer.render(scene, width, height, flags, samples=0, box=box)
 
-    # Decode only the covered pixels (a figure fills a small part of a large canvas).
-    alpha = color[..., 3].reshape(-1)
-    covered = np.flatnonzero(alpha)
+    # Decode only the covered pixels of the box (a figure fills a small part of a large canvas).
+    rows, cols = _box_slices(box)
+    alpha = color[rows, cols, 3]
+    covered = alpha > 0
     label = alpha[covered]
     person_of = np.array([-1] + [p for p, _ in labels], dtype=np.int16)
     part_of = np.array([-1] + [q for _, q in labels], dtype=np.int16)
-    person = np.full(height * width, -1, dtype=np.int16)
-    part = np.full(height * width, -1, dtype=np.int16)
-    person[covered] = person_of[label]
-    part[covered] = part_of[label]
-    rgb = color.reshape(-1, 4)[covered, :3].astype(np.float32) * (2.0 / 255.0) - 1.0
+    person = np.full((height, width), -1, dtype=np.int16)
+    part = np.full((height, width), -1, dtype=np.int16)
+    person[rows, cols][covered] = person_of[label]
+    part[rows, cols][covered] = part_of[label]
+    rgb = color[rows, cols, :3][covered].astype(np.float32) * (2.0 / 255.0) - 1.0
     rgb /= np.maximum(np.sqrt(np.einsum("ij,ij->i", rgb, rgb)), 1e-6)[:, None]
-    normal = np.zeros((height * width, 3), dtype=np.float32)
-    normal[covered] = rgb
-    depth_out = np.zeros(height * width, dtype=np.float32)
-    depth_out[covered] = depth.reshape(-1)[covered]
-    shape = (height, width)
-    return GeometryBuffers(depth_out.reshape(shape), normal.reshape(shape + (3,)),
-                           person.reshape(shape), part.reshape(shape))
+    normal = np.zeros((height, width, 3), dtype=np.float32)
+    normal[rows, cols][covered] = rgb
+    depth_out = np.zeros((height, width), dtype=np.float32)
+    depth_out[rows, cols][covered] = depth[rows, cols][covered]
+    return GeometryBuffers(depth_out, normal, person, part, box)
 
 
 def render_depth_metric(posed_list: Sequence["PosedBody"], camera: "Camera", canvas: "Canvas",
@@ -287,51 +345,66 @@ def render_depth_metric(posed_list: Sequence["PosedBody"], camera: "Camera", can
 
 def depth_map(geometry: GeometryBuffers) -> np.ndarray:
     """8-bit ControlNet depth: (H, W) uint8, 0 background, body 1..255 with nearest = 255."""
-    depth = geometry.depth
-    mask = geometry.mask
-    out = np.zeros(depth.shape, dtype=np.uint8)
+    rows, cols = _box_slices(geometry.box)
+    depth = geometry.depth[rows, cols]
+    mask = geometry.mask[rows, cols]
+    out = np.zeros(geometry.depth.shape, dtype=np.uint8)
     if not mask.any():
         return out
     visible = depth[mask].astype(np.float64)
     near, far = visible.min(), visible.max()
     span = far - near
     scaled = np.full(visible.shape, 255.0) if span <= 0 else 1.0 + 254.0 * (far - visible) / span
-    out[mask] = np.clip(np.rint(scaled), 1, 255).astype(np.uint8)
+    out[rows, cols][mask] = np.clip(np.rint(scaled), 1, 255).astype(np.uint8)
     return out
 
 
 def normal_map(geometry: GeometryBuffers) -> np.ndarray:
     """BAE/ScanNet-convention normal map (see module notes): (H, W, 3) uint8, background 0."""
-    mask = geometry.mask
-    n = geometry.normal[mask]      # a copy: only the covered pixels
-    n[:, 0] *= -1.0                 # red = towards the image left
-    out = np.zeros(mask.shape + (3,), dtype=np.uint8)
-    out[mask] = np.rint((n + 1.0) * np.float32(127.5)).clip(0, 255).astype(np.uint8)
+    rows, cols = _box_slices(geometry.box)
+    mask = geometry.mask[rows, cols]
+    n = geometry.normal[rows, cols][mask]      # a copy: only the covered pixels
+    n[:, 0] *= -1.0                             # red = towards the image left
+    out = np.zeros(geometry.mask.shape + (3,), dtype=np.uint8)
+    out[rows, cols][mask] = np.rint((n + 1.0) * np.float32(127.5)).clip(0, 255).astype(np.uint8)
     return out
 
 
 def seg_map(geometry: GeometryBuffers, palette: str = "parts") -> np.ndarray:
     """Segmentation colours: (H, W, 3) uint8, background 0 (palettes in the module notes)."""
-    out = np.zeros(geometry.part.shape + (3,), dtype=np.uint8)
-    mask = geometry.mask
+    full = np.zeros(geometry.part.shape + (3,), dtype=np.uint8)
+    rows, cols = _box_slices(geometry.box)
+    out = full[rows, cols]
+    mask = geometry.mask[rows, cols]
     if palette == "parts":
         table = np.array(PART_PALETTE, dtype=np.uint8)
-        out[mask] = table[geometry.part[mask] % len(table)]
+        out[mask] = table[geometry.part[rows, cols][mask] % len(table)]
     elif palette == "people":
         table = np.array(PEOPLE_PALETTE, dtype=np.uint8)
-        out[mask] = table[geometry.person[mask] % len(table)]
+        out[mask] = table[geometry.person[rows, cols][mask] % len(table)]
     elif palette == "ade20k":
         out[mask] = ADE20K_PERSON
     else:
         raise InputError(f"seg palette must be parts, people or ade20k, got {palette!r}")
-    return out
+    return full
 
 
-def canny_map(normal_rgb: np.ndarray, low: int = 100, high: int = 200) -> np.ndarray:
-    """Edges of the rendered figure: ``cv2.Canny`` of the normal map, (H, W) uint8 0/255."""
+def canny_map(normal_rgb: np.ndarray, low: int = 100, high: int = 200,
+              box: tuple[int, int, int, int] | None = None) -> np.ndarray:
+    """Edges of the rendered figure: ``cv2.Canny`` of the normal map, (H, W) uint8 0/255.
+
+    ``box``: the pixel box outside which the normal map is black (``GeometryBuffers.box``,
+    with its blank border): edges are found inside it only, the same edges as on the whole
+    image.
+    """
     import cv2
 
-    return cv2.Canny(np.ascontiguousarray(normal_rgb), int(low), int(high))
+    rows, cols = _box_slices(box)
+    out = np.zeros(normal_rgb.shape[:2], dtype=np.uint8)
+    crop = np.ascontiguousarray(normal_rgb[rows, cols])
+    if crop.size:
+        out[rows, cols] = cv2.Canny(crop, int(low), int(high))
+    return out
 
 
 def _srgb_to_linear(color) -> np.ndarray:
@@ -416,9 +489,10 @@ def render_mannequin(posed_list: Sequence["PosedBody"], camera: "Camera", canvas
     K, w2c = view_matrices(camera, canvas)
     bg = (0.0, 0.0, 0.0, 0.0) if transparent else BACKGROUND_COLOR + (1.0,)
     scene = pyrender.Scene(bg_color=bg, ambient_light=(0.0, 0.0, 0.0))
+    camera_points = [_to_camera(posed.vertices, w2c) for posed in posed_list]
     for i, posed in enumerate(posed_list):
         faces = np.asarray(posed.faces, dtype=np.int64)
-        vertices = _to_camera(posed.vertices, w2c)
+        vertices = camera_points[i]
         color = (colors[i] if colors is not None and i < len(colors) else None) or WOOD_COLOR
         shaded = np.ones((len(vertices), 4), dtype=np.float32)
         shaded[:, :3] = studio_shade(vertices, _camera_normals(posed.vertices, posed.faces, w2c),
@@ -432,7 +506,8 @@ def render_mannequin(posed_list: Sequence["PosedBody"], camera: "Camera", canvas
     # Lit per vertex here, drawn unlit: the look is the same on every GL driver and costs a
     # fraction of pyrender's PBR shader on a software rasteriser.
     flags = pyrender.RenderFlags.FLAT | (pyrender.RenderFlags.RGBA if transparent else 0)
-    image, _ = renderer.render(scene, canvas.width, canvas.height, flags, samples=4, depth=False)
+    image, _ = renderer.render(scene, canvas.width, canvas.height, flags, samples=4, depth=False,
+                               box=pixel_box(camera_points, K, canvas, camera.znear))
     if transparent:
         image = _straight_alpha(image)
     return np.ascontiguousarray(image)

@@ -124,7 +124,8 @@ def render_bodies(posed: Sequence["PosedBody"], camera: "Camera", canvas: "Canva
         if "normal" in maps:
             out["normal"] = normal
         if "canny" in maps:
-            out["canny"] = map_funcs.canny_map(normal, settings.canny_low, settings.canny_high)
+            out["canny"] = map_funcs.canny_map(normal, settings.canny_low, settings.canny_high,
+                                                box=geometry.box)
         if "seg" in maps:
             out["seg"] = map_funcs.seg_map(geometry, settings.seg_palette)
     ordered = {name: out[name] for name in MAP_NAMES + ("depth_metric",) if name in out}
