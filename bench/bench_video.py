@@ -266,12 +266,64 @@ def _background(index: int, size: tuple[int, int]) -> np.ndarray:
     return np.asarray(image.resize(size, Image.Resampling.BICUBIC))
 
 
+def _face_sprite():
+    """A real face (scikit-image's astronaut) with a soft elliptical alpha, and where its eyes'
+    midpoint lies (pixels): the mannequin has no face, and MediaPipe's person detector looks
+    for one."""
+    import skimage.data
+    from PIL import Image
+
+    crop = skimage.data.astronaut()[15:195, 155:300]
+    h, w = crop.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w]
+    ell = ((xx - w / 2) / (w / 2)) ** 2 + ((yy - h / 2) / (h / 2)) ** 2
+    alpha = np.clip((1.0 - ell) * 4.0, 0.0, 1.0)
+    rgba = np.dstack([crop, (255 * alpha).astype(np.uint8)])
+    return Image.fromarray(rgba), np.array([69.0, 85.0]), 0.3 / w   # metres per sprite pixel
+
+
+def _paste_faces(frame: np.ndarray, posed, camera, canvas, sprite) -> np.ndarray:
+    """Paste the face sprite on every head that faces the camera (scaled to the head's
+    distance, rolled with the eye line)."""
+    from PIL import Image
+
+    from posestudio.keypoints import openpose_points_3d
+
+    image, eyes_at, metres_per_px = sprite
+    out = Image.fromarray(frame)
+    f = float(cam.intrinsics(camera, canvas)[0, 0])
+    m = cam.world_to_camera(camera)
+    for p in sorted(posed, key=lambda p: float((p.joints[15] @ m[:3, :3].T + m[:3, 3])[2])):
+        pts, _ = openpose_points_3d(p, "coco18", hands=False, face=False)["body"]
+        pts = pts @ m[:3, :3].T + m[:3, 3]
+        nose, r_eye, l_eye, r_ear, l_ear = pts[[0, 14, 15, 16, 17]]
+        ears = (r_ear + l_ear) / 2
+        if float((nose - ears) @ (-ears / np.linalg.norm(ears))) < 0.03:
+            continue   # the face looks away from the camera
+        eyes = (r_eye + l_eye) / 2
+        z = -eyes[2]
+        uv = lambda q: np.array([canvas.width / 2 + f * q[0] / -q[2],   # noqa: E731
+                                 canvas.height / 2 - f * q[1] / -q[2]])
+        scale = f * metres_per_px / z
+        roll = np.degrees(np.arctan2(*(uv(l_eye) - uv(r_eye))[::-1]))
+        size = (max(1, int(image.width * scale)), max(1, int(image.height * scale)))
+        sprite = image.resize(size, Image.Resampling.BILINEAR)
+        centre = eyes_at * scale
+        rotated = sprite.rotate(-roll, resample=Image.Resampling.BILINEAR, expand=False,
+                                center=tuple(centre))
+        corner = uv(eyes) - centre
+        out.paste(rotated, (int(round(corner[0])), int(round(corner[1]))), rotated)
+    return np.asarray(out)
+
+
 def render_clip(body, performer, crosser, camera, canvas, background, path: Path) -> None:
     """Render both people over ``background`` frame by frame into an mp4 at ``path``."""
     import cv2
 
     from posestudio.render.pipeline import render_bodies
     from posestudio.scene.model import RenderSettings
+
+    sprite = _face_sprite()
 
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), FPS,
                              (canvas.width, canvas.height))
@@ -285,6 +337,7 @@ def render_clip(body, performer, crosser, camera, canvas, background, path: Path
         mask = result.maps["depth_metric"] > 0
         frame = background.copy()
         frame[mask] = shaded[mask]
+        frame = _paste_faces(frame, posed, camera, canvas, sprite)
         writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     writer.release()
 
@@ -298,7 +351,7 @@ def video_part(args, body) -> None:
     betas = SHAPED if args.video_body == "shaped" else np.zeros(10)
     transl = place(body, betas, poses, roots)
     camera = framing_camera(body, betas, poses, transl, canvas, yaw=-30.0)
-    # The crosser walks across the picture in front of the performer.
+    # The crosser walks across the picture behind the performer.
     walk_poses, walk_roots = retarget(read_motion(args.motions, "walk"), args.frames)
     crosser_betas = np.array([-1.0, 1.0, 0, 0, 0, 0, 0, 0, 0, 0])
     walk_transl = place(body, crosser_betas, walk_poses, walk_roots)
@@ -309,7 +362,7 @@ def video_part(args, body) -> None:
     heading = np.arctan2(right[0], right[2])  # walk along the camera's x axis
     turn = axis_angle_to_matrix(np.array([0.0, heading - np.pi / 2, 0.0]))
     walk_poses[:, 0] = matrix_to_axis_angle(turn @ axis_angle_to_matrix(walk_poses[:, 0]))
-    start = centre - 1.6 * right - 0.8 * toward
+    start = centre - 1.3 * right + 1.2 * toward
     walk_transl = (walk_transl - walk_transl[0]) @ turn.T + start
     walk_transl[:, 1] = walk_transl[:, 1] - start[1] + place(body, crosser_betas, walk_poses[:1],
                                                               walk_roots[:1])[0, 1]

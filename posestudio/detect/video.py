@@ -7,7 +7,8 @@ afresh. For several people, :class:`VideoPoseDetector` keeps one such graph per 
 followed and runs it on a crop around where that person is expected (the caller's tracker
 predicts it), the other people's boxes painted over outside this person's own box; a crop
 that moves with its person keeps them where the graph's tracking region expects them.
-Every ``search_every`` frames, and whenever nobody is followed, the whole frame is searched with the photo detector (:func:`detect_mediapipe`) for people
+Every ``search_every`` frames, and whenever nobody is followed, the whole frame is searched with
+the photo detector (:func:`search_frame`: the whole frame, then square tiles) for people
 not yet followed.
 
 Keypoints come back in frame pixels as :class:`~posestudio.detect.types.DetectedPerson`.
@@ -101,7 +102,7 @@ class VideoPoseDetector:
         ``expected``), then people found by the whole-frame search.
         """
         from posestudio.detect.mediapipe_pose import (
-            _native_stderr_silenced, _person_from_result, detect_mediapipe,
+            _native_stderr_silenced, _person_from_result,
         )
 
         height, width = pixels.shape[:2]
@@ -131,12 +132,45 @@ class VideoPoseDetector:
                 _shift(person, (c0, r0), width, height)
                 found.append(person)
         if self._frame % self.search_every == 0 or not expected:
-            for person in detect_mediapipe(pixels, max_people=self.max_people):
+            for person in search_frame(pixels, self.max_people):
                 box = person.bbox()
                 if not any(_overlap(box, p.bbox()) > SAME_PERSON_OVERLAP for p in found):
                     found.append(person)
         self._frame += 1
         return found
+
+
+def search_frame(pixels: np.ndarray, max_people: int) -> list[DetectedPerson]:
+    """People anywhere in a frame: the photo detector on the whole frame, then on square tiles
+    of a wide (or tall) frame, overlapping by half, keypoints in frame pixels.
+
+    MediaPipe's person detector sees the frame shrunk to 224 pixels; across a 1920-pixel frame
+    a standing person's face is then a few pixels and nobody is found. A square tile as high as
+    the frame halves that shrinking.
+    """
+    from posestudio.detect.mediapipe_pose import detect_mediapipe
+
+    height, width = pixels.shape[:2]
+    found = list(detect_mediapipe(pixels, max_people=max_people))
+    side = min(height, width)
+    long = max(height, width)
+    if long <= 1.25 * side:
+        return found
+    count = int(np.ceil((long - side) / (side / 2))) + 1
+    for k in range(count):
+        offset = int(round(k * (long - side) / max(1, count - 1)))
+        if width >= height:
+            tile, origin = pixels[:, offset:offset + side], (offset, 0)
+        else:
+            tile, origin = pixels[offset:offset + side], (0, offset)
+        for person in detect_mediapipe(np.ascontiguousarray(tile), max_people=max_people):
+            _shift(person, origin, width, height)
+            if person.num_body_points() >= 4 and not any(
+                    _overlap(person.bbox(), p.bbox()) > SAME_PERSON_OVERLAP for p in found):
+                found.append(person)
+        if len(found) >= max_people:
+            break
+    return found[:max_people]
 
 
 def _shift(person: DetectedPerson, offset: tuple[int, int], width: int, height: int) -> None:

@@ -401,15 +401,18 @@ class _Reporter:
 
 
 def initial_translation(problem: FitProblem, targets: np.ndarray, start_pose, focal: float,
-                        size: tuple[int, int]) -> np.ndarray:
+                        size: tuple[int, int], betas: np.ndarray | None = None) -> np.ndarray:
     """Stage 0: the body's translation (3,) from the torso's size in the image (SMPLify's
-    similar triangles), the torso centred on its keypoints; ``start_pose`` (1, 55, 3) tensor."""
+    similar triangles), the torso centred on its keypoints; ``start_pose`` (1, 55, 3) tensor,
+    ``betas`` (NB,) or None (0)."""
     import torch
 
     conf, body = targets[:, 2], targets[:18]
+    shape = (torch.zeros(1, problem.model.num_betas, dtype=problem.dtype) if betas is None else
+             torch.tensor(np.asarray(betas, dtype=np.float64)[None], dtype=problem.dtype))
     with torch.no_grad():
-        rest_kp = problem.keypoints(torch.zeros(1, problem.model.num_betas, dtype=problem.dtype),
-                                    start_pose, torch.zeros(1, 3, dtype=problem.dtype))[0].numpy()
+        rest_kp = problem.keypoints(shape, start_pose,
+                                    torch.zeros(1, 3, dtype=problem.dtype))[0].numpy()
     pairs = [(C["neck"], C["right_hip"]), (C["neck"], C["left_hip"]),
              (C["right_shoulder"], C["left_shoulder"]), (C["neck"], C["nose"]),
              (C["right_hip"], C["left_hip"])]
@@ -425,7 +428,8 @@ def initial_translation(problem: FitProblem, targets: np.ndarray, start_pose, fo
 
 
 def fit_orientation(problem: FitProblem, starts: list[np.ndarray], start_pose, transl0: np.ndarray,
-                    keep: int, report: _Reporter) -> tuple[np.ndarray, np.ndarray]:
+                    keep: int, report: _Reporter,
+                    betas: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Stage 1: global orientation and translation from the torso (and head), one row per
     starting orientation; the best ``keep`` rows, those far worse than the best dropped.
 
@@ -438,7 +442,8 @@ def fit_orientation(problem: FitProblem, starts: list[np.ndarray], start_pose, t
     go = torch.tensor(np.stack(starts), dtype=dtype, requires_grad=True)
     transl = torch.tensor(np.repeat(transl0[None], bsz, 0), dtype=dtype, requires_grad=True)
     pose_rest = start_pose.expand(bsz, -1, -1)
-    betas = torch.zeros(bsz, problem.model.num_betas, dtype=dtype)
+    betas = (torch.zeros(bsz, problem.model.num_betas, dtype=dtype) if betas is None else
+             torch.tensor(np.asarray(betas, dtype=np.float64)[None], dtype=dtype).repeat(bsz, 1))
     mask = torch.zeros(problem.tgt.shape[-2], dtype=dtype)
     mask[TORSO] = 1.0
     mask[HEAD] = 0.3
@@ -512,6 +517,7 @@ def fit_person(
     size: tuple[int, int],
     points3d: np.ndarray | None = None,
     init_pose: np.ndarray | None = None,
+    betas: np.ndarray | None = None,
     settings: FitSettings | None = None,
     progress: ProgressFn | None = None,
     should_stop: StopFn | None = None,
@@ -530,6 +536,7 @@ def fit_person(
     focal : focal length, pixels; size : (width, height) of the image, pixels
     points3d : (18, 3) detector 3D (OpenGL camera axes, metres) or None
     init_pose : (55, 3) starting pose (global orientation ignored) or None (relaxed pose)
+    betas : (NB,) starting shape (kept as it is when ``settings.fit_shape`` is False) or None (0)
     progress : called as ``progress(fraction, message)``; should_stop : checked every few steps,
         True → :class:`Cancelled`.
     """
@@ -547,7 +554,7 @@ def fit_person(
 
     start = torch.tensor(priors.mean_pose() if init_pose is None else init_pose, dtype=dtype)[None]
     start[:, 0] = 0.0
-    transl0 = initial_translation(problem, targets, start, focal, size)
+    transl0 = initial_translation(problem, targets, start, focal, size, betas)
 
     orient3d = orientation_from_points3d(points3d, conf[:18]) if points3d is not None else None
     if orient3d is not None:
@@ -555,7 +562,7 @@ def fit_person(
     else:
         starts = [_axis_angle_y(a) for a in (0.0, math.pi / 2, math.pi, -math.pi / 2)]
         keep = s.orientations
-    orients, transls = fit_orientation(problem, starts, start, transl0, keep, report)
+    orients, transls = fit_orientation(problem, starts, start, transl0, keep, report, betas)
 
     # Every kept orientation × every starting posture, one batch.
     if init_pose is not None:
@@ -568,7 +575,9 @@ def fit_person(
     hyp = Hypotheses(
         pose=start_b.clone().requires_grad_(True),
         transl=torch.tensor(transls, dtype=dtype).repeat_interleave(n_p, 0).requires_grad_(True),
-        betas=torch.zeros(len(start_b), model.num_betas, dtype=dtype).requires_grad_(s.fit_shape),
+        betas=(torch.zeros(len(start_b), model.num_betas, dtype=dtype) if betas is None else
+               torch.tensor(np.asarray(betas, dtype=np.float64)[None], dtype=dtype)
+               .repeat(len(start_b), 1)).requires_grad_(s.fit_shape),
         start=start_b,
     )
     hyp = fit_starts(problem, hyp, report, s.steps_global)

@@ -10,8 +10,10 @@ priors), and across frames
   the camera frame) and of every joint's local rotation matrix, penalised over a window;
 * **warm start**: frames are solved in windows of ``window`` frames moving away from the
   reference frame, each window starting from the last solved frame and tied to the two solved
-  before it (so the acceleration is continuous across windows) — the depth solution of each
-  limb is carried along instead of being re-decided (and flipped) every frame;
+  before it by a velocity prior — the depth solution of each limb is carried along instead of
+  being re-decided (and flipped) every frame; every ``reanchor_every`` frames a fresh
+  multi-start fit of one frame (the clip's shape) competes, and wins when its single-frame
+  objective is clearly lower, so a fast move that the warm start lost is caught again;
 * **confidence-aware**: a frame with too few keypoints (missed, occluded) has no data term and
   is filled by the smoothness term from its neighbours, never fitted to garbage; keypoints
   weigh by their confidence under the robust loss;
@@ -28,7 +30,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -60,6 +62,10 @@ class TemporalSettings:
     smooth_rotations: float = 0.02  # × mean squared acceleration of the local rotation matrices
     steady_joints: float = 0.01     # × mean squared joint velocity (m / frame), one-sided pass
     steady_rotations: float = 0.001  # × mean squared velocity of the local rotation matrices
+    reanchor_every: int = 8         # frames between fresh multi-start fits that may re-anchor
+    reanchor_margin: float = 0.9    # ... adopted when its objective is below this × the warm one's
+    reanchor_steps: int = 60        # ... its Adam steps and posture modes (``FitSettings``)
+    reanchor_starts: int = 6
     refine_iters: int = 60          # L-BFGS iterations of the two-sided pass (0 = none)
     refine_chunk: int = 96          # frames per chunk of the two-sided pass
     foot_contact: bool = True
@@ -227,16 +233,33 @@ def fit_sequence(model, targets: np.ndarray, selection: np.ndarray, *, focal: fl
     terms = _SequenceTerms(s, fps)
     start_pose = torch.tensor(first.pose[None], dtype=dtype)   # frozen joints keep these
 
-    # 2. Warm-started windows moving away from the reference, forward then backward.
+    # 2. Warm-started windows moving away from the reference, forward then backward; every
+    #    ``reanchor_every`` frames a fresh multi-start fit of one frame competes with the warm
+    #    start (a limb carried into the wrong depth solution gets out of it).
     orders = [list(range(ref + 1, n)), list(range(ref - 1, -1, -1))]
     total = max(1, n - 1)
     done = 0
+    fresh_settings = replace(fs, fit_shape=False, steps_full=s.reanchor_steps,
+                             start_poses=s.reanchor_starts)
     for order in orders:
         solved = [ref]
         for w0 in range(0, len(order), s.window):
             frames = order[w0:w0 + s.window]
             context = solved[-2:]
             _solve_window(problem, terms, s, betas, start_pose, poses, transl, context, frames)
+            key = frames[0]
+            if s.reanchor_every > 0 and w0 % s.reanchor_every == s.reanchor_every - s.window \
+                    and observed[key]:
+                p3 = points3d[key] if points3d is not None and np.all(np.isfinite(points3d[key])) else None
+                fresh = fit_person(model, targets[key], selection, focal=focal, size=size,
+                                   points3d=p3, betas=first.betas, settings=fresh_settings)
+                warm_cost = _frame_cost(problem, betas, poses[key], transl[key], key)
+                fresh_cost = _frame_cost(problem, betas, fresh.pose, fresh.transl, key)
+                if fresh_cost < s.reanchor_margin * warm_cost:
+                    poses[frames], transl[frames] = fresh.pose, fresh.transl
+                    if len(frames) > 1:
+                        _solve_window(problem, terms, s, betas, start_pose, poses, transl, [key],
+                                      frames[1:])
             solved += frames
             done += len(frames)
             report(0.25 + 0.55 * done / total, "fitting motion")
@@ -256,6 +279,17 @@ def fit_sequence(model, targets: np.ndarray, selection: np.ndarray, *, focal: fl
                 break
     return SequenceFit(poses, transl, first.betas.copy(), observed, contacts, ref,
                        time.perf_counter() - t0)
+
+
+def _frame_cost(problem: FitProblem, betas, pose: np.ndarray, transl: np.ndarray, frame: int) -> float:
+    """The single-frame objective (reprojection + pose priors) of one body at ``frame``."""
+    import torch
+
+    sub = _frame_problem(problem, [frame])
+    with torch.no_grad():
+        p = torch.tensor(pose[None], dtype=problem.dtype)
+        kp = sub.keypoints(betas, p, torch.tensor(transl[None], dtype=problem.dtype))
+        return float(sub.reprojection(kp)[0] + sub.pose_terms(p, problem.settings.pose_prior)[0])
 
 
 def _frame_problem(problem: FitProblem, frames: Sequence[int]) -> FitProblem:
