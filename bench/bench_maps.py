@@ -14,7 +14,13 @@ Peers, timed the same way on the same mesh and canvas:
 
 The "x peer" column is min / min against the plain pyrender depth render.
 
-    PYOPENGL_PLATFORM=egl python bench/bench_maps.py [--runs 20] [--size 1024x1024]
+Batch: ``render EXAMPLE --views N`` at the same size through the CLI, every map written and
+committed, per view in CPU ms (all threads of the process: llvmpipe's and the PNG writers')
+and wall ms, against a stock pyrender depth render of the same person and cameras measured in
+the same run (``bench_sequence.batch_view_figures``). On a shared machine CPU time is the cost
+of the work; wall time also carries the other processes' load.
+
+    PYOPENGL_PLATFORM=egl python bench/bench_maps.py [--runs 20] [--size 1024x1024] [--views 10]
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--size", default="1024x1024")
     parser.add_argument("--example", default="waving", help="bundled example scene")
+    parser.add_argument("--views", type=int, default=10,
+                        help="views of the batch render (0 = skip it)")
     args = parser.parse_args(argv)
 
     import torch
@@ -146,6 +154,15 @@ def main(argv: list[str] | None = None) -> int:
     if forward is not None:
         print(f"posing for the maps: {posing[1]:.2f} ms = {posing[1] / forward[1]:.2f}x a plain "
               f"smplx forward ({forward[1]:.2f} ms)")
+    if args.views:
+        import tempfile
+        from pathlib import Path
+
+        from bench_sequence import batch_view_figures, print_batch_views
+
+        with tempfile.TemporaryDirectory() as root:
+            figures = batch_view_figures(scene, args.views, Path(root))
+        print_batch_views(figures, args.views, canvas)
     return 0
 
 

@@ -10,7 +10,10 @@ Run: ``PYOPENGL_PLATFORM=egl python bench/bench_sequence.py [--frames 120] [--vi
   had, against the old path on the same frames in the same run: ``render_scene`` once per map
   per frame, PNGs written one after another with Pillow (zlib level 1).
 * Views: ``render --views N --size 1024x1024`` (all maps, written and committed) through the
-  CLI, against the old loop (``render_scene`` per view, sequential Pillow writes).
+  CLI, per view in CPU and wall ms, against the old loop (``render_scene`` per view, sequential
+  Pillow writes) and as a ratio to one plain pyrender depth render of the same people and
+  cameras measured in the same run (stock ``pyrender.OffscreenRenderer``, its own 4× MSAA and
+  full depth read-back; ``batch_view_figures``, also used by ``bench_maps.py``).
 
 Wall time is what a user waits on this shared 2-core machine; CPU time (all threads of the
 process) is the cost without the other processes' load. Both are printed; the load average
@@ -64,6 +67,78 @@ def _timed(fn):
     wall, cpu = time.perf_counter(), time.process_time()
     result = fn()
     return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+_PEER_RENDERERS: list = []
+
+
+def plain_depth_ms(posed, cameras, canvas, runs: int = 2) -> tuple[float, float]:
+    """(CPU, wall) ms of one plain pyrender depth render, averaged over ``runs`` passes over
+    ``cameras``: a stock ``pyrender.OffscreenRenderer`` (created here, deleted last), the
+    people as ``Mesh.from_trimesh`` in a fresh ``Scene`` per render, ``DEPTH_ONLY``."""
+    import pyrender
+    import trimesh
+
+    from posestudio import camera as camera_math
+    from posestudio.render.maps import view_matrices
+
+    renderer = pyrender.OffscreenRenderer(canvas.width, canvas.height)
+    meshes = [trimesh.Trimesh(b.vertices, b.faces, process=False) for b in posed]
+
+    def render(camera):
+        K = view_matrices(camera, canvas)[0]
+        scene = pyrender.Scene()
+        for mesh in meshes:
+            scene.add(pyrender.Mesh.from_trimesh(mesh, smooth=False))
+        scene.add(pyrender.IntrinsicsCamera(K[0, 0], K[1, 1], K[0, 2], K[1, 2],
+                                            znear=camera.znear, zfar=camera.zfar),
+                  pose=camera_math.camera_to_world(camera))
+        return renderer.render(scene, flags=pyrender.RenderFlags.DEPTH_ONLY)
+
+    render(cameras[0])
+    wall, cpu, _ = _timed(lambda: [render(c) for _ in range(runs) for c in cameras])
+    # Kept alive, never deleted: pyrender's EGL platform would terminate the display that
+    # PoseStudio's renderer shares.
+    _PEER_RENDERERS.append(renderer)
+    n = runs * len(cameras)
+    return 1e3 * cpu / n, 1e3 * wall / n
+
+
+def batch_view_figures(scene, views: int, root: Path) -> dict[str, float]:
+    """``render SCENE --views N`` through the CLI (all maps, written and committed into
+    ``root``) and a plain pyrender depth render of the same people and cameras, in one run.
+
+    Returns
+    -------
+    dict: ``cpu_ms``/``wall_ms`` per view (writing included), ``peer_cpu_ms``/``peer_wall_ms``
+    per plain depth render, ``x_cpu``/``x_wall`` the ratios.
+    """
+    from posestudio.body import pose_people
+    from posestudio.cli import main as cli_main
+    from posestudio.cli.render_cmd import view_cameras
+    from posestudio.scene.file_format import save_scene
+
+    path = root / "views.pose.json"
+    save_scene(scene, path)
+    assert cli_main(["render", str(path), "--out", str(root / "warm"), "--views", "1"]) == 0
+    wall, cpu, code = _timed(lambda: cli_main(
+        ["render", str(path), "--out", str(root / "views"), "--views", str(views)]))
+    assert code == 0
+    peer_cpu, peer_wall = plain_depth_ms(pose_people(scene), view_cameras(scene, views),
+                                         scene.canvas)
+    out = {"cpu_ms": 1e3 * cpu / views, "wall_ms": 1e3 * wall / views,
+           "peer_cpu_ms": peer_cpu, "peer_wall_ms": peer_wall}
+    out["x_cpu"] = out["cpu_ms"] / peer_cpu
+    out["x_wall"] = out["wall_ms"] / peer_wall
+    return out
+
+
+def print_batch_views(figures: dict[str, float], views: int, canvas) -> None:
+    f = figures
+    print(f"render --views {views} --size {canvas.width}x{canvas.height}, all maps, written, "
+          f"per view: {f['cpu_ms']:.0f} ms CPU / {f['wall_ms']:.0f} ms wall; plain pyrender "
+          f"depth render {f['peer_cpu_ms']:.0f} / {f['peer_wall_ms']:.0f} ms; "
+          f"= {f['x_cpu']:.2f}x CPU, {f['x_wall']:.2f}x wall (target <= 100 ms per view)")
 
 
 def old_per_map(scene, times, maps, out: Path) -> None:
@@ -120,9 +195,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from posestudio.anim import frame_times
-    from posestudio.cli import main as cli_main
     from posestudio.render.gl import shared_renderer
-    from posestudio.scene.file_format import save_scene
     from posestudio.sequence.export import export_sequence
 
     print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores)")
@@ -169,19 +242,16 @@ def main(argv=None) -> int:
     still.animation = None
     still.canvas = dataclasses.replace(still.canvas, width=1024, height=1024)
     cameras = view_cameras(still, args.views)
+    n = args.views
     with tempfile.TemporaryDirectory() as root:
         root = Path(root)
-        path = root / "still.pose.json"
-        save_scene(still, path)
-        wall_new, cpu_new, code = _timed(lambda: cli_main(
-            ["render", str(path), "--out", str(root / "new"), "--views", str(args.views)]))
-        assert code == 0
+        figures = batch_view_figures(still, n, root)
         wall_old, cpu_old, _ = _timed(lambda: old_views(still, cameras, root / "old"))
-    n = args.views
-    print(f"render --views {n} --size 1024x1024, all maps, per view: "
-          f"{1e3 * wall_new / n:.0f} ms wall / {1e3 * cpu_new / n:.0f} ms CPU "
-          f"(old loop {1e3 * wall_old / n:.0f} / {1e3 * cpu_old / n:.0f} ms; "
-          f"{wall_old / wall_new:.2f}x wall, {cpu_old / cpu_new:.2f}x CPU)")
+    print_batch_views(figures, n, still.canvas)
+    print(f"  old loop (render_scene per view, Pillow writes): {1e3 * cpu_old / n:.0f} ms CPU / "
+          f"{1e3 * wall_old / n:.0f} ms wall per view; new is "
+          f"{1e3 * cpu_old / n / figures['cpu_ms']:.2f}x CPU, "
+          f"{1e3 * wall_old / n / figures['wall_ms']:.2f}x wall faster")
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
     return 0
 

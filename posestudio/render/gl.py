@@ -106,7 +106,10 @@ class OffscreenRenderer:
         """
         for attempt in range(2):
             pyrender = self._ensure(width, height)
-            self._framebuffers.use(samples, depth, box)
+            plain = not flags & (pyrender.RenderFlags.DEPTH_ONLY | pyrender.RenderFlags.SEG)
+            clear = ((tuple(np.asarray(scene.bg_color, dtype=float).tolist()),
+                      bool(flags & pyrender.RenderFlags.RGBA), samples) if plain else None)
+            self._framebuffers.use(samples, depth, box, clear)
             try:
                 out = self._renderer.render(scene, flags=flags | pyrender.RenderFlags.OFFSCREEN,
                                             seg_node_map=seg_node_map)

@@ -65,20 +65,30 @@ class PyrenderFramebuffers:
         self.samples = 4
         self.want_depth = True
         self.box: tuple[int, int, int, int] | None = None
+        self.clear: tuple | None = None
+        self._scissored = False
+        self._clear_pixels: dict[tuple, np.ndarray] = {}    # clear key → stored colour
         self._pairs: dict[tuple[int, int, int], tuple[int, ...]] = {}
         self.renderer._configure_main_framebuffer = self._configure
         self.renderer._delete_main_framebuffer = self._delete
         self.renderer._read_main_framebuffer = self._read
 
-    def use(self, samples: int, depth: bool,
-            box: tuple[int, int, int, int] | None = None) -> None:
+    def use(self, samples: int, depth: bool, box: tuple[int, int, int, int] | None = None,
+            clear: tuple | None = None) -> None:
         """Settings of the next render: sample count (0 = exact values, 4 = antialiased),
         whether the depth buffer is read back, and the pixel box ``(x0, y0, x1, y1)`` (top-left
-        origin, exclusive ends) outside which nothing is drawn: only that box is resolved,
-        read back and converted; outside it colour is the clear colour and depth 0."""
+        origin, exclusive ends) outside which nothing is drawn: only that box is cleared
+        (scissor), drawn, resolved, read back and converted; outside it the colour is the
+        clear colour and depth 0.
+
+        ``clear``: what identifies the clear colour as stored (the scene's ``bg_color`` and
+        the read-back format). The first render of a clear colour clears everything and reads
+        one pixel outside the box for it; later ones clear the box only.
+        """
         self.samples = int(samples)
         self.want_depth = bool(depth)
         self.box = box
+        self.clear = clear
 
     @staticmethod
     def _member_problems(renderer: Any | None) -> list[str]:
@@ -156,6 +166,16 @@ class PyrenderFramebuffers:
         (r._main_fb, r._main_cb, r._main_db, r._main_fb_ms, r._main_cb_ms,
          r._main_db_ms) = self._pairs[key]
         r._main_fb_dims = (w, h)
+        # pyrender clears right after this: only the box, once its clear colour is known.
+        box = self.box
+        self._scissored = (box is not None and self.clear in self._clear_pixels
+                           and _outside_pixel(box, w, h) is not None)
+        if self._scissored:
+            x0, y0, x1, y1 = box
+            GL.glEnable(GL.GL_SCISSOR_TEST)
+            GL.glScissor(x0, h - y1, max(0, x1 - x0), max(0, y1 - y0))
+        else:
+            GL.glDisable(GL.GL_SCISSOR_TEST)
 
     def _delete(self) -> None:
         r = self.renderer
@@ -191,7 +211,7 @@ class PyrenderFramebuffers:
         bw, bh, gl_y = max(0, x1 - x0), max(0, y1 - y0), h - max(y1, y0)
         depth_only = bool(flags & RenderFlags.DEPTH_ONLY)
         want_depth = self.want_depth or depth_only
-        outside = _outside_pixel((x0, y0, x1, y1), w, h)
+        outside = None if self._scissored else _outside_pixel((x0, y0, x1, y1), w, h)
         if self.samples > 0:                           # resolve only what is read
             GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, r._main_fb_ms)
             GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, r._main_fb)
@@ -216,17 +236,23 @@ class PyrenderFramebuffers:
                     np.flip(np.frombuffer(raw, dtype=np.float32).reshape(bh, bw), axis=0),
                     scene.main_camera_node.camera)
             if depth_only:
+                GL.glDisable(GL.GL_SCISSOR_TEST)
                 return depth
         channels, fmt = (4, GL.GL_RGBA) if flags & RenderFlags.RGBA else (3, GL.GL_RGB)
         color = np.zeros((h, w, channels), dtype=np.uint8)
-        if outside is not None:
+        if self._scissored:
+            color[...] = self._clear_pixels[self.clear][:channels]
+        elif outside is not None:
             pixel = GL.glReadPixels(outside[0], h - 1 - outside[1], 1, 1, fmt,
                                     GL.GL_UNSIGNED_BYTE)
-            color[...] = np.frombuffer(pixel, dtype=np.uint8)[:channels]
+            color[...] = stored = np.frombuffer(pixel, dtype=np.uint8)[:channels]
+            if self.clear is not None and not flags & RenderFlags.SEG:
+                self._clear_pixels[self.clear] = stored.copy()
         if bw and bh:
             raw = GL.glReadPixels(x0, gl_y, bw, bh, fmt, GL.GL_UNSIGNED_BYTE)
             color[y0:y1, x0:x1] = np.flip(
                 np.frombuffer(raw, dtype=np.uint8).reshape(bh, bw, channels), axis=0)
+        GL.glDisable(GL.GL_SCISSOR_TEST)
         return color, depth
 
 

@@ -60,3 +60,88 @@ def test_overrides_are_in_effect(renderer):
     assert renderer._renderer._renderer._main_fb == exact_fb     # reused, not reallocated
     np.testing.assert_array_equal(again, depth)
     assert 1.4 < depth[depth > 0].min() < 1.6                    # sphere front at 2 - 0.5 m
+
+
+def _figure_scene(mannequin, rng, canvas, bg):
+    """A randomly posed, framed mannequin as a pyrender scene in its camera frame, with the
+    pixel box of its vertices."""
+    import pyrender
+    from render_helpers import random_camera, random_pose
+
+    from posestudio.render import maps as map_funcs
+    from posestudio.scene.model import Person
+
+    posed = mannequin.pose_person(Person(pose=random_pose(rng)))
+    camera = random_camera(rng, posed.vertices, canvas)
+    K, w2c = map_funcs.view_matrices(camera, canvas)
+    points = map_funcs._to_camera(posed.vertices, w2c)
+    scene = pyrender.Scene(bg_color=bg)
+    scene.add(pyrender.Mesh([pyrender.Primitive(
+        positions=points.astype(np.float32), indices=np.asarray(posed.faces, np.uint32),
+        color_0=np.column_stack([(points - points.min(0)) / np.ptp(points, 0),
+                                 np.ones(len(points))]).astype(np.float32))]))
+    scene.add(map_funcs._pyrender_camera(pyrender, K, camera), pose=np.eye(4))
+    return scene, map_funcs.pixel_box([points], K, canvas, camera.znear)
+
+
+@pytest.mark.parametrize("samples", [0, 4])
+def test_reading_back_only_the_pixel_box_gives_the_full_read_bit_for_bit(renderer, mannequin,
+                                                                         samples):
+    """Colour and metric depth read inside the box (cleared by scissor from the second render
+    of a clear colour on) equal pyrender's whole-frame read, for opaque and transparent
+    backgrounds, RGB and RGBA."""
+    import pyrender
+
+    from posestudio.scene.model import Canvas
+
+    rng = np.random.default_rng(samples)
+    canvas = Canvas(96, 128)
+    flags = pyrender.RenderFlags.FLAT
+    partial = 0
+    for bg, rgba in (((0.9, 0.9, 0.89, 1.0), False), ((0.0, 0.0, 0.0, 0.0), True),
+                     ((0.3, 0.6, 0.1, 1.0), True)):
+        for _ in range(3):
+            scene, box = _figure_scene(mannequin, rng, canvas, bg)
+            f = flags | (pyrender.RenderFlags.RGBA if rgba else 0)
+            full = renderer.render(scene, canvas.width, canvas.height, f, samples=samples)
+            boxed = renderer.render(scene, canvas.width, canvas.height, f, samples=samples,
+                                    box=box)
+            partial += box is not None and (box[2] - box[0]) * (box[3] - box[1]) < 96 * 128
+            np.testing.assert_array_equal(boxed[0], full[0])
+            np.testing.assert_array_equal(boxed[1], full[1])
+            assert (full[1] > 0).sum() > 100
+    assert partial >= 4
+
+
+def test_pixel_box_bounds_the_drawn_pixels_and_gives_up_behind_the_camera(renderer, mannequin):
+    from posestudio.render import maps as map_funcs
+    from posestudio.scene.model import Canvas
+
+    rng = np.random.default_rng(7)
+    canvas = Canvas(80, 64)
+    for _ in range(4):
+        scene, box = _figure_scene(mannequin, rng, canvas, (0.0, 0.0, 0.0, 0.0))
+        _, depth = renderer.render(scene, canvas.width, canvas.height, samples=0)
+        rows, cols = map_funcs._box_slices(box)
+        inside = np.zeros(depth.shape, bool)
+        inside[rows, cols] = True
+        assert (depth[~inside] == 0).all() and (depth[inside] > 0).any()
+    K = np.array([[50.0, 0, 40], [0, 50, 32], [0, 0, 1]])
+    behind = np.array([[0.0, 0.0, -1.0], [0.0, 0.0, 0.5]])
+    assert map_funcs.pixel_box([behind], K, canvas, 0.05) is None
+    assert map_funcs.pixel_box([np.array([[0.0, 0.0, -1.0]])], K, canvas, 0.05) == (
+        36, 28, 45, 37)
+
+
+def test_canny_inside_the_box_equals_canny_of_the_whole_map(renderer, mannequin):
+    from posestudio.render import maps as map_funcs
+    from posestudio.scene.model import Camera, Canvas, Person
+
+    posed = mannequin.pose_person(Person())
+    for canvas, camera in ((Canvas(160, 120), Camera()),
+                           (Canvas(64, 64), Camera(distance=1.2))):   # box reaches the edges
+        geometry = map_funcs.render_geometry([posed], camera, canvas, renderer=renderer)
+        normal = map_funcs.normal_map(geometry)
+        whole = map_funcs.canny_map(normal)
+        np.testing.assert_array_equal(map_funcs.canny_map(normal, box=geometry.box), whole)
+        assert whole.any()

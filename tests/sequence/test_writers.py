@@ -81,3 +81,20 @@ def test_png_writer_threads_write_everything_and_report_errors(tmp_path):
             png.save(tmp_path / "bad.png", np.zeros((4, 4), np.float32))
     with pytest.raises(InputError, match="fast or small"):
         PngWriter(compression="tiny")
+
+
+def test_fast_png_without_isal_falls_back_to_opencv(monkeypatch):
+    import cv2
+
+    from posestudio.export import png
+
+    image = np.random.default_rng(2).integers(0, 255, (24, 20, 3), dtype=np.uint8)
+    with_isal = png.encode_png(image)
+    monkeypatch.setattr(png, "_isal_deflate", lambda: None)
+    without = png.encode_png(image)
+    assert with_isal != without                     # two different encoders ...
+    for data in (with_isal, without):               # ... the same pixels
+        back = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+        np.testing.assert_array_equal(back[..., ::-1], image)
+    with pytest.raises(InputError, match="PNG images must be"):
+        png.encode_png(np.zeros((4, 4, 2), np.uint8))
