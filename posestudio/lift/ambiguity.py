@@ -403,6 +403,13 @@ def best_fit_and_alternatives(model, targets: np.ndarray, selection: np.ndarray,
     found = search_alternatives(problem, fit, ambiguity, load_pose_gmm())
     if not found:
         return fit, found
+    if points3d is not None:
+        # the detector's own 3D already chose the depths: the plain fit stays the lift and
+        # comes first; the others remain on offer
+        plain = [a for a in found if not a.changed]
+        if not plain:
+            plain = [Alternative(fit.pose, fit.betas, fit.transl, float("nan"))]
+        return fit, plain[:1] + [a for a in found if a.changed]
     best = found[0]
     return dataclasses.replace(fit, pose=best.pose, betas=best.betas, transl=best.transl,
                                loss=best.terms.get("fit", fit.loss)), found
