@@ -27,7 +27,8 @@ from .repose_panel import ReposePanel
 from .video_panel import VideoPanel
 
 __all__ = ["GeneratePanel", "JobRunner", "ReposePanel", "ServiceJob", "VideoPanel",
-           "add_job_panel", "generate_menu", "install", "install_repose", "install_video"]
+           "add_job_panel", "beside_generate", "generate_menu", "install", "install_repose",
+           "install_video"]
 
 
 def install(window) -> GeneratePanel:
@@ -50,10 +51,18 @@ def install(window) -> GeneratePanel:
     return panel
 
 
+def beside_generate(window, dock) -> None:
+    """Tab ``dock`` with the Generate dock (the tall right-hand group), where there is one."""
+    generate = getattr(window, "generate_dock", None)
+    if generate is not None:
+        window.tabifyDockWidget(generate, dock)
+
+
 def install_video(window) -> VideoPanel:
     """Add the Generate Video panel (a dock) and its entries in the Generate menu."""
     panel = VideoPanel(window.doc, window, status_bar=window.statusBar())
     dock = add_job_panel(window, panel, name="generate-video", title="Generate Video")
+    beside_generate(window, dock)
     menu = generate_menu(window)
     menu.addSeparator()
     menu.addAction("Generate &Video", lambda: (dock.show(), dock.raise_(), panel.run()))
@@ -67,6 +76,7 @@ def install_repose(window) -> ReposePanel:
     """Add the Re-pose panel (a dock) and its entries in the Generate menu."""
     panel = ReposePanel(window.doc, window, status_bar=window.statusBar())
     dock = add_job_panel(window, panel, name="repose", title="Re-pose")
+    beside_generate(window, dock)
     menu = generate_menu(window)
     menu.addSeparator()
     menu.addAction("&Re-pose Photo", lambda: (dock.show(), dock.raise_(), panel.run()))

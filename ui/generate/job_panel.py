@@ -190,6 +190,19 @@ class JobPanel(QtWidgets.QWidget):
     def _on_succeeded(self, payload: dict) -> None:
         self._show_result(payload)
         self.resultReady.emit(payload)
+        QtCore.QTimer.singleShot(0, self._reveal_result)
+
+    def result_widget(self) -> QtWidgets.QWidget | None:
+        """The widget showing the result, scrolled into view when a run succeeds."""
+        return None
+
+    def _reveal_result(self) -> None:
+        # a short dock scrolls: bring the new result into view
+        scroll, widget = self.parentWidget(), self.result_widget()
+        while scroll is not None and not isinstance(scroll, QtWidgets.QScrollArea):
+            scroll = scroll.parentWidget()
+        if scroll is not None and widget is not None:
+            scroll.ensureWidgetVisible(widget)
 
     def _finish(self, how: str) -> None:
         if self.progress.maximum() == 0:

@@ -83,6 +83,8 @@ class ReposePanel(JobPanel):
         form.addRow("Character", self.character)
         form.addRow("Reference", self.reference)
         form.addRow("Compose", self.layout_box)
+        self.inputs_form = form
+        form.setRowVisible(self.layout_box, False)      # one-image models only
         layout.addWidget(inputs)
 
         prompts = QtWidgets.QGroupBox("Instruction")
@@ -146,6 +148,7 @@ class ReposePanel(JobPanel):
         self.gallery.setFlow(QtWidgets.QListView.Flow.LeftToRight)
         self.gallery.setWrapping(False)
         self.gallery.setFixedHeight(80)
+        self.gallery.hide()                             # shown with the first result
         self.gallery.currentRowChanged.connect(self._show_entry)
         layout.addWidget(self.gallery)
         buttons = QtWidgets.QHBoxLayout()
@@ -184,6 +187,9 @@ class ReposePanel(JobPanel):
         view.box.addWidget(view)
         return view
 
+    def result_widget(self) -> QtWidgets.QWidget:
+        return self.result_view
+
     # -- settings ------------------------------------------------------------------------------
     def state(self) -> dict:
         return {"base": self.base.text(), "character": self.character.text(),
@@ -211,6 +217,8 @@ class ReposePanel(JobPanel):
     def _describe_base(self):
         from posestudio.generate.edit_families import inspect_edit_model
 
+        self.family.setVisible(bool(self.base.text()))
+        self.inputs_form.setRowVisible(self.layout_box, False)
         if not self.base.text():
             self.family.setText("")
             return None
@@ -220,7 +228,7 @@ class ReposePanel(JobPanel):
             self.family.setText(str(exc))
             return None
         self.family.setText(f"{info.spec.label}: {info.default_steps} steps by default")
-        self.layout_box.setEnabled(info.spec.layout == "composite")
+        self.inputs_form.setRowVisible(self.layout_box, info.spec.layout == "composite")
         return info
 
     def character_path(self) -> str:
@@ -344,6 +352,7 @@ class ReposePanel(JobPanel):
                                          f"seed {payload['request']['seed']}")
         item.setToolTip(f"{payload['image']}\n{payload['request']['prompt']}")
         self.gallery.addItem(item)
+        self.gallery.show()
         self.gallery.setCurrentRow(self.gallery.count() - 1)
         self._message(f"Wrote {Path(payload['image']).name} · seed "
                       f"{payload['request']['seed']} · reference {payload['request']['reference']}")

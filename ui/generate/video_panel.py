@@ -13,6 +13,7 @@ that open the mp4 in the system's player and its folder.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -58,6 +59,7 @@ class VideoPanel(JobPanel):
         column.addWidget(self.family)
         column.addWidget(self.motion_adapter)
         column.addWidget(self.controlnet)
+        self.family.hide()
         layout.addWidget(models)
 
         inputs = QtWidgets.QGroupBox("Input")
@@ -100,6 +102,8 @@ class VideoPanel(JobPanel):
         layout.addWidget(params)
 
         self.base.changed.connect(self._on_base_changed)
+        for part in (self.motion_adapter, self.controlnet):
+            part.changed.connect(lambda *_: self._describe_base())
         self.doc.changed.connect(lambda *_: self._update_clip())
         self.remember(self.base.changed, self.motion_adapter.changed, self.controlnet.changed,
                       self.preset.currentIndexChanged, self.reference.changed,
@@ -118,12 +122,18 @@ class VideoPanel(JobPanel):
 
     def _build_result(self, layout: QtWidgets.QVBoxLayout) -> None:
         self.segment = QtWidgets.QLabel("")
+        self.segment.hide()
         layout.addWidget(self.segment)
+        self.result_box = QtWidgets.QWidget()           # shown once there is a clip
+        self.result_box.hide()
+        layout.addWidget(self.result_box)
+        box = QtWidgets.QVBoxLayout(self.result_box)
+        box.setContentsMargins(0, 0, 0, 0)
         self.player = FramePlayer(192)
-        layout.addWidget(self.player)
+        box.addWidget(self.player)
         self.result_label = QtWidgets.QLabel("")
         self.result_label.setWordWrap(True)
-        layout.addWidget(self.result_label)
+        box.addWidget(self.result_label)
         buttons = QtWidgets.QHBoxLayout()
         self.open_video_button = QtWidgets.QPushButton("Play video")
         self.open_video_button.setToolTip("Open the mp4 in the system's video player")
@@ -135,8 +145,11 @@ class VideoPanel(JobPanel):
         self.open_video_button.clicked.connect(lambda: open_path(self.result["video"]))
         self.open_folder_button.clicked.connect(
             lambda: open_path(Path(self.result["video"]).parent))
-        layout.addLayout(buttons)
+        box.addLayout(buttons)
         self.result: dict | None = None
+
+    def result_widget(self) -> QtWidgets.QWidget:
+        return self.result_box
 
     # -- settings ------------------------------------------------------------------------------
     def state(self) -> dict:
@@ -171,6 +184,10 @@ class VideoPanel(JobPanel):
     def _describe_base(self):
         from posestudio.generate.video_families import inspect_video_model
 
+        wants_parts = self._takes_parts()
+        self.motion_adapter.setVisible(wants_parts)
+        self.controlnet.setVisible(wants_parts)
+        self.family.setVisible(bool(self.base.text()))
         if not self.base.text():
             self.family.setText("")
             return None
@@ -184,6 +201,18 @@ class VideoPanel(JobPanel):
         self.family.setText(f"{spec.label}: {spec.segment_frames} frames a segment, "
                             f"{spec.default_steps} steps; reference image {spec.reference}")
         return info
+
+    def _takes_parts(self) -> bool:
+        """Whether to show the AnimateDiff pickers: they hold paths, or the base folder is a
+        Stable Diffusion pipeline (which runs as AnimateDiff with them)."""
+        if self.motion_adapter.text() or self.controlnet.text():
+            return True
+        try:
+            index = json.loads((Path(self.base.text()) / "model_index.json").read_text())
+        except (OSError, ValueError):
+            return False
+        return isinstance(index, dict) and str(index.get("_class_name", "")).startswith(
+            "StableDiffusion")
 
     def _update_clip(self) -> None:
         scene = self.doc.scene
@@ -247,6 +276,7 @@ class VideoPanel(JobPanel):
     # -- progress and result -------------------------------------------------------------------
     def run(self) -> bool:
         self.segment.setText("")
+        self.segment.hide()
         return super().run()
 
     def _on_stage(self, text: str) -> None:
@@ -254,6 +284,7 @@ class VideoPanel(JobPanel):
         found = SEGMENT.search(text)
         if found:
             self.segment.setText(f"Segment {found.group(1)} of {found.group(2)}")
+            self.segment.show()
 
     def _show_result(self, payload: dict) -> None:
         self.result = payload
@@ -266,6 +297,7 @@ class VideoPanel(JobPanel):
         self.result_label.setToolTip(str(video))
         self.open_video_button.setEnabled(True)
         self.open_folder_button.setEnabled(True)
+        self.result_box.show()
         self._message(f"Wrote {video.name} · seed {request['seed']}")
 
     def shutdown(self, timeout_ms: int = 30000) -> None:

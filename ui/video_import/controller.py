@@ -40,7 +40,7 @@ class VideoImport(QObject):
 
     def __init__(self, window) -> None:
         super().__init__(window)
-        from ..generate.dock import add_job_panel
+        from ..generate import add_job_panel, beside_generate
 
         self.window = window
         self.doc = window.doc
@@ -51,6 +51,7 @@ class VideoImport(QObject):
         self.panel.importRequested.connect(self.start)
         self.panel.cancelRequested.connect(self.cancel)
         self.dock = add_job_panel(window, self.panel, name="video-import", title="Video Import")
+        beside_generate(window, self.dock)
         self.action = QtGui.QAction("Import &Video / Keypoint Sequence…", window)
         self.action.setStatusTip("Track and lift the people of a video (or of a keypoint "
                                  "sequence) into an animated scene")
