@@ -155,6 +155,39 @@ def _face_parts(posed: "PosedBody") -> np.ndarray:
     return entry[2]
 
 
+_PART_MESHES: dict[tuple[int, int], tuple] = {}
+
+
+def _part_mesh(posed: "PosedBody") -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The rig's mesh welded within each part: a vertex is shared by the faces of one part
+    and copied for each other part that uses it, so a per-vertex part label is constant over
+    every face (what the data pass draws), with a fifth of the vertices of unwelded faces.
+
+    Returns
+    -------
+    corner_vertex : (U,) int64, the body vertex of each welded vertex
+    corner_part : (U,) int64, its part id
+    triangles : (F, 3) uint32, the faces as welded-vertex indices (same order and winding)
+    parts : (P,) int64, the part ids present, ascending
+
+    Constant per rig: cached on the rig's (shared, read-only) part and face arrays.
+    """
+    key = (id(posed.vertex_parts), id(posed.faces))
+    entry = _PART_MESHES.get(key)
+    if entry is None or entry[0] is not posed.vertex_parts or entry[1] is not posed.faces:
+        faces = np.asarray(posed.faces, dtype=np.int64)
+        face_part = _face_parts(posed)
+        parts = np.unique(face_part)
+        corner_keys = faces * (int(parts.max()) + 1) + face_part[:, None]
+        unique, inverse = np.unique(corner_keys.reshape(-1), return_inverse=True)
+        welded = (unique // (int(parts.max()) + 1), unique % (int(parts.max()) + 1),
+                  inverse.reshape(faces.shape).astype(np.uint32), parts)
+        if len(_PART_MESHES) >= _CACHE_SIZE:
+            _PART_MESHES.pop(next(iter(_PART_MESHES)))
+        entry = _PART_MESHES[key] = (posed.vertex_parts, posed.faces, welded)
+    return entry[2]
+
+
 def _to_camera(points: np.ndarray, w2c: np.ndarray) -> np.ndarray:
     return np.asarray(points, dtype=np.float64) @ w2c[:3, :3].T + w2c[:3, 3]
 
@@ -288,27 +321,26 @@ def render_geometry(posed_list: Sequence["PosedBody"], camera: "Camera", canvas:
     scene = pyrender.Scene(bg_color=(0.0, 0.0, 0.0, 0.0), ambient_light=(0.0, 0.0, 0.0))
     camera_points = [_to_camera(posed.vertices, w2c) for posed in posed_list]
     for person_index, posed in enumerate(posed_list):
-        faces = np.asarray(posed.faces, dtype=np.int64)
         vertices = camera_points[person_index]
         normals = _camera_normals(posed.vertices, posed.faces, w2c)
-        face_part = _face_parts(posed)
-        face_label = np.empty(len(faces), dtype=np.int64)
-        for part in np.unique(face_part):
+        corner_vertex, corner_part, triangles, parts = _part_mesh(posed)
+        label_of_part = np.zeros(int(parts.max()) + 1, dtype=np.int64)
+        for part in parts:
             key = (person_index, int(part))
             if key not in label_of:
                 label_of[key] = len(labels)
                 labels.append(key)
-            face_label[face_part == part] = label_of[key]
+            label_of_part[part] = label_of[key]
         if len(labels) > MAX_LABELS:
             raise InputError(f"too many people to render at once ({len(posed_list)}): at most "
                              f"{MAX_LABELS} body parts in total")
-        # Unwelded triangles, so the label is constant over each one.
-        colors = np.empty((len(faces), 3, 4), dtype=np.float32)
-        colors[..., :3] = (normals[faces] + 1.0) * 0.5
-        colors[..., 3] = ((face_label + 1) / 255.0)[:, None]
+        # Welded within each part only, so the label is constant over each triangle.
+        colors = np.empty((len(corner_vertex), 4), dtype=np.float32)
+        colors[:, :3] = (normals[corner_vertex] + 1.0) * 0.5
+        colors[:, 3] = (label_of_part[corner_part] + 1) / 255.0
         primitive = pyrender.Primitive(
-            positions=vertices[faces].reshape(-1, 3).astype(np.float32),
-            color_0=colors.reshape(-1, 4),
+            positions=vertices[corner_vertex].astype(np.float32), color_0=colors,
+            indices=triangles,
             material=pyrender.MetallicRoughnessMaterial(baseColorFactor=(1.0, 1.0, 1.0, 1.0)),
         )
         scene.add(pyrender.Mesh([primitive]))
