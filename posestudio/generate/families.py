@@ -317,3 +317,36 @@ def check_pairing(base: ModelInfo, controlnets: list[ModelInfo]) -> None:
     if len(controlnets) > 1 and family.multi is None:
         raise GenerationError(f"{family.label} takes one ControlNet, {len(controlnets)} were given "
                               f"(use a union ControlNet for several conditions)")
+
+
+def size_multiple(family: str, vae_factor: int = 8, patch_size: int = 2) -> int:
+    """Output width and height must be a multiple of this many pixels for ``family``.
+
+    The VAE's downsampling factor (8 for every released model), doubled where the denoiser packs
+    2x2 latent patches (Flux, Z-Image, Qwen-Image) or times the transformer's ``patch_size`` (SD3):
+    ÷8 for SD 1.x/2.x and SDXL, ÷16 for Flux, SD3, Z-Image and Qwen-Image.
+    """
+    if family in ("flux", "zimage", "qwenimage"):
+        return vae_factor * 2
+    if family == "sd3":
+        return vae_factor * patch_size
+    return vae_factor
+
+
+def base_size_multiple(info: ModelInfo) -> int:
+    """:func:`size_multiple` of a base model on disk, from its configs (no weights read).
+
+    A folder's ``vae/config.json`` gives the VAE factor (``2 ** (len(block_out_channels) - 1)``,
+    or ``2 ** len(temperal_downsample)`` for Qwen-Image's VAE), as the diffusers pipelines compute
+    it; a single file, or a config without those fields, counts as the usual 8.
+    """
+    factor = 8
+    vae_config = info.path / "vae" / "config.json"
+    if not info.single_file and vae_config.is_file():
+        config = _read_json(vae_config)
+        blocks, temporal = config.get("block_out_channels"), config.get("temperal_downsample")
+        if isinstance(blocks, list) and blocks:
+            factor = 2 ** (len(blocks) - 1)
+        elif isinstance(temporal, list):
+            factor = 2 ** len(temporal)
+    return size_multiple(info.family, factor, _config_int(info.config, "patch_size") or 2)

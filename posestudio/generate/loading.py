@@ -111,12 +111,11 @@ class LoadedPipeline:
     @property
     def size_multiple(self) -> int:
         """Output width/height must be a multiple of this (VAE factor x latent patch size)."""
-        factor = int(getattr(self.pipe, "vae_scale_factor", 8))
-        if self.family in ("flux", "zimage", "qwenimage"):
-            return factor * 2
-        if self.family == "sd3":
-            return factor * int(self.pipe.transformer.config.patch_size)
-        return factor
+        from posestudio.generate.families import size_multiple
+
+        patch = getattr(getattr(self.pipe, "transformer", None), "config", None)
+        return size_multiple(self.family, int(getattr(self.pipe, "vae_scale_factor", 8)),
+                             int(getattr(patch, "patch_size", 2) or 2))
 
 
 def _derived_controlnet_config(cn: ModelInfo, base: ModelInfo, folder: Path) -> None:

@@ -118,6 +118,23 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def generation_size(canvas: tuple[int, int], long_side: int | None,
+                    multiple: int) -> tuple[int, int]:
+    """The output size for a scene canvas: its aspect, scaled so that the longer side is
+    ``long_side`` pixels (``None``/0: the canvas size itself), each side rounded to the nearest
+    ``multiple`` the model family needs (see ``families.size_multiple``).
+
+    ``(768, 1024), 512, 8`` → ``(384, 512)``; ``(1500, 950), None, 16`` → ``(1504, 944)``.
+    """
+    from posestudio.sequence.presets import round_size
+
+    width, height = canvas
+    if long_side:
+        scale = long_side / max(width, height)
+        width, height = width * scale, height * scale
+    return round_size(round(width), round(height), multiple)
+
+
 def parse_seed(text: str | int | None) -> int | None:
     """A seed from the CLI/UI: an integer 0..2**32-1, or ``"random"``/``None`` for a fresh one."""
     if text is None or (isinstance(text, str) and text.strip().lower() in ("random", "-1", "")):
@@ -153,7 +170,8 @@ class MemoryOptions:
 class GenerationRequest:
     """Everything one press of Generate (or one ``posestudio generate``) needs, validated.
 
-    ``width``/``height`` are the output size in pixels (the scene canvas); ``guidance`` and
+    ``width``/``height`` are the output size in pixels (the control maps are rendered at it, the
+    scene canvas by default: see :func:`generation_size`); ``guidance`` and
     ``steps`` of ``None`` take the family's default (e.g. 0 guidance, 8 steps for Z-Image Turbo);
     ``seed`` of ``None`` draws a random one, which is recorded with every image. Image *i* of a
     batch uses ``seed + i``.

@@ -9,8 +9,11 @@ loading and denoising run there, through the same ``generate_scene`` the CLI use
 effect within one step. Results land in a gallery next to the control maps that made them;
 "Reuse parameters" puts a result's parameters back into the fields and, with "Also restore the
 scene", the scene it was made from (one undo step). Model paths and fields are remembered in the
-app settings (:mod:`ui.generate.settings`). The widgets themselves live in
-:mod:`ui.generate.widgets`.
+app settings (:mod:`ui.generate.settings`), steps and guidance per model as well. The image size
+is the scene canvas's, or a long side the user picks (the canvas's aspect kept), rounded as the
+model family needs; the control maps are rendered at that size and the scene is left alone. The
+Generate/Cancel row, progress, status and the output folder ("Open folder") stay at the bottom,
+outside the scrolling fields. The widgets themselves live in :mod:`ui.generate.widgets`.
 
 No modal dialog opens except the file pickers behind the "…" buttons: errors go to the panel's
 status line and the window's status bar.
@@ -26,17 +29,22 @@ from PySide6.QtCore import Qt, Signal
 
 from posestudio.errors import PoseStudioError
 from posestudio.generate.params import (DEVICES, OFFLOADS, PRECISIONS, SCHEDULERS,
-                                        GenerationRequest, MemoryOptions, parse_seed)
+                                        GenerationRequest, MemoryOptions, generation_size,
+                                        parse_seed)
 
 from .job import JobRunner, ServiceJob
+from .job_panel import open_path
 from .service import generation_service
-from .settings import default_output_dir, load_state, save_state
-from .widgets import THUMB, ControlRow, GalleryEntry, PathPicker, ResultStrip
+from .settings import (default_output_dir, load_state, remember_for_model, remembered_for_model,
+                       save_state)
+from .widgets import (THUMB, ControlRow, ElidedLabel, GalleryEntry, PathPicker, ResultStrip,
+                      StatusLabel, VerticalScroll)
 
-__all__ = ["DEFAULT_ROWS", "SETTINGS_KEY", "GeneratePanel"]
+__all__ = ["DEFAULT_ROWS", "MODELS_KEY", "SETTINGS_KEY", "GeneratePanel"]
 
 DEFAULT_ROWS = (("openpose", 1.0, True), ("depth", 0.5, False))
 SETTINGS_KEY = "generate/state"
+MODELS_KEY = "generate/models"      # steps and guidance per base model path and family
 
 
 class GeneratePanel(QtWidgets.QWidget):
@@ -56,7 +64,7 @@ class GeneratePanel(QtWidgets.QWidget):
         super().__init__(parent)
         self.doc = document
         self.status_bar = status_bar
-        self.output_dir = Path(output_dir) if output_dir else None
+        self.output_dir = output_dir
         self.runner = JobRunner(generation_service, self)
         self.runner.stage.connect(self._on_stage)
         self.runner.progress.connect(self._on_progress)
@@ -67,6 +75,8 @@ class GeneratePanel(QtWidgets.QWidget):
         self.entries: list[GalleryEntry] = []
         self.rows: list[ControlRow] = []
         self._restoring = False
+        self._model = None           # ModelInfo of the base model, when it is usable
+        self._multiple = 8           # its output size multiple (pixels)
         self._build()
         self._restore()
         self.doc.changed.connect(lambda *_: self._update_size())
@@ -74,7 +84,12 @@ class GeneratePanel(QtWidgets.QWidget):
 
     # -- layout ------------------------------------------------------------------------------
     def _build(self) -> None:
-        layout = QtWidgets.QVBoxLayout(self)
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        body = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(body)
+        self.fields_scroll = VerticalScroll(body)
+        outer.addWidget(self.fields_scroll, 1)
         models = QtWidgets.QGroupBox("Models")
         column = QtWidgets.QVBoxLayout(models)
         self.base = PathPicker("Base model folder (model_index.json) or .safetensors")
@@ -135,7 +150,18 @@ class GeneratePanel(QtWidgets.QWidget):
         self.offload.addItems(OFFLOADS)
         self.offload.setToolTip("CPU offload for small GPUs (slower, far less GPU memory)")
         self.vae_tiling = QtWidgets.QCheckBox("VAE tiling")
+        self.long_side = QtWidgets.QSpinBox()
+        self.long_side.setRange(0, 8192)
+        self.long_side.setSingleStep(64)
+        self.long_side.setSuffix(" px")
+        self.long_side.setSpecialValueText("scene canvas")
+        self.long_side.setToolTip("Long side of the generated image in pixels: the scene "
+                                  "canvas's aspect is kept and each side rounded as the model "
+                                  "needs; the scene itself does not change")
+        self.long_side.valueChanged.connect(lambda *_: self._update_size())
         self.size = QtWidgets.QLabel()
+        self.size.setStyleSheet("color: #999;")
+        self.size.setWordWrap(True)
         form.addRow("Steps", self.steps)
         form.addRow("Guidance", self.guidance)
         form.addRow("Seed", seed_row)
@@ -145,6 +171,7 @@ class GeneratePanel(QtWidgets.QWidget):
         form.addRow("Precision", self.precision)
         form.addRow("Offload", self.offload)
         form.addRow("", self.vae_tiling)
+        form.addRow("Long side", self.long_side)
         form.addRow("Size", self.size)
         layout.addWidget(params)
 
@@ -157,15 +184,27 @@ class GeneratePanel(QtWidgets.QWidget):
         self.cancel_button.clicked.connect(self.cancel)
         run.addWidget(self.generate_button, 1)
         run.addWidget(self.cancel_button)
-        layout.addLayout(run)
+        footer = QtWidgets.QVBoxLayout()        # fixed below the scrolling fields
+        footer.setContentsMargins(9, 4, 9, 6)
+        footer.addLayout(run)
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        layout.addWidget(self.progress)
-        self.status = QtWidgets.QLabel("")
-        self.status.setWordWrap(True)
+        footer.addWidget(self.progress)
+        self.status = StatusLabel()
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.status)
+        footer.addWidget(self.status)
+        saved = QtWidgets.QHBoxLayout()
+        self.saved_in = ElidedLabel()
+        self.saved_in.setStyleSheet("color: #999;")
+        self.open_folder_button = QtWidgets.QPushButton("Open folder")
+        self.open_folder_button.setToolTip("Show the folder the images are saved in")
+        self.open_folder_button.clicked.connect(self.open_output_folder)
+        saved.addWidget(self.saved_in, 1)
+        saved.addWidget(self.open_folder_button)
+        footer.addLayout(saved)
+        outer.addLayout(footer)
+        self._show_output_dir()
 
         self.gallery = QtWidgets.QListWidget()
         self.gallery.setViewMode(QtWidgets.QListView.ViewMode.IconMode)
@@ -198,7 +237,8 @@ class GeneratePanel(QtWidgets.QWidget):
                        self.guidance.valueChanged, self.batch.valueChanged,
                        self.scheduler.currentIndexChanged, self.device.currentIndexChanged,
                        self.precision.currentIndexChanged, self.offload.currentIndexChanged,
-                       self.vae_tiling.toggled, self.random_seed.toggled, self.seed.editingFinished):
+                       self.vae_tiling.toggled, self.random_seed.toggled, self.seed.editingFinished,
+                       self.long_side.valueChanged):
             signal.connect(lambda *_: self._save())
 
     def add_row(self, map_name: str = "openpose", scale: float = 1.0, enabled: bool = True,
@@ -232,12 +272,16 @@ class GeneratePanel(QtWidgets.QWidget):
                 "seed": self.seed.text(), "random_seed": self.random_seed.isChecked(),
                 "batch": self.batch.value(), "scheduler": self.scheduler.currentText(),
                 "device": self.device.currentText(), "precision": self.precision.currentText(),
-                "offload": self.offload.currentText(), "vae_tiling": self.vae_tiling.isChecked()}
+                "offload": self.offload.currentText(), "vae_tiling": self.vae_tiling.isChecked(),
+                "long_side": self.long_side.value()}
 
     def _save(self) -> None:
         if self._restoring:
             return
         save_state(SETTINGS_KEY, self.state())
+        if self._model is not None:
+            remember_for_model(MODELS_KEY, str(self._model.path), self._model.family,
+                               {"steps": self.steps.value(), "guidance": self.guidance.value()})
 
     def _restore(self) -> None:
         state = load_state(SETTINGS_KEY)
@@ -255,7 +299,8 @@ class GeneratePanel(QtWidgets.QWidget):
                     continue
             self.prompt.setPlainText(str(state.get("prompt", "")))
             self.negative.setPlainText(str(state.get("negative", "")))
-            for box, key in ((self.steps, "steps"), (self.batch, "batch")):
+            for box, key in ((self.steps, "steps"), (self.batch, "batch"),
+                             (self.long_side, "long_side")):
                 if isinstance(state.get(key), int):
                     box.setValue(state[key])
             if isinstance(state.get("guidance"), (int, float)):
@@ -274,36 +319,70 @@ class GeneratePanel(QtWidgets.QWidget):
 
     # -- model family --------------------------------------------------------------------------
     def _on_base_changed(self, _text: str = "") -> None:
+        """A new base model: its own steps and guidance come back (those last used with it, else
+        with its family, else the family's defaults)."""
         info = self._describe_base()
         if info is not None:
             from posestudio.generate.families import FAMILIES
 
             family = FAMILIES[info.family]
-            self.steps.setValue(family.default_steps)   # each family has its own sweet spot
-            self.guidance.setValue(family.default_guidance)
+            fields = remembered_for_model(MODELS_KEY, str(info.path), info.family)
+            steps, guidance = fields.get("steps"), fields.get("guidance")
+            self._restoring = True           # one save of the pair below, not one per field
+            try:
+                self.steps.setValue(steps if isinstance(steps, int) and not isinstance(steps, bool)
+                                    else family.default_steps)
+                self.guidance.setValue(float(guidance) if isinstance(guidance, (int, float))
+                                       else family.default_guidance)
+            finally:
+                self._restoring = False
         self._save()
 
     def _describe_base(self):
-        from posestudio.generate.families import inspect_base
+        from posestudio.generate.families import base_size_multiple, inspect_base
 
+        self._model, self._multiple = None, 8
         if not self.base.text():
             self.family.setText("")
+            self._update_size()
             return None
         try:
             info = inspect_base(self.base.text())
+            multiple = base_size_multiple(info)
         except PoseStudioError as exc:
             self.family.setText(str(exc))
+            self._update_size()
             return None
+        self._model, self._multiple = info, multiple
         self.family.setText(info.label)
+        self._update_size()
         return info
 
-    def _update_size(self) -> None:
+    def generation_size(self) -> tuple[int, int]:
+        """(width, height) in pixels of the images a run makes now: the scene canvas, or the
+        long side picked with the canvas's aspect, rounded to the base model's size multiple
+        (8 while no usable base model is chosen)."""
         canvas = self.doc.scene.canvas
-        self.size.setText(f"{canvas.width}×{canvas.height} (scene canvas)")
+        return generation_size((canvas.width, canvas.height), self.long_side.value(),
+                               self._multiple)
+
+    def _update_size(self) -> None:
+        if not hasattr(self, "long_side"):
+            return
+        canvas = self.doc.scene.canvas
+        width, height = self.generation_size()
+        if self.long_side.value():
+            note = f"canvas aspect, ÷{self._multiple}"
+        elif (width, height) != (canvas.width, canvas.height):
+            note = f"scene canvas {canvas.width}×{canvas.height} rounded to ÷{self._multiple}"
+        else:
+            note = "scene canvas"
+        self.size.setText(f"{width}×{height} ({note})")
 
     # -- request -------------------------------------------------------------------------------
     def build_request(self) -> GenerationRequest:
-        """The request of the fields and the scene canvas; PoseStudioError names a bad field."""
+        """The request of the fields at :meth:`generation_size`; PoseStudioError names a bad
+        field."""
         from posestudio.errors import InputError
 
         specs = [s for s in (r.spec() for r in self.rows) if s is not None]
@@ -312,17 +391,18 @@ class GeneratePanel(QtWidgets.QWidget):
         if not specs:
             raise InputError("tick at least one ControlNet and choose its model")
         seed = None if self.random_seed.isChecked() else parse_seed(self.seed.text() or "0")
-        canvas = self.doc.scene.canvas
+        width, height = self.generation_size()
         return GenerationRequest(
             base=self.base.text(), controlnets=specs, prompt=self.prompt.toPlainText(),
             negative_prompt=self.negative.toPlainText(), steps=self.steps.value(),
             guidance=self.guidance.value(), seed=seed, batch_count=self.batch.value(),
-            width=canvas.width, height=canvas.height, scheduler=self.scheduler.currentText(),
+            width=width, height=height, scheduler=self.scheduler.currentText(),
             device=self.device.currentText(), precision=self.precision.currentText(),
             memory=MemoryOptions(self.offload.currentText(), self.vae_tiling.isChecked()))
 
     def apply_request(self, request: GenerationRequest) -> None:
-        """Put a request's parameters into the fields (the size stays the scene's)."""
+        """Put a request's parameters into the fields, its size as the long side (or "scene
+        canvas" where that gives the same size)."""
         self._restoring = True
         try:
             self.base.set_text(request.base)
@@ -346,11 +426,15 @@ class GeneratePanel(QtWidgets.QWidget):
         finally:
             self._restoring = False
         self._describe_base()
+        size = (request.width, request.height)
+        self.long_side.setValue(0)
+        if self.generation_size() != size:
+            self.long_side.setValue(max(size))
         self._save()
-        canvas = self.doc.scene.canvas
-        if (request.width, request.height) != (canvas.width, canvas.height):
+        if self.generation_size() != size:
+            width, height = self.generation_size()
             self._message(f"Parameters reused; that image was {request.width}×{request.height}, "
-                          f"the scene canvas is {canvas.width}×{canvas.height}")
+                          f"this scene's canvas makes {width}×{height}")
         else:
             self._message(f"Parameters reused (seed {request.seed})")
 
@@ -409,8 +493,36 @@ class GeneratePanel(QtWidgets.QWidget):
         """The thread following the current (or last) run, until it is released."""
         return self.runner.thread
 
+    @property
+    def output_dir(self) -> Path | None:
+        """The folder images are saved in; None: the app's (``default_output_dir()``)."""
+        return self._output_override
+
+    @output_dir.setter
+    def output_dir(self, folder: str | Path | None) -> None:
+        self._output_override = Path(folder) if folder else None
+        if hasattr(self, "saved_in"):
+            self._show_output_dir()
+
     def _output_dir(self) -> Path:
         return self.output_dir or default_output_dir()
+
+    def _show_output_dir(self) -> None:
+        self.saved_in.set_full_text(f"Saved in {self._output_dir()}")
+
+    def output_folder_url(self) -> QtCore.QUrl:
+        """What "Open folder" hands to the desktop: the output folder as a file URL."""
+        return QtCore.QUrl.fromLocalFile(str(self._output_dir()))
+
+    def open_output_folder(self) -> bool:
+        """Show the output folder in the system's file manager (made first if need be)."""
+        try:
+            self._output_dir().mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self._message(f"cannot make the output folder {self._output_dir()}: {exc.strerror}",
+                          error=True)
+            return False
+        return open_path(self._output_dir())
 
     def _output_path(self) -> Path:
         stem = self.doc.path.name.split(".")[0] if self.doc.path else "untitled"
@@ -436,7 +548,11 @@ class GeneratePanel(QtWidgets.QWidget):
             self._message(str(exc), error=True)
             return False
         self._save()
-        scene, out = scene_to_dict(self.doc.scene), str(self._output_path())
+        from posestudio.scene.model import Canvas
+
+        scene = self.doc.scene.copy()        # the maps are rendered at the generation size
+        scene.canvas = Canvas(request.width, request.height)
+        scene, out = scene_to_dict(scene), str(self._output_path())
         self.progress.setRange(0, 0)     # busy until the first step reports
         self.generate_button.setEnabled(False)
         self.cancel_button.setEnabled(True)

@@ -1,4 +1,5 @@
-"""Widgets of the Generate panel: model path pickers, ControlNet rows and the result strip.
+"""Widgets of the Generate panel: model path pickers, ControlNet rows, the result strip, the
+scroll area of its fields and a label for the output folder.
 
 Plain widgets with signals; they know nothing of the document or the generation process
 (:mod:`ui.generate.panel` wires them up).
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
 from posestudio.generate.params import CONTROL_MAPS, ControlSpec, GenerationRequest
@@ -150,6 +151,75 @@ class ControlRow(QtWidgets.QWidget):
         return {"map": self.map.currentData(), "scale": self.scale.value(),
                 "enabled": self.enabled.isChecked(), "path": self.path.text(),
                 "start": self.start.value(), "end": self.end.value()}
+
+
+class ElidedLabel(QtWidgets.QLabel):
+    """A one-line label that shortens its text in the middle when narrow (a long path keeps its
+    start and its folder name); the full text is its tooltip. It never widens the dock."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+                           QtWidgets.QSizePolicy.Policy.Preferred)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle,
+                                                    max(self.width(), 40)))
+
+
+class StatusLabel(QtWidgets.QLabel):
+    """A word-wrapped line of status whose height follows its text at the width it has, without
+    making the layouts around it height-for-width (a scroll area sizes such a panel by its
+    preferred height, and shows scroll bars it does not need)."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self._height = 0
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt API)
+        return False
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt API)
+        self._height = self.heightForWidth(max(self.width(), 1)) if self.text() else 0
+        return QtCore.QSize(0, self._height)
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt API)
+        return self.minimumSizeHint()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().resizeEvent(event)
+        if self.text() and self.heightForWidth(self.width()) != self._height:
+            self.updateGeometry()           # wraps to another number of lines at this width
+
+
+class VerticalScroll(QtWidgets.QScrollArea):
+    """A frameless scroll area that scrolls up and down only: its minimum width is what its
+    content needs (so the dock that holds it is made wide enough), its minimum height small."""
+
+    def __init__(self, content: QtWidgets.QWidget, parent=None) -> None:
+        super().__init__(parent)
+        self.setWidget(content)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt API)
+        width = self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+        return QtCore.QSize(width, 2 * THUMB)
 
 
 class ResultStrip(QtWidgets.QScrollArea):
