@@ -40,7 +40,7 @@ BONES = (("pelvis", "spine3"), ("spine3", "neck"), ("neck", "head"),
          ("pelvis", "left_hip"), ("left_hip", "left_knee"), ("left_knee", "left_ankle"),
          ("pelvis", "right_hip"), ("right_hip", "right_knee"), ("right_knee", "right_ankle"))
 LEFT, RIGHT = QtGui.QColor(80, 170, 255), QtGui.QColor(255, 120, 80)
-THUMB = QtCore.QSize(150, 110)
+THUMB = QtCore.QSize(128, 92)
 
 
 def candidates(current: Person, alternatives: list[Person], limb: str = "whole person") -> list[Person]:
@@ -153,7 +153,8 @@ class AlternativesPicker(QtWidgets.QWidget):
         self.list.setResizeMode(QtWidgets.QListView.ResizeMode.Adjust)
         self.list.setMovement(QtWidgets.QListView.Movement.Static)
         self.list.setWordWrap(True)
-        self.list.setMinimumHeight(THUMB.height() + 48)
+        self.list.setGridSize(QtCore.QSize(THUMB.width() + 10, THUMB.height() + 40))
+        self.list.setMinimumHeight(int(1.5 * (THUMB.height() + 40)))
         layout.addWidget(self.list)
         self.list.itemClicked.connect(lambda item: self.picked.emit(self.list.row(item)))
         self.list.itemActivated.connect(lambda item: self.picked.emit(self.list.row(item)))
