@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-DIALOG_TITLES = ("Save scene as", "Open scene", "Unsaved changes", "Rename person")
+MAX_PEOPLE = 5
 
 
 def rss_mib() -> float:
@@ -105,8 +105,9 @@ class Soak:
             (12, "undo", lambda: self.shortcut("Ctrl+Z")),
             (8, "redo", lambda: self.shortcut("Ctrl+Shift+Z")),
             (3, "menu undo", lambda: self.menu("&Edit", "undo")),
-            (3, "add person", lambda: self.shortcut("Shift+A")),
-            (2, "duplicate person", lambda: self.menu("&People", "duplicate_person")),
+            (3, "add person", lambda: self.grow(lambda: self.shortcut("Shift+A"))),
+            (2, "duplicate person",
+             lambda: self.grow(lambda: self.menu("&People", "duplicate_person"))),
             (3, "delete person", self.delete_person),
             (1, "rename person", lambda: self.menu("&People", "rename_person")),
             (2, "mirror limb", lambda: self.shortcut("M")),
@@ -266,6 +267,15 @@ class Soak:
                             Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
                             Qt.ScrollPhase.NoScrollPhase, False)
         QApplication.sendEvent(vp, event)
+
+    def grow(self, add) -> None:
+        """Add a person, or (at ``MAX_PEOPLE``) select one and delete it: a user who keeps
+        adding people also removes some, and the scene stays in the renderable range."""
+        if len(self.window.doc.scene.people) < MAX_PEOPLE:
+            add()
+        else:
+            self.select_joint()
+            self.shortcut("Delete")
 
     def delete_person(self) -> None:
         if len(self.window.doc.scene.people) > 1 or self.rng.random() < 0.2:
@@ -432,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     watch = LogWatch()
     watch.install()
     window = MainWindow(previews=True, thumbnails=False, extras=False)
-    window.resize(900, 640)
+    window.resize(800, 560)
     window.show()
     app.processEvents()
     Soak(window, workdir).install_dialog_answers()
