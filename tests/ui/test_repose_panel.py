@@ -129,7 +129,8 @@ def test_wrong_model_folder_and_missing_character_are_one_line(qtbot, window, pa
     folder = tmp_path / "half-a-model"
     folder.mkdir()
     (folder / "model_index.json").write_text(json.dumps({
-        "_class_name": "FluxKontextPipeline", "transformer": ["diffusers", "FluxTransformer2DModel"]}))
+        "_class_name": "FluxKontextPipeline",
+        "transformer": ["diffusers", "FluxTransformer2DModel"]}))
     panel.base.set_text(str(folder))
     panel.base.changed.emit(str(folder))
     assert "incomplete" in panel.family.text()

@@ -244,6 +244,11 @@ class ReposePanel(JobPanel):
     def _on_scene_changed(self) -> None:
         if not self.character.text():
             self._show_character()              # a photo imported or undone
+        if self.isVisible():                    # hidden behind a tab: made again when shown
+            self._prompt_timer.start()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
         self._prompt_timer.start()
 
     def update_auto_prompt(self) -> str:
@@ -354,8 +359,9 @@ class ReposePanel(JobPanel):
         self.gallery.addItem(item)
         self.gallery.show()
         self.gallery.setCurrentRow(self.gallery.count() - 1)
-        self._message(f"Wrote {Path(payload['image']).name} · seed "
-                      f"{payload['request']['seed']} · reference {payload['request']['reference']}")
+        request = payload["request"]
+        self._message(f"Wrote {Path(payload['image']).name} · seed {request['seed']} · "
+                      f"reference {request['reference']}")
 
     def _show_entry(self, row: int) -> None:
         selected = 0 <= row < len(self.results)
