@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         "  depth 8-bit from pass": lambda: m.depth_map(geometry),
         "  normal from pass": lambda: m.normal_map(geometry),
         "  seg from pass": lambda: m.seg_map(geometry),
-        "  canny from normal": lambda: m.canny_map(normal),
+        "  canny from normal (in the box)": lambda: m.canny_map(normal, box=geometry.box),
         "mannequin (shaded, 4x MSAA)": lambda: m.render_mannequin(posed, camera, canvas,
                                                                   renderer=renderer),
     }

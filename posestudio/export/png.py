@@ -8,7 +8,7 @@ Compression
     which row differences turn into runs of zeros), deflated at level 1 by ISA-L (the ``isal``
     package, several times the speed of zlib): the six 1024² maps of a view encode in ~10 ms
     of CPU instead of ~55 ms with zlib level 1 + run-length matching, for files ~15 % larger
-    (``bench/RESULTS_sequence.md``). Without ``isal``: zlib level 1 with run-length matching
+    (``bench/RESULTS_render.md``). Without ``isal``: zlib level 1 with run-length matching
     (``Z_RLE``) through OpenCV.
 ``"small"``
     zlib level 9 with the adaptive filters (OpenCV): about a quarter smaller than "fast" and

@@ -37,8 +37,12 @@ mannequin
     unlit with 4× multisampling, on a solid light-grey or a transparent background. Same look
     on every GL driver, and cheap on a software rasteriser (llvmpipe).
 
-Speed: the data pass decodes only covered pixels; ``render.gl`` keeps one framebuffer per
-sample count, so alternating the two passes reallocates nothing (``bench/bench_maps.py``).
+Speed: both passes clear, resolve and read back only the pixel box the figures can cover
+(:func:`pixel_box`, from the projected vertices), and the maps derived from the data pass
+(depth, normal, seg, canny) are computed inside that box; the data pass draws the mesh welded
+within each part (indexed) and decodes only covered pixels; ``render.gl`` keeps one
+framebuffer per sample count, so alternating the two passes reallocates nothing
+(``bench/bench_maps.py``). Every value equals a whole-frame render's.
 """
 
 from __future__ import annotations
