@@ -190,6 +190,13 @@ def _keypoint_frames_reader(path: Path) -> None:
         parse_frame(data, str(path), None)
 
 
+def _keypoint_folder_reader(path: Path) -> None:
+    """A folder of per-frame OpenPose ``*_keypoints.json`` files."""
+    from posestudio.video.keypoint_files import read_keypoint_folder
+
+    read_keypoint_folder(path)
+
+
 READERS: dict[str, Callable[[Path], None]] = {
     "selftest": _selftest_reader,
     "pickle": _pickle_reader, "body": _body_reader, "scene": _scene_reader, "pose": _pose_reader,
@@ -197,7 +204,7 @@ READERS: dict[str, Callable[[Path], None]] = {
     "base": _base_reader, "controlnet": _controlnet_reader, "bvh": _bvh_reader,
     "controlnet-config": _controlnet_config_reader, "base-index": _base_index_reader,
     "bvh-scene": _bvh_scene_reader, "video": _video_reader,
-    "keypoint-frames": _keypoint_frames_reader,
+    "keypoint-frames": _keypoint_frames_reader, "keypoint-folder": _keypoint_folder_reader,
 }
 
 # Byte strings worth splicing into each kind of input.

@@ -185,3 +185,39 @@ def test_crafted_and_mutated_keypoint_sequences(tmp_path):
     summary = run_fuzz("keypoint-frames", {"frames.json": json.dumps(frames).encode()}, fuzz_dir,
                        examples=300, seed=9)
     assert summary["summary"].get("ok", 0) > 0
+
+
+def _keypoint_folder(files: dict[str, bytes | str]):
+    def make(path) -> None:
+        path.mkdir()
+        for name, data in files.items():
+            if data == "dev_zero":
+                dev_zero(path / name)
+            elif data == "folder":
+                (path / name).mkdir()
+            else:
+                (path / name).write_bytes(data)
+    return make
+
+
+def test_crafted_keypoint_folders(tmp_path):
+    frame = json.dumps(_frames()[0]).encode()
+    cases = {
+        "valid": _keypoint_folder({f"{i:03d}_keypoints.json": frame for i in range(3)}),
+        "empty": _keypoint_folder({}),
+        "device_frame": _keypoint_folder({"000_keypoints.json": frame,
+                                          "001_keypoints.json": "dev_zero"}),
+        "folder_named_like_a_frame": _keypoint_folder({"000_keypoints.json": "folder"}),
+        "garbage_frame": _keypoint_folder({"000_keypoints.json": frame,
+                                           "001_keypoints.json": b"\xff\xfe[[["}),
+        "deep_frame": _keypoint_folder({"000_keypoints.json": b"[" * 100_000}),
+        "sizes_disagree": _keypoint_folder({
+            "000_keypoints.json": frame,
+            "001_keypoints.json": json.dumps({**_frames()[0], "canvas_width": 9}).encode()}),
+        "2000_frames": _keypoint_folder({f"{i:05d}_keypoints.json": frame for i in range(2000)}),
+        "not_a_folder": b"just a file",
+    }
+    results = run_cases("keypoint-folder", cases, tmp_path)
+    assert_all_clean(results, name_in_message=False)
+    assert results["valid"]["outcome"] == "ok"
+    assert results["garbage_frame"]["outcome"] == "error"
