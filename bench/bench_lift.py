@@ -356,34 +356,35 @@ def photo_timing(repeats: int = 5) -> bool:
 
 _COLD_LIFT = """
 import sys, time
-t0 = time.perf_counter()
+t0 = time.process_time()
 import torch
 import numpy as np
 from posestudio.lift import lift
 from posestudio.detect.types import DetectedPerson
-t1 = time.perf_counter()
+t1 = time.process_time()
 body = np.array([[384, 130], [384, 200], [330, 200], [310, 300], [300, 390], [438, 200],
                  [458, 300], [468, 390], [350, 420], [350, 580], [350, 740], [418, 420],
                  [418, 580], [418, 740], [374, 120], [394, 120], [364, 125], [404, 125]], float)
 lift([DetectedPerson(np.hstack([body, np.ones((18, 1))]))], (768, 1024), focal_px=1200.0)
-t2 = time.perf_counter()
+t2 = time.process_time()
 print(t1 - t0, t2 - t1, "torch._dynamo" in sys.modules)
 """
 _COLD_OPTIM = """
 import time, torch
-t0 = time.perf_counter()
+t0 = time.process_time()
 p = torch.zeros(3, requires_grad=True)
 opt = torch.optim.Adam([p], lr=0.1)
 (p ** 2).sum().backward()
 opt.step()
-print(time.perf_counter() - t0)
+print(time.process_time() - t0)
 """
 
 
 def cold_lift_timing(repeats: int = 3) -> None:
     """A fresh interpreter's first lift (what a one-shot ``posestudio import`` pays), and for
     comparison what the first step of a ``torch.optim`` optimiser costs in a fresh interpreter
-    (it imports ``torch._dynamo``; the fit's own optimisers do not)."""
+    (it imports ``torch._dynamo``; the fit's own optimisers do not). CPU seconds of the child
+    process (the machine may be shared)."""
     import subprocess
 
     runs, optim = [], []
@@ -395,8 +396,8 @@ def cold_lift_timing(repeats: int = 3) -> None:
                                           text=True, check=True).stdout))
     imports = float(np.median([r[0] for r in runs]))
     first = float(np.median([r[1] for r in runs]))
-    print(f"cold first lift in a new process (median of {repeats}): imports {imports:.2f} s, first "
-          f"lift {first:.2f} s (keypoint model + fit); torch._dynamo imported: "
+    print(f"cold first lift in a new process (median of {repeats}, CPU s): imports {imports:.2f} s, "
+          f"first lift {first:.2f} s (keypoint model + fit); torch._dynamo imported: "
           f"{'yes' if any(r[2] for r in runs) else 'no'}; a torch.optim optimiser's first step "
           f"alone costs {float(np.median(optim)):.2f} s in a new process")
 
