@@ -37,8 +37,8 @@ from .job_panel import open_path
 from .service import generation_service
 from .settings import (default_output_dir, load_state, remember_for_model, remembered_for_model,
                        save_state)
-from .widgets import (THUMB, ControlRow, ElidedLabel, GalleryEntry, PathPicker, ResultStrip,
-                      StatusLabel, VerticalScroll)
+from .widgets import (THUMB, ActionRow, ControlRow, GalleryEntry, PathPicker, ResultStrip,
+                      VerticalScroll)
 
 __all__ = ["DEFAULT_ROWS", "MODELS_KEY", "SETTINGS_KEY", "GeneratePanel"]
 
@@ -175,35 +175,14 @@ class GeneratePanel(QtWidgets.QWidget):
         form.addRow("Size", self.size)
         layout.addWidget(params)
 
-        run = QtWidgets.QHBoxLayout()
-        self.generate_button = QtWidgets.QPushButton("Generate")
-        self.generate_button.setDefault(True)
+        actions = ActionRow("Generate")         # fixed below the scrolling fields
+        self.generate_button, self.cancel_button = actions.run_button, actions.cancel_button
+        self.progress, self.status = actions.progress, actions.status
+        self.saved_in, self.open_folder_button = actions.saved_in, actions.open_folder_button
         self.generate_button.clicked.connect(self.generate)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
-        run.addWidget(self.generate_button, 1)
-        run.addWidget(self.cancel_button)
-        footer = QtWidgets.QVBoxLayout()        # fixed below the scrolling fields
-        footer.setContentsMargins(9, 4, 9, 6)
-        footer.addLayout(run)
-        self.progress = QtWidgets.QProgressBar()
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        footer.addWidget(self.progress)
-        self.status = StatusLabel()
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        footer.addWidget(self.status)
-        saved = QtWidgets.QHBoxLayout()
-        self.saved_in = ElidedLabel()
-        self.saved_in.setStyleSheet("color: #999;")
-        self.open_folder_button = QtWidgets.QPushButton("Open folder")
-        self.open_folder_button.setToolTip("Show the folder the images are saved in")
         self.open_folder_button.clicked.connect(self.open_output_folder)
-        saved.addWidget(self.saved_in, 1)
-        saved.addWidget(self.open_folder_button)
-        footer.addLayout(saved)
-        outer.addLayout(footer)
+        outer.addWidget(actions)
         self._show_output_dir()
 
         self.gallery = QtWidgets.QListWidget()

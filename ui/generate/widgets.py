@@ -1,5 +1,6 @@
 """Widgets of the Generate panel: model path pickers, ControlNet rows, the result strip, the
-scroll area of its fields and a label for the output folder.
+scroll area of its fields and the action row below them (run, cancel, progress, status, output
+folder).
 
 Plain widgets with signals; they know nothing of the document or the generation process
 (:mod:`ui.generate.panel` wires them up).
@@ -206,6 +207,39 @@ class StatusLabel(QtWidgets.QLabel):
             self.updateGeometry()           # wraps to another number of lines at this width
 
 
+class ActionRow(QtWidgets.QWidget):
+    """Run and Cancel, a progress bar, a status line and where the results are saved, with an
+    "Open folder" button: the row a panel keeps in view below its scrolling fields."""
+
+    def __init__(self, run_text: str, parent=None) -> None:
+        super().__init__(parent)
+        column = QtWidgets.QVBoxLayout(self)
+        column.setContentsMargins(9, 4, 9, 6)
+        run = QtWidgets.QHBoxLayout()
+        self.run_button = QtWidgets.QPushButton(run_text)
+        self.run_button.setDefault(True)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        run.addWidget(self.run_button, 1)
+        run.addWidget(self.cancel_button)
+        column.addLayout(run)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        column.addWidget(self.progress)
+        self.status = StatusLabel()
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        column.addWidget(self.status)
+        saved = QtWidgets.QHBoxLayout()
+        self.saved_in = ElidedLabel()
+        self.saved_in.setStyleSheet("color: #999;")
+        self.open_folder_button = QtWidgets.QPushButton("Open folder")
+        self.open_folder_button.setToolTip("Show the folder the results are saved in")
+        saved.addWidget(self.saved_in, 1)
+        saved.addWidget(self.open_folder_button)
+        column.addLayout(saved)
+
+
 class VerticalScroll(QtWidgets.QScrollArea):
     """A frameless scroll area that scrolls up and down only: its minimum width is what its
     content needs (so the dock that holds it is made wide enough), its minimum height small."""
@@ -218,7 +252,8 @@ class VerticalScroll(QtWidgets.QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt API)
-        width = self.widget().minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+        bar = self.verticalScrollBar().sizeHint().width()
+        width = self.widget().minimumSizeHint().width() + bar
         return QtCore.QSize(width, 2 * THUMB)
 
 
