@@ -1,7 +1,8 @@
 """What the video and re-pose panels share: one job at a time of the job process, a Run/Cancel
 row with a progress bar and a one-line status, remembered fields, and where outputs go.
 
-A subclass builds its fields in ``_build_fields(layout)``, says how a run is asked for in
+The fields and the result scroll; the Run/Cancel row, progress bar and status stay below them
+in view (as in the Generate panel). A subclass builds its fields in ``_build_fields(layout)``, says how a run is asked for in
 ``build_request()`` (a request whose ``to_dict()`` the job process takes), and shows the
 ``done`` payload in ``_show_result(payload)``. It lists the widgets whose values are remembered
 in ``state()``/``restore(state)``. Errors never open a dialog: they go to the status line (red)
@@ -21,6 +22,7 @@ from posestudio.errors import PoseStudioError
 from .job import JobRunner
 from .service import job_service
 from .settings import default_output_dir, load_state, save_state
+from .widgets import StatusLabel, VerticalScroll
 
 __all__ = ["JobPanel", "open_path"]
 
@@ -68,11 +70,16 @@ class JobPanel(QtWidgets.QWidget):
         self.runner.cancelled.connect(lambda: self._message("Cancelled"))
         self.runner.ended.connect(self._finish)
         self._restoring = True
-        layout = QtWidgets.QVBoxLayout(self)
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        body = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(body)
         self._build_fields(layout)
-        self._build_run_row(layout)
         self._build_result(layout)
         layout.addStretch(1)
+        self.fields_scroll = VerticalScroll(body)     # fields and result scroll in a short dock,
+        outer.addWidget(self.fields_scroll, 1)
+        self._build_run_row(outer)                     # Run/Cancel/progress/status stay in view
         try:
             self.restore(load_state(self.settings_key))
         finally:
@@ -102,7 +109,10 @@ class JobPanel(QtWidgets.QWidget):
         """Put remembered fields back (a damaged value is skipped)."""
 
     # -- shared layout ------------------------------------------------------------------------
-    def _build_run_row(self, layout: QtWidgets.QVBoxLayout) -> None:
+    def _build_run_row(self, outer: QtWidgets.QVBoxLayout) -> None:
+        layout = QtWidgets.QVBoxLayout()
+        layout.setContentsMargins(9, 4, 9, 6)
+        outer.addLayout(layout)
         run = QtWidgets.QHBoxLayout()
         self.run_button = QtWidgets.QPushButton(self.run_text)
         self.run_button.setDefault(True)
@@ -118,8 +128,7 @@ class JobPanel(QtWidgets.QWidget):
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         layout.addWidget(self.progress)
-        self.status = QtWidgets.QLabel("")
-        self.status.setWordWrap(True)
+        self.status = StatusLabel()
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.status)
 
@@ -197,12 +206,9 @@ class JobPanel(QtWidgets.QWidget):
         return None
 
     def _reveal_result(self) -> None:
-        # a short dock scrolls: bring the new result into view
-        scroll, widget = self.parentWidget(), self.result_widget()
-        while scroll is not None and not isinstance(scroll, QtWidgets.QScrollArea):
-            scroll = scroll.parentWidget()
-        if scroll is not None and widget is not None:
-            scroll.ensureWidgetVisible(widget)
+        widget = self.result_widget()          # a short dock scrolls: bring the result in view
+        if widget is not None:
+            self.fields_scroll.ensureWidgetVisible(widget)
 
     def _finish(self, how: str) -> None:
         if self.progress.maximum() == 0:

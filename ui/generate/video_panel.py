@@ -129,7 +129,7 @@ class VideoPanel(JobPanel):
         layout.addWidget(self.result_box)
         box = QtWidgets.QVBoxLayout(self.result_box)
         box.setContentsMargins(0, 0, 0, 0)
-        self.player = FramePlayer(192)
+        self.player = FramePlayer(160)
         box.addWidget(self.player)
         self.result_label = QtWidgets.QLabel("")
         self.result_label.setWordWrap(True)
@@ -149,7 +149,7 @@ class VideoPanel(JobPanel):
         self.result: dict | None = None
 
     def result_widget(self) -> QtWidgets.QWidget:
-        return self.result_box
+        return self.open_video_button     # the clip above it, its buttons in view
 
     # -- settings ------------------------------------------------------------------------------
     def state(self) -> dict:
