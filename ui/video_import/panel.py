@@ -8,6 +8,7 @@ import numpy as np
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
+from ..generate.widgets import StatusLabel, VerticalScroll
 from .work import ImportOptions
 
 __all__ = ["PREVIEW_SIDE", "VideoImportPanel"]
@@ -42,7 +43,10 @@ class VideoImportPanel(QtWidgets.QWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        layout = QtWidgets.QVBoxLayout(self)
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        body = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(body)
         source = QtWidgets.QGroupBox("Source")
         column = QtWidgets.QVBoxLayout(source)
         row = QtWidgets.QHBoxLayout()
@@ -64,6 +68,7 @@ class VideoImportPanel(QtWidgets.QWidget):
         self.preview.setFixedHeight(PREVIEW_SIDE * 3 // 4)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setStyleSheet("border: 1px solid #555; color: #999;")
+        self.preview.hide()                              # shown with a video's first frame
         self.info = QtWidgets.QLabel("")
         self.info.setWordWrap(True)
         column.addWidget(self.preview)
@@ -93,7 +98,13 @@ class VideoImportPanel(QtWidgets.QWidget):
         form.addRow("Frame rate", self.fps)
         form.addRow("People", self.person)
         layout.addWidget(options)
+        layout.addStretch(1)
+        outer.addWidget(VerticalScroll(body), 1)       # the fields scroll in a short dock,
 
+        footer = QtWidgets.QVBoxLayout()               # Import/Cancel and progress stay in view
+        footer.setContentsMargins(9, 4, 9, 6)
+        outer.addLayout(footer)
+        layout = footer
         run = QtWidgets.QHBoxLayout()
         self.import_button = QtWidgets.QPushButton("Import")
         self.import_button.setToolTip("Track and lift the motion into an animated scene (one "
@@ -109,11 +120,9 @@ class VideoImportPanel(QtWidgets.QWidget):
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
         layout.addWidget(self.progress)
-        self.status = QtWidgets.QLabel("")
-        self.status.setWordWrap(True)
+        self.status = StatusLabel()
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.status)
-        layout.addStretch(1)
 
     # -- values ----------------------------------------------------------------------------------
     def options(self) -> ImportOptions:
@@ -123,11 +132,11 @@ class VideoImportPanel(QtWidgets.QWidget):
 
     def show_source(self, text: str, preview: np.ndarray | None) -> None:
         self.info.setText(text)
+        self.preview.setVisible(preview is not None)
         if preview is not None:
             self.preview.setPixmap(rgb_pixmap(preview, PREVIEW_SIDE))
         else:
             self.preview.clear()
-            self.preview.setText("Keypoints (no picture)" if text else "No source")
 
     def set_running(self, running: bool) -> None:
         self.import_button.setEnabled(not running)
