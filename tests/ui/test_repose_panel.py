@@ -46,6 +46,7 @@ def panel(window, tiny_kontext, photo_scene, tmp_path):
     window.doc.replace_scene(photo_scene, None)
     panel = install_repose(window)
     panel.output_dir = tmp_path / "reposed"
+    panel.show_output_dir()
     panel.base.set_text(str(tiny_kontext))
     panel.base.changed.emit(str(tiny_kontext))
     panel.steps.setValue(2)

@@ -50,6 +50,7 @@ def panel(window, tiny_wan, tmp_path):
     window.doc.replace_scene(animated_scene(), None)
     panel = install_video(window)
     panel.output_dir = tmp_path / "videos"
+    panel.show_output_dir()
     panel.base.set_text(str(tiny_wan))
     panel.base.changed.emit(str(tiny_wan))
     panel.prompt.setPlainText("a dancer")

@@ -22,7 +22,7 @@ from posestudio.errors import PoseStudioError
 from .job import JobRunner
 from .service import job_service
 from .settings import default_output_dir, load_state, save_state
-from .widgets import StatusLabel, VerticalScroll
+from .widgets import ActionRow, VerticalScroll
 
 __all__ = ["JobPanel", "open_path"]
 
@@ -110,27 +110,30 @@ class JobPanel(QtWidgets.QWidget):
 
     # -- shared layout ------------------------------------------------------------------------
     def _build_run_row(self, outer: QtWidgets.QVBoxLayout) -> None:
-        layout = QtWidgets.QVBoxLayout()
-        layout.setContentsMargins(9, 4, 9, 6)
-        outer.addLayout(layout)
-        run = QtWidgets.QHBoxLayout()
-        self.run_button = QtWidgets.QPushButton(self.run_text)
-        self.run_button.setDefault(True)
+        actions = ActionRow(self.run_text)
+        self.run_button, self.cancel_button = actions.run_button, actions.cancel_button
+        self.progress, self.status = actions.progress, actions.status
+        self.saved_in, self.open_folder_button = actions.saved_in, actions.open_folder_button
         self.run_button.clicked.connect(self.run)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
         self.cancel_button.setToolTip("Stop after the current step; nothing is written")
         self.cancel_button.clicked.connect(self.cancel)
-        run.addWidget(self.run_button, 1)
-        run.addWidget(self.cancel_button)
-        layout.addLayout(run)
-        self.progress = QtWidgets.QProgressBar()
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        layout.addWidget(self.progress)
-        self.status = StatusLabel()
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.status)
+        self.open_folder_button.clicked.connect(self.open_output_folder)
+        outer.addWidget(actions)
+        self.show_output_dir()
+
+    def show_output_dir(self) -> None:
+        """Say where the results go (after the output folder changed)."""
+        self.saved_in.set_full_text(f"Saved in {self._output_dir()}")
+
+    def open_output_folder(self) -> bool:
+        """Show the output folder in the system's file manager (made first if need be)."""
+        try:
+            self._output_dir().mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self._message(f"cannot make the output folder {self._output_dir()}: {exc.strerror}",
+                          error=True)
+            return False
+        return open_path(self._output_dir())
 
     def _save(self, *_args) -> None:
         if not self._restoring:

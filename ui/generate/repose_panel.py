@@ -21,7 +21,7 @@ from PySide6.QtCore import Qt
 from posestudio.errors import PoseStudioError
 from posestudio.generate.params import DEVICES, PRECISIONS
 
-from .job_panel import JobPanel, open_path
+from .job_panel import JobPanel
 from .job_widgets import ImageField, SeedField, thumbnail
 from .widgets import PathPicker
 
@@ -160,13 +160,8 @@ class ReposePanel(JobPanel):
         reuse_file = QtWidgets.QPushButton("From image…")
         reuse_file.setToolTip("Reuse the parameters saved in a re-posed PNG")
         reuse_file.clicked.connect(self._pick_reuse_file)
-        self.open_folder_button = QtWidgets.QPushButton("Open folder")
-        self.open_folder_button.setEnabled(False)
-        self.open_folder_button.clicked.connect(
-            lambda: open_path(Path(self.results[self.gallery.currentRow()]["image"]).parent))
         buttons.addWidget(self.reuse_button)
         buttons.addWidget(reuse_file)
-        buttons.addWidget(self.open_folder_button)
         layout.addLayout(buttons)
         self.reuse_scene = QtWidgets.QCheckBox("Also restore the scene")
         self.reuse_scene.setToolTip("Reusing also puts back the pose, camera and photo the image "
@@ -366,7 +361,6 @@ class ReposePanel(JobPanel):
     def _show_entry(self, row: int) -> None:
         selected = 0 <= row < len(self.results)
         self.reuse_button.setEnabled(selected)
-        self.open_folder_button.setEnabled(selected)
         if not selected:
             self.result_view.clear()
             return

@@ -134,18 +134,12 @@ class VideoPanel(JobPanel):
         self.result_label = QtWidgets.QLabel("")
         self.result_label.setWordWrap(True)
         box.addWidget(self.result_label)
-        buttons = QtWidgets.QHBoxLayout()
         self.open_video_button = QtWidgets.QPushButton("Play video")
-        self.open_video_button.setToolTip("Open the mp4 in the system's video player")
-        self.open_folder_button = QtWidgets.QPushButton("Open folder")
-        self.open_folder_button.setToolTip("Show the mp4, its parameters (.json) and its frames")
-        for button in (self.open_video_button, self.open_folder_button):
-            button.setEnabled(False)
-            buttons.addWidget(button)
+        self.open_video_button.setToolTip("Open the mp4 in the system's video player (its "
+                                          "parameters .json and frames are beside it)")
+        self.open_video_button.setEnabled(False)
         self.open_video_button.clicked.connect(lambda: open_path(self.result["video"]))
-        self.open_folder_button.clicked.connect(
-            lambda: open_path(Path(self.result["video"]).parent))
-        box.addLayout(buttons)
+        box.addWidget(self.open_video_button)
         self.result: dict | None = None
 
     def result_widget(self) -> QtWidgets.QWidget:
@@ -296,7 +290,6 @@ class VideoPanel(JobPanel):
                                   f"{payload['fps']:g} fps · seed {request['seed']}")
         self.result_label.setToolTip(str(video))
         self.open_video_button.setEnabled(True)
-        self.open_folder_button.setEnabled(True)
         self.result_box.show()
         self._message(f"Wrote {video.name} · seed {request['seed']}")
 
