@@ -11,7 +11,6 @@ from posestudio.skeletons import SMPLX_JOINT_INDEX as J
 
 def targets_through(focal_35mm: float, distance: float, size=(768, 1024)):
     """Clean targets of a striding, reaching mannequin seen at ``distance`` metres."""
-    from posestudio import camera as cam
     from posestudio.body import load_body_model
     from posestudio.keypoints import people_keypoints_2d
     from posestudio.lift import _keypoint_model, targets_of

@@ -12,7 +12,6 @@ import json
 
 import numpy as np
 import pytest
-from PySide6 import QtCore
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
