@@ -15,6 +15,9 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts"
 
 
 def _settle(qtbot, win) -> None:
+    # the first layout is fitted once the event loop has placed the docks (a busy machine
+    # can take a moment), then the tab bars are rebuilt
+    qtbot.waitUntil(lambda: win._layout_keeper.settled, timeout=10000)
     qtbot.wait(50)
     QtWidgets.QApplication.processEvents()
 

@@ -105,12 +105,17 @@ def split_crowded_tabs(window: QtWidgets.QMainWindow) -> bool:
     return moved
 
 
-def _fit_when_laid_out(window: QtWidgets.QMainWindow) -> None:
-    """Split crowded tab groups, then (once the tab bars are rebuilt) fit the side widths."""
-    if split_crowded_tabs(window):
-        QtCore.QTimer.singleShot(0, lambda: fit_side_areas(window))
-    else:
+def _fit_when_laid_out(window: QtWidgets.QMainWindow, done=lambda: None) -> None:
+    """Split crowded tab groups, then (once the tab bars are rebuilt) fit the side widths;
+    ``done()`` runs after the fit."""
+    def fit() -> None:
         fit_side_areas(window)
+        done()
+
+    if split_crowded_tabs(window):
+        QtCore.QTimer.singleShot(0, fit)
+    else:
+        fit()
 
 
 def fit_side_areas(window: QtWidgets.QMainWindow) -> dict:
@@ -164,21 +169,29 @@ def restore_layout(window: QtWidgets.QMainWindow) -> bool:
 
 
 class _LayoutKeeper(QObject):
-    """On the first show: restore or fit; on close: save."""
+    """On the first show: restore or fit; on close: save. ``settled`` turns true once the
+    first layout is final (the fit runs after the event loop has placed the docks)."""
 
     def __init__(self, window: QtWidgets.QMainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.shown = False
+        self.settled = False
         window.installEventFilter(self)
+
+    def _settle(self) -> None:
+        self.settled = True
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
         if obj is self.window:
             if event.type() == QEvent.Type.Show and not self.shown:
                 self.shown = True
-                if not restore_layout(self.window):
+                if restore_layout(self.window):
+                    self._settle()
+                else:
                     # after the layout has placed the docks (and made the tab bars)
-                    QtCore.QTimer.singleShot(0, lambda: _fit_when_laid_out(self.window))
+                    QtCore.QTimer.singleShot(
+                        0, lambda: _fit_when_laid_out(self.window, self._settle))
             elif event.type() == QEvent.Type.Close:
                 save_layout(self.window)
         return False
