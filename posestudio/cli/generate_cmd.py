@@ -66,30 +66,12 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _int(name: str, text: str | None) -> int | None:
-    if text is None:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise InputError(f"{name} {text!r}: expected a whole number") from None
-
-
-def _float(name: str, text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise InputError(f"{name} {text!r}: expected a number") from None
-
-
 def build_request(args: argparse.Namespace, reused=None, canvas: tuple[int, int] | None = None):
     """The :class:`GenerationRequest` of the arguments, on top of a reused one if given."""
     import dataclasses
 
-    from posestudio.generate.params import (GenerationRequest, MemoryOptions, parse_control_arg,
-                                            parse_seed)
+    from posestudio.cli.generate_args import apply_seed, optional_number
+    from posestudio.generate.params import GenerationRequest, MemoryOptions, parse_control_arg
 
     base = reused.to_dict() if reused is not None else {}
     memory = dict(base.get("memory") or {})
@@ -99,17 +81,15 @@ def build_request(args: argparse.Namespace, reused=None, canvas: tuple[int, int]
             memory[key] = value
     fields = {
         "base": args.base, "prompt": args.prompt, "negative_prompt": args.negative_prompt,
-        "steps": _int("--steps", args.steps), "guidance": _float("--guidance", args.guidance),
-        "batch_count": _int("--batch", args.batch), "scheduler": args.scheduler,
+        "steps": optional_number("--steps", args.steps),
+        "guidance": optional_number("--guidance", args.guidance, float),
+        "batch_count": optional_number("--batch", args.batch), "scheduler": args.scheduler,
         "device": args.device, "precision": args.precision, "base_config": args.base_config,
     }
     base.update({k: v for k, v in fields.items() if v is not None})
     if args.controlnet:
         base["controlnets"] = [dataclasses.asdict(parse_control_arg(c)) for c in args.controlnet]
-    if args.seed is not None:
-        base["seed"] = parse_seed(args.seed)
-    elif reused is None:
-        base["seed"] = None
+    apply_seed(base, args.seed, reused)
     if canvas is not None:
         base["width"], base["height"] = canvas
     base["memory"] = MemoryOptions(**memory)
@@ -136,14 +116,11 @@ class _Progress:
 def run(args: argparse.Namespace) -> int:
     from posestudio.cli.render_cmd import (apply_body_model, check_rigs, load_scene_arg,
                                            parse_size)
-    from posestudio.export.atomic import check_writable_file
+    from posestudio.cli.generate_args import output_file
     from posestudio.generate.metadata import read_output
     from posestudio.generate.outputs import check_models, generate_scene
 
-    out = Path(args.out)
-    if out.suffix.lower() != ".png":
-        raise InputError(f"--out {args.out}: must end in .png (the parameters live in PNG text)")
-    check_writable_file(out)
+    out = output_file(args.out, ".png", "the parameters live in PNG text")
     saved = read_output(args.reuse) if args.reuse else None
     size = parse_size(args.size) if args.size else None
 

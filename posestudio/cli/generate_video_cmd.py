@@ -65,20 +65,10 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _number(flag: str, text: str | None, kind=int):
-    if text is None:
-        return None
-    try:
-        return kind(text)
-    except ValueError:
-        what = "whole number" if kind is int else "number"
-        raise InputError(f"{flag} {text!r}: expected a {what}") from None
-
-
 def build_request(args: argparse.Namespace, reused=None):
     """The :class:`VideoRequest` of the arguments, on top of a reused one if given."""
+    from posestudio.cli.generate_args import apply_seed, optional_number
     from posestudio.cli.scene_args import parse_size
-    from posestudio.generate.params import parse_seed
     from posestudio.generate.video_params import VideoRequest
 
     fields = reused.to_dict() if reused is not None else {}
@@ -86,24 +76,23 @@ def build_request(args: argparse.Namespace, reused=None):
         "base": args.base, "controlnet": args.controlnet, "motion_adapter": args.motion_adapter,
         "preset": args.preset, "control_map": args.map, "reference_image": args.image,
         "prompt": args.prompt, "negative_prompt": args.negative_prompt,
-        "steps": _number("--steps", args.steps),
-        "guidance": _number("--guidance", args.guidance, float),
-        "fps": _number("--fps", args.fps, float), "start": _number("--start", args.start),
-        "end": _number("--end", args.end),
-        "control_scale": _number("--control-scale", args.control_scale, float),
-        "segment_frames": _number("--segment-frames", args.segment_frames),
-        "overlap": _number("--overlap", args.overlap), "device": args.device,
+        "steps": optional_number("--steps", args.steps),
+        "guidance": optional_number("--guidance", args.guidance, float),
+        "fps": optional_number("--fps", args.fps, float),
+        "start": optional_number("--start", args.start),
+        "end": optional_number("--end", args.end),
+        "control_scale": optional_number("--control-scale", args.control_scale, float),
+        "segment_frames": optional_number("--segment-frames", args.segment_frames),
+        "overlap": optional_number("--overlap", args.overlap), "device": args.device,
         "precision": args.precision,
     }
     fields.update({k: v for k, v in given.items() if v is not None})
     if args.size:
         fields["width"], fields["height"] = parse_size(args.size)
     if args.keyframes:
-        fields["keyframes"] = [_number("--keyframes", k) for k in args.keyframes.split(",") if k]
-    if args.seed is not None:
-        fields["seed"] = parse_seed(args.seed)
-    elif reused is None:
-        fields["seed"] = None
+        fields["keyframes"] = [optional_number("--keyframes", k)
+                               for k in args.keyframes.split(",") if k]
+    apply_seed(fields, args.seed, reused)
     if "base" not in fields:
         raise InputError("--base is required (or --reuse an earlier clip)")
     if reused is not None and not args.keyframes and (args.start or args.end or args.fps
@@ -132,24 +121,15 @@ class _Progress:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posestudio.cli.scene_args import check_rigs, load_scene_arg
-    from posestudio.export.atomic import check_writable_file
+    from posestudio.cli.generate_args import output_file, scene_or_reused
+    from posestudio.cli.scene_args import check_rigs
     from posestudio.generate.video import generate_video, read_video_parameters
     from posestudio.generate.video_families import inspect_video_model
 
-    out = Path(args.out)
-    if out.suffix.lower() != ".mp4":
-        raise InputError(f"--out {args.out}: must end in .mp4")
-    check_writable_file(out)
+    out = output_file(args.out, ".mp4")
     reused, reused_scene = read_video_parameters(args.reuse) if args.reuse else (None, None)
-    if args.scene is not None:
-        scene = load_scene_arg(args.scene)
-    elif reused_scene is not None:
-        from posestudio.scene.file_format import scene_from_dict
-
-        scene = scene_from_dict(reused_scene)
-    else:
-        raise InputError("SCENE is required (or --reuse a clip that stored its scene)")
+    scene = scene_or_reused(args.scene, reused_scene,
+                            "SCENE is required (or --reuse a clip that stored its scene)")
     request = build_request(args, reused)
     inspect_video_model(request.base, request.controlnet, request.motion_adapter)
     check_rigs(scene)

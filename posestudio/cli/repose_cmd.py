@@ -55,23 +55,20 @@ def register(subparsers) -> None:
 
 def build_request(args: argparse.Namespace, reused=None):
     """The :class:`ReposeRequest` of the arguments, on top of a reused one if given."""
-    from posestudio.cli.generate_video_cmd import _number
-    from posestudio.generate.params import parse_seed
+    from posestudio.cli.generate_args import apply_seed, optional_number
     from posestudio.generate.repose import ReposeRequest
 
     fields = reused.to_dict() if reused is not None else {}
     given = {"base": args.base, "image": args.image, "reference": args.reference,
              "prompt": args.prompt, "negative_prompt": args.negative_prompt,
-             "steps": _number("--steps", args.steps),
-             "guidance": _number("--guidance", args.guidance, float), "layout": args.layout,
+             "steps": optional_number("--steps", args.steps),
+             "guidance": optional_number("--guidance", args.guidance, float),
+             "layout": args.layout,
              "device": args.device, "precision": args.precision}
     if reused is not None and args.prompt is None and args.reference is not None:
         fields["prompt"] = ""        # the stored instruction named the old reference: make a new one
     fields.update({k: v for k, v in given.items() if v is not None})
-    if args.seed is not None:
-        fields["seed"] = parse_seed(args.seed)
-    elif reused is None:
-        fields["seed"] = None
+    apply_seed(fields, args.seed, reused)
     for flag, key in (("--base", "base"), ("--image", "image")):
         if key not in fields:
             raise InputError(f"{flag} is required (or --reuse an earlier output)")
@@ -83,24 +80,15 @@ def _progress(fraction: float, message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posestudio.cli.scene_args import check_rigs, load_scene_arg
-    from posestudio.export.atomic import check_writable_file
+    from posestudio.cli.generate_args import output_file, scene_or_reused
+    from posestudio.cli.scene_args import check_rigs
     from posestudio.generate.edit_families import inspect_edit_model
     from posestudio.generate.repose import load_character, read_repose_parameters, repose
 
-    out = Path(args.out)
-    if out.suffix.lower() != ".png":
-        raise InputError(f"--out {args.out}: must end in .png (the parameters live in PNG text)")
-    check_writable_file(out)
+    out = output_file(args.out, ".png", "the parameters live in PNG text")
     reused, reused_scene = read_repose_parameters(args.reuse) if args.reuse else (None, None)
-    if args.scene is not None:
-        scene = load_scene_arg(args.scene)
-    elif reused_scene is not None:
-        from posestudio.scene.file_format import scene_from_dict
-
-        scene = scene_from_dict(reused_scene)
-    else:
-        raise InputError("SCENE is required (or --reuse an output that embeds its scene)")
+    scene = scene_or_reused(args.scene, reused_scene,
+                            "SCENE is required (or --reuse an output that embeds its scene)")
     request = build_request(args, reused)
     inspect_edit_model(request.base)
     load_character(request.image)
