@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import statistics
 import sys
 import tempfile
@@ -60,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     import tiny_models
+    from pipeline_overhead import alternate_rounds
 
     from posestudio.generate import ControlSpec, GenerationRequest, generate
     from posestudio.generate.engine import _call_kwargs, resolve_defaults, to_control_image
@@ -109,21 +109,9 @@ def main(argv: list[str] | None = None) -> int:
             preparation()
             prep.append(time.perf_counter() - t0)
         same = np.array_equal(np.asarray(direct()), np.asarray(ours.image))
-        times = {"direct": [], "posestudio": []}
-        cpu = {"direct": [], "posestudio": []}
-        rounds = random.Random(0)
-        for _ in range(args.runs):
-            pair = [("direct", direct), ("posestudio", posestudio)]
-            rounds.shuffle(pair)  # a fixed "direct first" order biased the medians by ~15 %
-            for name, fn in pair:
-                if args.device == "cuda":
-                    torch.cuda.synchronize()
-                t0, c0 = time.perf_counter(), time.process_time()
-                fn()
-                if args.device == "cuda":
-                    torch.cuda.synchronize()
-                times[name].append(time.perf_counter() - t0)
-                cpu[name].append(time.process_time() - c0)
+        # a fixed "direct first" order biased the medians by ~15 %: each round is shuffled
+        times, cpu = alternate_rounds([("direct", direct), ("posestudio", posestudio)],
+                                      args.runs, args.device)
 
     direct_s = statistics.median(times["direct"])
     ours_s = statistics.median(times["posestudio"])

@@ -23,8 +23,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
-import random
-import statistics
 import sys
 import tempfile
 import time
@@ -36,34 +34,6 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "generate"))  # the tiny builders the tests use
-
-
-class RecordedPipeline:
-    """Stands in for a pipeline: replays one recorded output and calls the step callback as
-    many times as the real one, so timing a run with it measures PoseStudio's own code only."""
-
-    def __init__(self, output, steps: int) -> None:
-        self.output, self.steps = output, steps
-        self._interrupt = False
-
-    def __call__(self, callback_on_step_end=None, **kwargs):
-        for step in range(self.steps):
-            if callback_on_step_end is not None:
-                callback_on_step_end(self, step, 0, {})
-        return self.output
-
-
-def own_code_ms(fn, runs: int = 20) -> float:
-    """Median CPU milliseconds of ``fn`` (PoseStudio's code around a recorded pipeline)."""
-    import statistics
-    import time
-
-    samples = []
-    for _ in range(runs):
-        c0 = time.process_time()
-        fn()
-        samples.append((time.process_time() - c0) * 1e3)
-    return statistics.median(samples)
 
 
 def pose_frames(count: int, size: int):
@@ -95,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     from PIL import Image
 
     torch.set_num_threads(args.threads)
+    from pipeline_overhead import (RecordedPipeline, alternate_rounds, own_code_ms,
+                                   print_overhead)
     import tiny_video_models
 
     from posestudio.generate.job_loading import ModelCache
@@ -141,37 +113,12 @@ def main(argv: list[str] | None = None) -> int:
         own_ms = own_code_ms(lambda: generate_frames(
             request, control, reference=reference, progress=lambda f, m: None,
             cancelled=lambda: False, loaded=stand_in))
-        times = {"posestudio": [], "direct": []}
-        cpu = {"posestudio": [], "direct": []}
-        order = random.Random(0)
-        for _ in range(args.runs):
-            sides = [("posestudio", ours), ("direct", direct)]
-            order.shuffle(sides)
-            for name, fn in sides:
-                if args.device == "cuda":
-                    torch.cuda.synchronize()
-                t0, c0 = time.perf_counter(), time.process_time()
-                fn()
-                if args.device == "cuda":
-                    torch.cuda.synchronize()
-                times[name].append(time.perf_counter() - t0)
-                cpu[name].append(time.process_time() - c0)
-    med = {k: statistics.median(v) for k, v in times.items()}
-    best = {k: min(v) for k, v in times.items()}
+        times, cpu = alternate_rounds([("posestudio", ours), ("direct", direct)],
+                                      args.runs, args.device)
     print(f"Wan VACE tiny, {args.frames} frames {args.size}x{args.size}, {args.steps} steps, "
           f"{args.device} {args.dtype}, torch threads {args.threads}")
     print(f"build {build_s:.2f} s, load {load_s:.2f} s, identical frames: {same}")
-    for name in ("direct", "posestudio"):
-        print(f"{name:>10}: median {med[name] * 1e3:8.1f} ms  best {best[name] * 1e3:8.1f} ms  "
-              f"({med[name] / args.frames * 1e3:.1f} ms/frame)")
-    cpu_med = {k: statistics.median(v) for k, v in cpu.items()}
-    print(f"CPU time (this process; robust to other load on a shared machine): direct "
-          f"{cpu_med['direct'] * 1e3:.1f} ms, posestudio {cpu_med['posestudio'] * 1e3:.1f} ms, "
-          f"overhead {100 * (cpu_med['posestudio'] / cpu_med['direct'] - 1):+.2f} %")
-    print(f"PoseStudio's own code per run (recorded pipeline, CPU): {own_ms:.1f} ms = "
-          f"{100 * own_ms / (cpu_med['direct'] * 1e3):.2f} % of a direct call")
-    print(f"wall overhead: median {100 * (med['posestudio'] / med['direct'] - 1):+.2f} %, "
-          f"best {100 * (best['posestudio'] / best['direct'] - 1):+.2f} % (target <= 2 %)")
+    print_overhead(times, cpu, own_ms, frames=args.frames)
     return 0 if same else 1
 
 
