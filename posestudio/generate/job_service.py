@@ -16,11 +16,7 @@ job runner follows both (plain picklable data only)::
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import queue
-
-from posestudio.generate.service import GenerationProcess
-from posestudio.worker_process import spawn_worker
+from posestudio.generate.service import GenerationProcess, next_job, report_outcome
 
 JOB_KINDS = ("video", "repose")
 PROGRESS_TOTAL = 1000
@@ -54,18 +50,9 @@ def run_job(kind: str, scene_dict: dict, request_dict: dict, out: str, progress,
 
 def serve_jobs(jobs, events, cancel) -> None:
     """Worker process main loop: run jobs one after another until ``None`` arrives."""
-    from posestudio.errors import Cancelled, PoseStudioError
+    from posestudio.errors import Cancelled
 
-    parent = mp.parent_process()
-    while True:
-        try:
-            job = jobs.get(timeout=1.0)
-        except queue.Empty:
-            if parent is not None and not parent.is_alive():
-                return
-            continue
-        if job is None:
-            return
+    while (job := next_job(jobs)) is not None:
         job_id, kind, scene_dict, request_dict, out = job
         last = {"message": None}
 
@@ -75,18 +62,12 @@ def serve_jobs(jobs, events, cancel) -> None:
                 events.put((job_id, "stage", message))
             events.put((job_id, "progress", int(round(fraction * PROGRESS_TOTAL)), PROGRESS_TOTAL))
 
-        try:
+        def run() -> dict:
             if cancel.is_set():
                 raise Cancelled("cancelled")
-            payload = run_job(kind, scene_dict, request_dict, out, progress, cancel.is_set)
-        except Cancelled:
-            events.put((job_id, "cancelled"))
-        except PoseStudioError as exc:
-            events.put((job_id, "failed", str(exc)))
-        except Exception as exc:  # a bug or a library failure: report it, keep serving
-            events.put((job_id, "failed", f"{type(exc).__name__}: {exc}"))
-        else:
-            events.put((job_id, "done", payload))
+            return run_job(kind, scene_dict, request_dict, out, progress, cancel.is_set)
+
+        report_outcome(events, job_id, run)
 
 
 class JobProcess(GenerationProcess):
@@ -94,12 +75,8 @@ class JobProcess(GenerationProcess):
 
     The process keeps its loaded video and editing pipelines between jobs."""
 
-    def start(self) -> None:
-        if self.alive:
-            return
-        self._jobs, self._events = self._ctx.Queue(), self._ctx.Queue()
-        self._process = spawn_worker(serve_jobs, (self._jobs, self._events, self._cancel),
-                                     name="posestudio-jobs", ctx=self._ctx)
+    _serve = staticmethod(serve_jobs)
+    _process_name = "posestudio-jobs"
 
     def submit(self, kind: str, scene_dict: dict, request_dict: dict,  # type: ignore[override]
                out: str) -> int:
@@ -108,8 +85,4 @@ class JobProcess(GenerationProcess):
             from posestudio.errors import InputError
 
             raise InputError(f"unknown job kind {kind!r} (known: {', '.join(JOB_KINDS)})")
-        self.start()
-        self._cancel.clear()
-        job_id = next(self._ids)
-        self._jobs.put((job_id, kind, scene_dict, request_dict, str(out)))
-        return job_id
+        return self._queue(kind, scene_dict, request_dict, str(out))

@@ -29,36 +29,64 @@ KEY_GENERATION = "posestudio-generation"
 KEY_SCENE = "posestudio-scene"
 
 
+def summary(prompt: str, negative_prompt: str, fields: dict) -> str:
+    """``prompt``, ``Negative prompt: ...``, then ``Key: value, ...`` as A1111 tools read them."""
+    lines = [prompt]
+    if negative_prompt:
+        lines.append(f"Negative prompt: {negative_prompt}")
+    lines.append(", ".join(f"{k}: {v}" for k, v in fields.items()))
+    return "\n".join(lines)
+
+
+def png_chunks(parameters: str, generation: dict, scene: dict | None = None):
+    """A ``PngInfo`` with the three UTF-8 ``iTXt`` chunks."""
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_itxt(KEY_PARAMETERS, parameters)
+    info.add_itxt(KEY_GENERATION, json.dumps(generation))
+    if scene is not None:
+        info.add_itxt(KEY_SCENE, json.dumps(scene))
+    return info
+
+
+def png_text(path: Path) -> dict[str, str]:
+    """The text chunks of the PNG at ``path`` (``{key: text}``).
+
+    Raises
+    ------
+    InputError
+        Not a readable image.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return dict(getattr(image, "text", {}) or {})
+    except (OSError, UnidentifiedImageError) as exc:
+        raise InputError(f"cannot read image {path}: {exc}") from None
+
+
 def a1111_parameters(request: GenerationRequest, family: str = "") -> str:
     """The one-paragraph summary A1111-compatible tools read from the ``parameters`` chunk."""
-    lines = [request.prompt]
-    if request.negative_prompt:
-        lines.append(f"Negative prompt: {request.negative_prompt}")
-    fields = [f"Steps: {request.steps}", f"Sampler: {request.scheduler}",
-              f"CFG scale: {request.guidance}", f"Seed: {request.seed}",
-              f"Size: {request.width}x{request.height}", f"Model: {Path(request.base).name}"]
+    fields = {"Steps": request.steps, "Sampler": request.scheduler, "CFG scale": request.guidance,
+              "Seed": request.seed, "Size": f"{request.width}x{request.height}",
+              "Model": Path(request.base).name}
     for i, c in enumerate(request.controlnets):
-        fields.append(f"ControlNet {i}: \"Module: {c.map}, Model: {Path(c.path).name}, "
-                      f"Weight: {c.scale:g}, Guidance Start: {c.start:g}, Guidance End: {c.end:g}\"")
+        fields[f"ControlNet {i}"] = (
+            f"\"Module: {c.map}, Model: {Path(c.path).name}, Weight: {c.scale:g}, "
+            f"Guidance Start: {c.start:g}, Guidance End: {c.end:g}\"")
     if family:
-        fields.append(f"Pipeline: {family}")
-    lines.append(", ".join(fields))
-    return "\n".join(lines)
+        fields["Pipeline"] = family
+    return summary(request.prompt, request.negative_prompt, fields)
 
 
 def png_info(request: GenerationRequest, family: str, *, scene: dict | None = None,
              control_files: list[str] | None = None):
     """The ``PngInfo`` holding the three chunks (UTF-8 ``iTXt``)."""
-    from PIL.PngImagePlugin import PngInfo
-
-    info = PngInfo()
-    info.add_itxt(KEY_PARAMETERS, a1111_parameters(request, family))
     generation = {"format": "posestudio-generation", "version": 1, "family": family,
                   "request": request.to_dict(), "control_files": list(control_files or [])}
-    info.add_itxt(KEY_GENERATION, json.dumps(generation))
-    if scene is not None:
-        info.add_itxt(KEY_SCENE, json.dumps(scene))
-    return info
+    return png_chunks(a1111_parameters(request, family), generation, scene)
 
 
 def save_result(result, path: str | os.PathLike, *, scene: dict | None = None,
@@ -139,14 +167,8 @@ def read_output(path: str | os.PathLike) -> SavedOutput:
     InputError
         Not a readable PNG, a PNG without PoseStudio parameters, or damaged parameters.
     """
-    from PIL import Image, UnidentifiedImageError
-
     path = Path(path)
-    try:
-        with Image.open(path) as image:
-            text = dict(getattr(image, "text", {}) or {})
-    except (OSError, UnidentifiedImageError) as exc:
-        raise InputError(f"cannot read image {path}: {exc}") from None
+    text = png_text(path)
     raw = text.get(KEY_GENERATION)
     if raw is None:
         raise InputError(f"image {path} has no PoseStudio generation parameters "

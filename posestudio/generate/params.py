@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import secrets
 from dataclasses import asdict, dataclass, field, replace
+from typing import Self
 
 from posestudio.errors import InputError
 
@@ -150,6 +151,54 @@ def random_seed() -> int:
     return secrets.randbelow(MAX_SEED + 1)
 
 
+def check_sampling(steps, guidance, seed) -> float | None:
+    """Validate the sampling fields every request has (each may be None: the model's default,
+    or a random seed) and return ``guidance`` as a float (None stays None)."""
+    if steps is not None:
+        _integer("steps", steps, 1, 1000)
+    if guidance is not None:
+        guidance = _number("guidance", guidance, 0.0, 100.0)
+    if seed is not None:
+        _integer("seed", seed, 0, MAX_SEED)
+    return guidance
+
+
+def check_choices(*choices: tuple[str, object, tuple[str, ...]]) -> None:
+    """Check each ``(name, value, allowed)``: ``value`` must be one of ``allowed``."""
+    for name, value, allowed in choices:
+        if value not in allowed:
+            raise InputError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+
+
+class SavedRequest:
+    """What the request dataclasses share: a concrete seed, and a JSON round trip.
+
+    A subclass sets ``_kind`` (not annotated, so not a field), the words its messages use.
+    """
+
+    _kind = "generation"
+
+    def with_seed(self) -> Self:
+        """This request with a concrete seed (a random one drawn if it had none)."""
+        return self if self.seed is not None else replace(self, seed=random_seed())
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Self:
+        """Rebuild a request saved by :meth:`to_dict`; unknown keys are an error naming them."""
+        if not isinstance(data, dict):
+            raise InputError(f"{cls._kind} parameters must be a JSON object")
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise InputError(f"unknown {cls._kind} parameter(s): {', '.join(unknown)}")
+        try:
+            return cls(**data)
+        except TypeError as exc:
+            raise InputError(f"{cls._kind} parameters incomplete: {exc}") from None
+
+
 @dataclass
 class MemoryOptions:
     """Options for small GPUs: model CPU offload ("model": whole models move to the GPU in turn;
@@ -167,7 +216,7 @@ class MemoryOptions:
 
 
 @dataclass
-class GenerationRequest:
+class GenerationRequest(SavedRequest):
     """Everything one press of Generate (or one ``posestudio generate``) needs, validated.
 
     ``width``/``height`` are the output size in pixels (the control maps are rendered at it, the
@@ -204,40 +253,11 @@ class GenerationRequest:
             raise InputError(f"prompt must be text, got {self.prompt!r}")
         if not isinstance(self.negative_prompt, str):
             raise InputError(f"negative prompt must be text, got {self.negative_prompt!r}")
-        if self.steps is not None:
-            _integer("steps", self.steps, 1, 1000)
-        if self.guidance is not None:
-            self.guidance = _number("guidance", self.guidance, 0.0, 100.0)
-        if self.seed is not None:
-            _integer("seed", self.seed, 0, MAX_SEED)
+        self.guidance = check_sampling(self.steps, self.guidance, self.seed)
         _integer("batch count", self.batch_count, 1, MAX_BATCH)
         _integer("width", self.width, 16, 8192)
         _integer("height", self.height, 16, 8192)
-        for name, value, allowed in (("scheduler", self.scheduler, SCHEDULERS),
-                                     ("device", self.device, DEVICES),
-                                     ("precision", self.precision, PRECISIONS)):
-            if value not in allowed:
-                raise InputError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        check_choices(("scheduler", self.scheduler, SCHEDULERS), ("device", self.device, DEVICES),
+                      ("precision", self.precision, PRECISIONS))
         if isinstance(self.memory, dict):
             self.memory = MemoryOptions(**self.memory)
-
-    def with_seed(self) -> "GenerationRequest":
-        """This request with a concrete seed (a random one drawn if it had none)."""
-        return self if self.seed is not None else replace(self, seed=random_seed())
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "GenerationRequest":
-        """Rebuild a request saved by :meth:`to_dict`; unknown keys are an error naming them."""
-        if not isinstance(data, dict):
-            raise InputError("generation parameters must be a JSON object")
-        known = set(cls.__dataclass_fields__)
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise InputError(f"unknown generation parameter(s): {', '.join(unknown)}")
-        try:
-            return cls(**data)
-        except TypeError as exc:
-            raise InputError(f"generation parameters incomplete: {exc}") from None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,8 @@ import numpy as np
 
 from posestudio.errors import Cancelled, InputError
 from posestudio.generate.job_loading import CancelFn, ModelCache, ProgressFn
-from posestudio.generate.params import DEVICES, MAX_SEED, PRECISIONS, _integer, _number, random_seed
+from posestudio.generate.params import (DEVICES, PRECISIONS, SavedRequest, check_choices,
+                                        check_sampling, random_seed)
 
 REFERENCE_MAPS = ("mannequin", "depth", "openpose", "normal", "canny", "seg")
 LAYOUTS = ("side", "stack")
@@ -40,7 +41,7 @@ def parse_reference(text: str) -> tuple[str, ...]:
 
 
 @dataclass
-class ReposeRequest:
+class ReposeRequest(SavedRequest):
     """Everything one re-pose needs besides the scene.
 
     Attributes
@@ -54,6 +55,8 @@ class ReposeRequest:
         or "stack" (character on top)
     steps, guidance : None takes the model's defaults; seed None draws one
     """
+
+    _kind = "re-pose"
 
     base: str
     image: str
@@ -75,36 +78,13 @@ class ReposeRequest:
         for name in ("prompt", "negative_prompt"):
             if not isinstance(getattr(self, name), str):
                 raise InputError(f"{name.replace('_', ' ')} must be text")
-        if self.steps is not None:
-            _integer("steps", self.steps, 1, 1000)
-        if self.guidance is not None:
-            self.guidance = _number("guidance", self.guidance, 0.0, 100.0)
-        if self.seed is not None:
-            _integer("seed", self.seed, 0, MAX_SEED)
-        for name, value, allowed in (("layout", self.layout, LAYOUTS),
-                                     ("device", self.device, DEVICES),
-                                     ("precision", self.precision, PRECISIONS)):
-            if value not in allowed:
-                raise InputError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+        self.guidance = check_sampling(self.steps, self.guidance, self.seed)
+        check_choices(("layout", self.layout, LAYOUTS), ("device", self.device, DEVICES),
+                      ("precision", self.precision, PRECISIONS))
 
     @property
     def maps(self) -> tuple[str, ...]:
         return parse_reference(self.reference)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "ReposeRequest":
-        if not isinstance(data, dict):
-            raise InputError("re-pose parameters must be a JSON object")
-        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise InputError(f"unknown re-pose parameter(s): {', '.join(unknown)}")
-        try:
-            return cls(**data)
-        except TypeError as exc:
-            raise InputError(f"re-pose parameters incomplete: {exc}") from None
 
 
 @dataclass
@@ -296,7 +276,7 @@ def repose(scene, request: ReposeRequest, out: str | os.PathLike | None = None, 
 
 
 def repose_summary(result: ReposeResult) -> str:
-    from posestudio.generate.job_metadata import summary
+    from posestudio.generate.metadata import summary
 
     r = result.request
     return summary(r.prompt, r.negative_prompt, {
@@ -308,7 +288,7 @@ def repose_summary(result: ReposeResult) -> str:
 def write_repose_outputs(result: ReposeResult, out: Path, scene) -> None:
     """``OUT.png`` with the chunks and ``OUT.<map>.png`` per reference, via temporary siblings
     renamed into place together."""
-    from posestudio.generate.job_metadata import png_chunks
+    from posestudio.generate.metadata import png_chunks
     from posestudio.scene.file_format import scene_to_dict
 
     maps = {m: out.with_name(f"{out.stem}.{m}.png") for m in result.request.maps}

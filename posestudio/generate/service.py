@@ -30,27 +30,50 @@ from posestudio.worker_process import spawn_worker
 TERMINAL = ("done", "failed", "cancelled")
 
 
+def next_job(jobs):
+    """The next job from the ``jobs`` queue, or None when the worker should stop: a ``None``
+    job arrived, or the editor died without stopping us."""
+    parent = mp.parent_process()
+    while True:
+        try:
+            return jobs.get(timeout=1.0)
+        except queue.Empty:
+            if parent is not None and not parent.is_alive():
+                return None
+            continue
+
+
+def report_outcome(events, job_id: int, run) -> None:
+    """Call ``run()`` and put its terminal event: ``done`` with what it returns, ``cancelled``,
+    or ``failed`` with the message (a bug or a library failure is reported too, so the worker
+    keeps serving)."""
+    from posestudio.errors import Cancelled, PoseStudioError
+
+    try:
+        payload = run()
+    except Cancelled:
+        events.put((job_id, "cancelled"))
+    except PoseStudioError as exc:
+        events.put((job_id, "failed", str(exc)))
+    except Exception as exc:  # a bug or a library failure: report it, keep serving
+        events.put((job_id, "failed", f"{type(exc).__name__}: {exc}"))
+    else:
+        events.put((job_id, "done", payload))
+
+
 def serve(jobs, events, cancel) -> None:
     """Worker process main loop: run jobs one after another until ``None`` arrives.
 
     Started by :func:`~posestudio.worker_process.spawn_worker`, so pyrender comes up on EGL."""
-    from posestudio.errors import Cancelled, PoseStudioError
+    from posestudio.errors import Cancelled
     from posestudio.generate.outputs import generate_scene, maps_of, render_control_maps
     from posestudio.generate.params import GenerationRequest
     from posestudio.scene.file_format import scene_from_dict
 
-    parent = mp.parent_process()
-    while True:
-        try:
-            job = jobs.get(timeout=1.0)
-        except queue.Empty:
-            if parent is not None and not parent.is_alive():
-                return                       # the editor died without stopping us: leave too
-            continue
-        if job is None:
-            return
+    while (job := next_job(jobs)) is not None:
         job_id, scene_dict, request_dict, out = job
-        try:
+
+        def run() -> dict:
             if cancel.is_set():
                 raise Cancelled("generation cancelled")
             scene = scene_from_dict(scene_dict)
@@ -60,18 +83,12 @@ def serve(jobs, events, cancel) -> None:
             events.put((job_id, "stage", "Loading models and generating"))
             done = generate_scene(scene, request, out, control=control, cancel=cancel.is_set,
                                   progress=lambda d, t: events.put((job_id, "progress", d, t)))
-        except Cancelled:
-            events.put((job_id, "cancelled"))
-        except PoseStudioError as exc:
-            events.put((job_id, "failed", str(exc)))
-        except Exception as exc:  # a bug or a library failure: report it, keep serving
-            events.put((job_id, "failed", f"{type(exc).__name__}: {exc}"))
-        else:
-            events.put((job_id, "done", {
-                "images": [str(p) for p in done.image_paths],
-                "maps": {name: str(p) for name, p in done.map_paths.items()},
-                "requests": [r.request.to_dict() for r in done.results],
-                "family": done.results[0].family}))
+            return {"images": [str(p) for p in done.image_paths],
+                    "maps": {name: str(p) for name, p in done.map_paths.items()},
+                    "requests": [r.request.to_dict() for r in done.results],
+                    "family": done.results[0].family}
+
+        report_outcome(events, job_id, run)
 
 
 class GenerationProcess:
@@ -80,6 +97,9 @@ class GenerationProcess:
     One job runs at a time; a front end submits the next one after the previous one's terminal
     event (``done``, ``failed``, ``cancelled``).
     """
+
+    _serve = staticmethod(serve)         # the worker's main loop, and the process name
+    _process_name = "posestudio-generate"
 
     def __init__(self) -> None:
         self._ctx = mp.get_context("spawn")
@@ -97,15 +117,19 @@ class GenerationProcess:
         if self.alive:
             return
         self._jobs, self._events = self._ctx.Queue(), self._ctx.Queue()
-        self._process = spawn_worker(serve, (self._jobs, self._events, self._cancel),
-                                     name="posestudio-generate", ctx=self._ctx)
+        self._process = spawn_worker(self._serve, (self._jobs, self._events, self._cancel),
+                                     name=self._process_name, ctx=self._ctx)
 
     def submit(self, scene_dict: dict, request_dict: dict, out: str) -> int:
         """Queue a job (starting the process if needed); returns its id."""
+        return self._queue(scene_dict, request_dict, str(out))
+
+    def _queue(self, *job) -> int:
+        """Start the process if needed, clear a past cancel, and queue ``(job_id, *job)``."""
         self.start()
         self._cancel.clear()
         job_id = next(self._ids)
-        self._jobs.put((job_id, scene_dict, request_dict, str(out)))
+        self._jobs.put((job_id, *job))
         return job_id
 
     def cancel(self) -> None:

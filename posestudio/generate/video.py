@@ -218,7 +218,7 @@ def generate_video(scene, request: VideoRequest, out: str | os.PathLike, *,
 
 
 def video_summary(result: VideoResult) -> str:
-    from posestudio.generate.job_metadata import summary
+    from posestudio.generate.metadata import summary
 
     r = result.request
     height, width = result.frames.shape[1:3]
@@ -235,7 +235,7 @@ def write_video_outputs(result: VideoResult, scene) -> None:
 
     from posestudio.export.atomic import atomic_output_dir, check_writable_file, write_file_atomic
     from posestudio.export.video import write_mp4
-    from posestudio.generate.job_metadata import png_chunks
+    from posestudio.generate.metadata import png_chunks
     from posestudio.scene.file_format import scene_to_dict
 
     out, sidecar, frames_dir = result.video_path, result.sidecar_path, result.frames_dir

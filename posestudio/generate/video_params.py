@@ -7,16 +7,17 @@ No torch or diffusers imports: the CLI and the UI build requests cheaply.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 
 from posestudio.errors import InputError
-from posestudio.generate.params import DEVICES, MAX_SEED, PRECISIONS, _integer, _number, random_seed
+from posestudio.generate.params import (DEVICES, PRECISIONS, SavedRequest, _integer, _number,
+                                        check_choices, check_sampling)
 
 VIDEO_MAPS = ("openpose", "depth", "normal", "canny", "seg", "mannequin")
 
 
 @dataclass
-class VideoRequest:
+class VideoRequest(SavedRequest):
     """Everything one ``generate-video`` needs besides the scene.
 
     Attributes
@@ -36,6 +37,8 @@ class VideoRequest:
     keyframes : SparseCtrl frame indices that carry a control frame (None: the animation's keys,
         else every 4th frame)
     """
+
+    _kind = "video generation"
 
     base: str
     prompt: str = ""
@@ -69,12 +72,7 @@ class VideoRequest:
         if self.control_map is not None and self.control_map not in VIDEO_MAPS:
             raise InputError(f"control map must be one of {', '.join(VIDEO_MAPS)}, "
                              f"got {self.control_map!r}")
-        if self.steps is not None:
-            _integer("steps", self.steps, 1, 1000)
-        if self.guidance is not None:
-            self.guidance = _number("guidance", self.guidance, 0.0, 100.0)
-        if self.seed is not None:
-            _integer("seed", self.seed, 0, MAX_SEED)
+        self.guidance = check_sampling(self.steps, self.guidance, self.seed)
         if self.fps is not None:
             self.fps = _number("fps", self.fps, 1.0, 240.0)
         for name in ("width", "height"):
@@ -95,31 +93,7 @@ class VideoRequest:
                                  f"({self.segment_frames} frames)")
         if self.keyframes is not None:
             self.keyframes = [_integer("keyframe", k, 0, 10**6) for k in self.keyframes]
-        if self.device not in DEVICES:
-            raise InputError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
-        if self.precision not in PRECISIONS:
-            raise InputError(f"precision must be one of {', '.join(PRECISIONS)}, "
-                             f"got {self.precision!r}")
-
-    def with_seed(self) -> "VideoRequest":
-        """This request with a concrete seed (a random one drawn if it had none)."""
-        return self if self.seed is not None else replace(self, seed=random_seed())
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "VideoRequest":
-        """Rebuild a request saved by :meth:`to_dict`; unknown keys are an error naming them."""
-        if not isinstance(data, dict):
-            raise InputError("video generation parameters must be a JSON object")
-        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise InputError(f"unknown video generation parameter(s): {', '.join(unknown)}")
-        try:
-            return cls(**data)
-        except TypeError as exc:
-            raise InputError(f"video generation parameters incomplete: {exc}") from None
+        check_choices(("device", self.device, DEVICES), ("precision", self.precision, PRECISIONS))
 
 
 def round_up_to_rule(count: int, rule: tuple[int, int] | None) -> int:
