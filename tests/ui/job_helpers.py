@@ -28,6 +28,25 @@ def build_tiny(tmp_path_factory, module: str, table: str, family: str) -> dict:
     return builders[family](tmp_path_factory.mktemp(f"tiny-{family}"))
 
 
+def install_panel(window, install, scene, output_dir: Path, base: Path):
+    """Put ``scene`` in ``window``, install a job panel with ``install(window)``, send its
+    outputs to ``output_dir`` and point it at the model folder ``base`` (as if typed)."""
+    window.doc.replace_scene(scene, None)
+    panel = install(window)
+    panel.output_dir = output_dir
+    panel.show_output_dir()
+    panel.base.set_text(str(base))
+    panel.base.changed.emit(str(base))
+    return panel
+
+
+def click(qtbot, button) -> None:
+    """A left click on ``button``."""
+    from PySide6.QtCore import Qt
+
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
 class Recorder:
     """What a JobPanel's runner reported: stage texts and progress (done, total)."""
 

@@ -11,9 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import Qt
 
-from job_helpers import Recorder, build_tiny
+from job_helpers import Recorder, build_tiny, click, install_panel
 
 pytestmark = pytest.mark.gui
 
@@ -43,21 +42,12 @@ def photo_scene(tmp_path):
 def panel(window, tiny_kontext, photo_scene, tmp_path):
     from posestudio.ui.generate import install_repose
 
-    window.doc.replace_scene(photo_scene, None)
-    panel = install_repose(window)
-    panel.output_dir = tmp_path / "reposed"
-    panel.show_output_dir()
-    panel.base.set_text(str(tiny_kontext))
-    panel.base.changed.emit(str(tiny_kontext))
+    panel = install_panel(window, install_repose, photo_scene, tmp_path / "reposed", tiny_kontext)
     panel.steps.setValue(2)
     panel.seed.set_value(5)
     panel.device.setCurrentText("cpu")
     yield panel
     panel.shutdown()
-
-
-def click(qtbot, button) -> None:
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def run(qtbot, panel) -> str:

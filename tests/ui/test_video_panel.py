@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 from PySide6 import QtGui
-from PySide6.QtCore import Qt
 
-from job_helpers import Recorder, build_tiny
+from job_helpers import Recorder, build_tiny, click, install_panel
 
 pytestmark = pytest.mark.gui
 
@@ -47,12 +46,7 @@ def panel(window, tiny_wan, tmp_path):
     2 steps, 9 frames a segment, seed 3, CPU."""
     from posestudio.ui.generate import install_video
 
-    window.doc.replace_scene(animated_scene(), None)
-    panel = install_video(window)
-    panel.output_dir = tmp_path / "videos"
-    panel.show_output_dir()
-    panel.base.set_text(str(tiny_wan))
-    panel.base.changed.emit(str(tiny_wan))
+    panel = install_panel(window, install_video, animated_scene(), tmp_path / "videos", tiny_wan)
     panel.prompt.setPlainText("a dancer")
     panel.steps.setValue(2)
     panel.segment_frames.setValue(9)
@@ -60,10 +54,6 @@ def panel(window, tiny_wan, tmp_path):
     panel.device.setCurrentText("cpu")
     yield panel
     panel.shutdown()
-
-
-def click(qtbot, button) -> None:
-    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def test_generate_video_writes_the_clip_shows_it_and_opens_it(qtbot, window, panel, tiny_wan,

@@ -58,29 +58,31 @@ def beside_generate(window, dock) -> None:
         window.tabifyDockWidget(generate, dock)
 
 
-def install_video(window) -> VideoPanel:
-    """Add the Generate Video panel (a dock) and its entries in the Generate menu."""
-    panel = VideoPanel(window.doc, window, status_bar=window.statusBar())
-    dock = add_job_panel(window, panel, name="generate-video", title="Generate Video")
+def _install_job_panel(window, panel, name: str, title: str, run_text: str,
+                       cancel_text: str):
+    """Dock a job ``panel`` beside Generate and add Run (shows the dock), Cancel and the dock's
+    toggle to the Generate menu; returns the panel."""
+    dock = add_job_panel(window, panel, name=name, title=title)
     beside_generate(window, dock)
     menu = generate_menu(window)
     menu.addSeparator()
-    menu.addAction("Generate &Video", lambda: (dock.show(), dock.raise_(), panel.run()))
-    menu.addAction("Cancel Video", panel.cancel)
+    menu.addAction(run_text, lambda: (dock.show(), dock.raise_(), panel.run()))
+    menu.addAction(cancel_text, panel.cancel)
     menu.addAction(dock.toggleViewAction())
-    window.video_panel = panel
     return panel
+
+
+def install_video(window) -> VideoPanel:
+    """Add the Generate Video panel (a dock) and its entries in the Generate menu."""
+    window.video_panel = _install_job_panel(
+        window, VideoPanel(window.doc, window, status_bar=window.statusBar()),
+        "generate-video", "Generate Video", "Generate &Video", "Cancel Video")
+    return window.video_panel
 
 
 def install_repose(window) -> ReposePanel:
     """Add the Re-pose panel (a dock) and its entries in the Generate menu."""
-    panel = ReposePanel(window.doc, window, status_bar=window.statusBar())
-    dock = add_job_panel(window, panel, name="repose", title="Re-pose")
-    beside_generate(window, dock)
-    menu = generate_menu(window)
-    menu.addSeparator()
-    menu.addAction("&Re-pose Photo", lambda: (dock.show(), dock.raise_(), panel.run()))
-    menu.addAction("Cancel Re-pose", panel.cancel)
-    menu.addAction(dock.toggleViewAction())
-    window.repose_panel = panel
-    return panel
+    window.repose_panel = _install_job_panel(
+        window, ReposePanel(window.doc, window, status_bar=window.statusBar()),
+        "repose", "Re-pose", "&Re-pose Photo", "Cancel Re-pose")
+    return window.repose_panel

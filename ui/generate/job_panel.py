@@ -11,28 +11,23 @@ and the window's status bar.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-from PySide6 import QtCore, QtGui, QtWidgets
-from PySide6.QtCore import Qt, Signal
+from PySide6 import QtCore, QtWidgets
+from PySide6.QtCore import Signal
 
 from posestudio.errors import PoseStudioError
 
 from .job import JobRunner
+from .run_controls import RunControls
 from .service import job_service
-from .settings import default_output_dir, load_state, save_state
-from .widgets import ActionRow, VerticalScroll
+from .settings import load_state, save_state
+from .widgets import VerticalScroll
 
-__all__ = ["JobPanel", "open_path"]
-
-
-def open_path(path: str | Path) -> bool:
-    """Hand a file or folder to the desktop (the system's video player, file manager)."""
-    return QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(path)))
+__all__ = ["JobPanel"]
 
 
-class JobPanel(QtWidgets.QWidget):
+class JobPanel(RunControls, QtWidgets.QWidget):
     """A panel that runs one job kind ("video", "repose") of the job process.
 
     Class attributes
@@ -110,30 +105,8 @@ class JobPanel(QtWidgets.QWidget):
 
     # -- shared layout ------------------------------------------------------------------------
     def _build_run_row(self, outer: QtWidgets.QVBoxLayout) -> None:
-        actions = ActionRow(self.run_text)
-        self.run_button, self.cancel_button = actions.run_button, actions.cancel_button
-        self.progress, self.status = actions.progress, actions.status
-        self.saved_in, self.open_folder_button = actions.saved_in, actions.open_folder_button
-        self.run_button.clicked.connect(self.run)
+        self._add_action_row(outer, self.run)
         self.cancel_button.setToolTip("Stop after the current step; nothing is written")
-        self.cancel_button.clicked.connect(self.cancel)
-        self.open_folder_button.clicked.connect(self.open_output_folder)
-        outer.addWidget(actions)
-        self.show_output_dir()
-
-    def show_output_dir(self) -> None:
-        """Say where the results go (after the output folder changed)."""
-        self.saved_in.set_full_text(f"Saved in {self._output_dir()}")
-
-    def open_output_folder(self) -> bool:
-        """Show the output folder in the system's file manager (made first if need be)."""
-        try:
-            self._output_dir().mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            self._message(f"cannot make the output folder {self._output_dir()}: {exc.strerror}",
-                          error=True)
-            return False
-        return open_path(self._output_dir())
 
     def _save(self, *_args) -> None:
         if not self._restoring:
@@ -149,18 +122,9 @@ class JobPanel(QtWidgets.QWidget):
     def running(self) -> bool:
         return self.runner.running
 
-    def _output_dir(self) -> Path:
-        return self.output_dir or default_output_dir()
-
     def output_path(self) -> Path:
-        """A new file in the output folder, named after the scene and the time."""
-        stem = self.doc.path.name.split(".")[0] if self.doc.path else "untitled"
-        stem = f"{stem}-{self.kind}-{time.strftime('%Y%m%d-%H%M%S')}"
-        folder = self._output_dir()
-        out, n = folder / f"{stem}{self.suffix}", 2
-        while out.exists():
-            out, n = folder / f"{stem}_{n}{self.suffix}", n + 1
-        return out
+        """A new file in the output folder, named after the scene, the job kind and the time."""
+        return self._new_output(f"{self.kind}-", self.suffix)
 
     def run(self) -> bool:
         """Start a job in the job process; False (one line in the status) if the fields are
@@ -177,20 +141,9 @@ class JobPanel(QtWidgets.QWidget):
             return False
         self._save()
         scene, out = scene_to_dict(self.doc.scene), str(self.output_path())
-        self.progress.setRange(0, 0)     # busy until the first report
-        self.run_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self._message("Starting…")
+        self._start_busy()
         return self.runner.start(
             lambda service: service.submit(self.kind, scene, request.to_dict(), out))
-
-    def cancel(self) -> None:
-        if self.runner.cancel():
-            self._message("Cancelling…")
-
-    def shutdown(self, timeout_ms: int = 30000) -> None:
-        """Cancel a running job and wait until it stopped (the window is closing)."""
-        self.runner.shutdown(timeout_ms)
 
     def _on_stage(self, text: str) -> None:
         self._message(text[:1].upper() + text[1:])
@@ -212,18 +165,3 @@ class JobPanel(QtWidgets.QWidget):
         widget = self.result_widget()          # a short dock scrolls: bring the result in view
         if widget is not None:
             self.fields_scroll.ensureWidgetVisible(widget)
-
-    def _finish(self, how: str) -> None:
-        if self.progress.maximum() == 0:
-            self.progress.setRange(0, 1)
-        if how != "done":
-            self.progress.setValue(0)
-        self.run_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
-        self.runFinished.emit(how)
-
-    def _message(self, text: str, error: bool = False) -> None:
-        self.status.setText(text)
-        self.status.setStyleSheet("color: #e05050;" if error else "")
-        if self.status_bar is not None:
-            self.status_bar.showMessage((f"{self.run_text}: " if error else "") + text, 8000)

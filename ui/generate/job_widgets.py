@@ -13,6 +13,8 @@ from PySide6.QtCore import Qt, Signal
 
 from posestudio.generate.params import parse_seed
 
+from .widgets import PathField
+
 __all__ = ["FramePlayer", "ImageField", "SeedField", "thumbnail"]
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp)"
@@ -27,26 +29,21 @@ def thumbnail(path: str | Path, side: int) -> QtGui.QPixmap:
                          Qt.TransformationMode.SmoothTransformation)
 
 
-class ImageField(QtWidgets.QWidget):
+class ImageField(PathField):
     """An image path with a "…" file picker and a small thumbnail of the image.
 
     ``placeholder`` says what an empty field means. Signals: ``changed(str)`` when the path is
     edited or picked.
     """
 
-    changed = Signal(str)
-
     def __init__(self, placeholder: str, parent=None, *, side: int = 48) -> None:
-        super().__init__(parent)
+        super().__init__(placeholder, parent)
         self.side = side
-        row = QtWidgets.QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        row = self.row
         self.preview = QtWidgets.QLabel()
         self.preview.setFixedSize(side, side)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.preview.setStyleSheet("border: 1px solid #555;")
-        self.edit = QtWidgets.QLineEdit()
-        self.edit.setPlaceholderText(placeholder)
         self.edit.editingFinished.connect(self._edited)
         button = QtWidgets.QToolButton()
         button.setText("…")
@@ -56,11 +53,8 @@ class ImageField(QtWidgets.QWidget):
         row.addWidget(self.edit, 1)
         row.addWidget(button)
 
-    def text(self) -> str:
-        return self.edit.text().strip()
-
     def set_text(self, text: str) -> None:
-        self.edit.setText(text)
+        super().set_text(text)
         self.show_image(text)
 
     def show_image(self, path: str) -> None:
@@ -75,9 +69,7 @@ class ImageField(QtWidgets.QWidget):
 
     def _pick(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Image", self.text(), IMAGE_FILTER)
-        if path:
-            self.set_text(path)
-            self.changed.emit(path)
+        self._picked(path)
 
 
 class SeedField(QtWidgets.QWidget):

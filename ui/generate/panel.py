@@ -21,7 +21,6 @@ status line and the window's status bar.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -33,12 +32,11 @@ from posestudio.generate.params import (DEVICES, OFFLOADS, PRECISIONS, SCHEDULER
                                         parse_seed)
 
 from .job import JobRunner, ServiceJob
-from .job_panel import open_path
+from .run_controls import RunControls
 from .service import generation_service
-from .settings import (default_output_dir, load_state, remember_for_model, remembered_for_model,
-                       save_state)
-from .widgets import (THUMB, ActionRow, ControlRow, GalleryEntry, PathPicker, ResultStrip,
-                      VerticalScroll)
+from .settings import load_state, remember_for_model, remembered_for_model, save_state
+from .widgets import (THUMB, ControlRow, GalleryEntry, PathPicker, ResultStrip, VerticalScroll,
+                      dim_label)
 
 __all__ = ["DEFAULT_ROWS", "MODELS_KEY", "SETTINGS_KEY", "GeneratePanel"]
 
@@ -47,7 +45,7 @@ SETTINGS_KEY = "generate/state"
 MODELS_KEY = "generate/models"      # steps and guidance per base model path and family
 
 
-class GeneratePanel(QtWidgets.QWidget):
+class GeneratePanel(RunControls, QtWidgets.QWidget):
     """Models, prompt and parameters, Generate/Cancel with progress, and the results gallery.
 
     Signals
@@ -55,6 +53,8 @@ class GeneratePanel(QtWidgets.QWidget):
     resultAdded(GalleryEntry)   after each image of a finished run lands in the gallery
     runFinished(str)            "done", "cancelled" or "failed" when a run ends
     """
+
+    run_text = "Generate"
 
     resultAdded = Signal(object)
     runFinished = Signal(str)
@@ -94,9 +94,7 @@ class GeneratePanel(QtWidgets.QWidget):
         column = QtWidgets.QVBoxLayout(models)
         self.base = PathPicker("Base model folder (model_index.json) or .safetensors")
         self.base.changed.connect(self._on_base_changed)
-        self.family = QtWidgets.QLabel("")
-        self.family.setStyleSheet("color: #999;")
-        self.family.setWordWrap(True)
+        self.family = dim_label()
         column.addWidget(QtWidgets.QLabel("Base model"))
         column.addWidget(self.base)
         column.addWidget(self.family)
@@ -159,9 +157,7 @@ class GeneratePanel(QtWidgets.QWidget):
                                   "canvas's aspect is kept and each side rounded as the model "
                                   "needs; the scene itself does not change")
         self.long_side.valueChanged.connect(lambda *_: self._update_size())
-        self.size = QtWidgets.QLabel()
-        self.size.setStyleSheet("color: #999;")
-        self.size.setWordWrap(True)
+        self.size = dim_label()
         form.addRow("Steps", self.steps)
         form.addRow("Guidance", self.guidance)
         form.addRow("Seed", seed_row)
@@ -175,15 +171,8 @@ class GeneratePanel(QtWidgets.QWidget):
         form.addRow("Size", self.size)
         layout.addWidget(params)
 
-        actions = ActionRow("Generate")         # fixed below the scrolling fields
-        self.generate_button, self.cancel_button = actions.run_button, actions.cancel_button
-        self.progress, self.status = actions.progress, actions.status
-        self.saved_in, self.open_folder_button = actions.saved_in, actions.open_folder_button
-        self.generate_button.clicked.connect(self.generate)
-        self.cancel_button.clicked.connect(self.cancel)
-        self.open_folder_button.clicked.connect(self.open_output_folder)
-        outer.addWidget(actions)
-        self._show_output_dir()
+        self._add_action_row(outer, self.generate)        # fixed below the scrolling fields
+        self.generate_button = self.run_button
 
         self.gallery = QtWidgets.QListWidget()
         self.gallery.setViewMode(QtWidgets.QListView.ViewMode.IconMode)
@@ -435,7 +424,6 @@ class GeneratePanel(QtWidgets.QWidget):
         undo stack), if the PNG has no PoseStudio parameters or its scene is missing or damaged.
         """
         from posestudio.generate.metadata import read_output
-        from posestudio.generate.reuse import ReplaceScene
 
         if with_scene is None:
             with_scene = self.reuse_scene.isChecked()
@@ -445,20 +433,8 @@ class GeneratePanel(QtWidgets.QWidget):
         except PoseStudioError as exc:
             self._message(str(exc), error=True)
             return False
-        if scene is not None:
-            self.doc.push(ReplaceScene(self.doc.scene, scene,
-                                       f"Restore scene from {Path(path).name}"))
-        self.apply_request(saved.request)
-        if scene is not None:
-            self._message(f"Parameters and scene reused (seed {saved.request.seed}); "
-                          f"Undo brings the previous scene back")
+        self._apply_reused(path, saved.request, scene)
         return True
-
-    def _pick_reuse_file(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Reuse parameters from image",
-                                                        str(self._output_dir()), "PNG (*.png)")
-        if path:
-            self.reuse_file(path)
 
     # -- running -------------------------------------------------------------------------------
     @property
@@ -481,36 +457,14 @@ class GeneratePanel(QtWidgets.QWidget):
     def output_dir(self, folder: str | Path | None) -> None:
         self._output_override = Path(folder) if folder else None
         if hasattr(self, "saved_in"):
-            self._show_output_dir()
-
-    def _output_dir(self) -> Path:
-        return self.output_dir or default_output_dir()
-
-    def _show_output_dir(self) -> None:
-        self.saved_in.set_full_text(f"Saved in {self._output_dir()}")
+            self.show_output_dir()
 
     def output_folder_url(self) -> QtCore.QUrl:
         """What "Open folder" hands to the desktop: the output folder as a file URL."""
         return QtCore.QUrl.fromLocalFile(str(self._output_dir()))
 
-    def open_output_folder(self) -> bool:
-        """Show the output folder in the system's file manager (made first if need be)."""
-        try:
-            self._output_dir().mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            self._message(f"cannot make the output folder {self._output_dir()}: {exc.strerror}",
-                          error=True)
-            return False
-        return open_path(self._output_dir())
-
     def _output_path(self) -> Path:
-        stem = self.doc.path.name.split(".")[0] if self.doc.path else "untitled"
-        stem = f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
-        folder = self._output_dir()
-        out, n = folder / f"{stem}.png", 2
-        while out.exists():
-            out, n = folder / f"{stem}_{n}.png", n + 1
-        return out
+        return self._new_output("", ".png")
 
     def generate(self) -> bool:
         """Start a run in the background; False (with a message in the status line) if the
@@ -532,19 +486,8 @@ class GeneratePanel(QtWidgets.QWidget):
         scene = self.doc.scene.copy()        # the maps are rendered at the generation size
         scene.canvas = Canvas(request.width, request.height)
         scene, out = scene_to_dict(scene), str(self._output_path())
-        self.progress.setRange(0, 0)     # busy until the first step reports
-        self.generate_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self._message("Starting…")
+        self._start_busy()
         return self.runner.start(lambda service: service.submit(scene, request.to_dict(), out))
-
-    def cancel(self) -> None:
-        if self.runner.cancel():
-            self._message("Cancelling…")
-
-    def shutdown(self, timeout_ms: int = 30000) -> None:
-        """Cancel a running generation and wait until it stopped (the window is closing)."""
-        self.runner.shutdown(timeout_ms)
 
     def _on_stage(self, text: str) -> None:
         self._message(text + "…")
@@ -576,21 +519,6 @@ class GeneratePanel(QtWidgets.QWidget):
 
     def _on_cancelled(self) -> None:
         self._message("Cancelled")
-
-    def _finish(self, how: str) -> None:
-        if self.progress.maximum() == 0:
-            self.progress.setRange(0, 1)
-        if how != "done":
-            self.progress.setValue(0)
-        self.generate_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
-        self.runFinished.emit(how)
-
-    def _message(self, text: str, error: bool = False) -> None:
-        self.status.setText(text)
-        self.status.setStyleSheet("color: #e05050;" if error else "")
-        if self.status_bar is not None:
-            self.status_bar.showMessage(("Generate: " if error else "") + text, 8000)
 
     # -- gallery -------------------------------------------------------------------------------
     def _show_entry(self, row: int) -> None:

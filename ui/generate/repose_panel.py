@@ -23,7 +23,7 @@ from posestudio.generate.params import DEVICES, PRECISIONS
 
 from .job_panel import JobPanel
 from .job_widgets import ImageField, SeedField, thumbnail
-from .widgets import PathPicker
+from .widgets import PathPicker, dim_label
 
 __all__ = ["REFERENCES", "SETTINGS_KEY", "ReposePanel"]
 
@@ -58,9 +58,7 @@ class ReposePanel(JobPanel):
         models = QtWidgets.QGroupBox("Editing model")
         column = QtWidgets.QVBoxLayout(models)
         self.base = PathPicker("Qwen-Image-Edit, FLUX Kontext or FLUX.2 folder", files=False)
-        self.family = QtWidgets.QLabel("")
-        self.family.setWordWrap(True)
-        self.family.setStyleSheet("color: #999;")
+        self.family = dim_label()
         column.addWidget(self.base)
         column.addWidget(self.family)
         layout.addWidget(models)
@@ -319,7 +317,6 @@ class ReposePanel(JobPanel):
         restore the scene" box), its scene as one undo step. False, with one line in the status
         and nothing changed, if the PNG has none or they are damaged."""
         from posestudio.generate.repose import read_repose_parameters
-        from posestudio.generate.reuse import ReplaceScene
         from posestudio.scene.file_format import scene_from_dict
 
         if with_scene is None:
@@ -330,20 +327,8 @@ class ReposePanel(JobPanel):
         except PoseStudioError as exc:
             self._message(str(exc), error=True)
             return False
-        if scene is not None:
-            self.doc.push(ReplaceScene(self.doc.scene, scene,
-                                       f"Restore scene from {Path(path).name}"))
-        self.apply_request(request)
-        if scene is not None:
-            self._message(f"Parameters and scene reused (seed {request.seed}); Undo brings the "
-                          f"previous scene back")
+        self._apply_reused(path, request, scene)
         return True
-
-    def _pick_reuse_file(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Reuse parameters from image",
-                                                        str(self._output_dir()), "PNG (*.png)")
-        if path:
-            self.reuse_file(path)
 
     # -- result --------------------------------------------------------------------------------
     def _show_result(self, payload: dict) -> None:

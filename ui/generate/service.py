@@ -11,31 +11,28 @@ from PySide6 import QtWidgets
 
 __all__ = ["generation_service", "job_service"]
 
-_SERVICE: Any = None
-_JOBS: Any = None
+_PROCESSES: dict[type, Any] = {}
+
+
+def _app_process(cls: type) -> Any:
+    """The one ``cls()`` process handle of the app, made on first use and stopped on quit."""
+    if cls not in _PROCESSES:
+        _PROCESSES[cls] = cls()
+        app = QtWidgets.QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(_PROCESSES[cls].stop)
+    return _PROCESSES[cls]
 
 
 def generation_service() -> Any:
     """The app's generation process handle (a ``GenerationProcess``)."""
-    global _SERVICE
     from posestudio.generate.service import GenerationProcess
 
-    if _SERVICE is None:
-        _SERVICE = GenerationProcess()
-        app = QtWidgets.QApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(_SERVICE.stop)
-    return _SERVICE
+    return _app_process(GenerationProcess)
 
 
 def job_service() -> Any:
     """The app's video / re-pose process handle (a ``JobProcess``; its jobs take a kind)."""
-    global _JOBS
     from posestudio.generate.job_service import JobProcess
 
-    if _JOBS is None:
-        _JOBS = JobProcess()
-        app = QtWidgets.QApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(_JOBS.stop)
-    return _JOBS
+    return _app_process(JobProcess)

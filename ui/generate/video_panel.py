@@ -22,9 +22,10 @@ from PySide6 import QtWidgets
 from posestudio.errors import PoseStudioError
 from posestudio.generate.params import DEVICES, PRECISIONS
 
-from .job_panel import JobPanel, open_path
+from .job_panel import JobPanel
+from .run_controls import open_path
 from .job_widgets import FramePlayer, ImageField, SeedField
-from .widgets import PathPicker
+from .widgets import PathPicker, dim_label
 
 __all__ = ["SETTINGS_KEY", "VideoPanel"]
 
@@ -49,9 +50,7 @@ class VideoPanel(JobPanel):
         models = QtWidgets.QGroupBox("Video model")
         column = QtWidgets.QVBoxLayout(models)
         self.base = PathPicker("Video model folder (model_index.json)", files=False)
-        self.family = QtWidgets.QLabel("")
-        self.family.setWordWrap(True)
-        self.family.setStyleSheet("color: #999;")
+        self.family = dim_label()
         self.motion_adapter = PathPicker("AnimateDiff only: motion adapter folder", files=False)
         self.controlnet = PathPicker("AnimateDiff only: ControlNet / SparseCtrl folder",
                                      files=False)

@@ -31,18 +31,49 @@ class GalleryEntry:
     map_paths: dict
 
 
-class PathPicker(QtWidgets.QWidget):
-    """A path field with a "…" menu: pick a diffusers folder or a single .safetensors file."""
+def dim_label(text: str = "") -> QtWidgets.QLabel:
+    """A grey, word-wrapped label for a hint under a field (e.g. which model family a folder is)."""
+    label = QtWidgets.QLabel(text)
+    label.setStyleSheet("color: #999;")
+    label.setWordWrap(True)
+    return label
+
+
+class PathField(QtWidgets.QWidget):
+    """A path in a line edit (``edit``) beside a "…" button, in a row (``row``).
+
+    Signals: ``changed(str)`` when the path is edited or picked.
+    """
 
     changed = Signal(str)
 
-    def __init__(self, placeholder: str, parent=None, *, files: bool = True) -> None:
-        """``files``: the menu also offers a single .safetensors file (else folders only)."""
+    def __init__(self, placeholder: str, parent=None) -> None:
         super().__init__(parent)
-        row = QtWidgets.QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        self.row = QtWidgets.QHBoxLayout(self)
+        self.row.setContentsMargins(0, 0, 0, 0)
         self.edit = QtWidgets.QLineEdit()
         self.edit.setPlaceholderText(placeholder)
+
+    def text(self) -> str:
+        return self.edit.text().strip()
+
+    def set_text(self, text: str) -> None:
+        self.edit.setText(text)
+
+    def _picked(self, path: str) -> None:
+        """A file dialog's answer: take ``path`` (an empty one: the dialog was cancelled)."""
+        if path:
+            self.set_text(path)
+            self.changed.emit(path)
+
+
+class PathPicker(PathField):
+    """A path field with a "…" menu: pick a diffusers folder or a single .safetensors file."""
+
+    def __init__(self, placeholder: str, parent=None, *, files: bool = True) -> None:
+        """``files``: the menu also offers a single .safetensors file (else folders only)."""
+        super().__init__(placeholder, parent)
+        row = self.row
         self.edit.editingFinished.connect(lambda: self.changed.emit(self.text()))
         button = QtWidgets.QToolButton()
         button.setText("…")
@@ -55,24 +86,13 @@ class PathPicker(QtWidgets.QWidget):
         row.addWidget(self.edit, 1)
         row.addWidget(button)
 
-    def text(self) -> str:
-        return self.edit.text().strip()
-
-    def set_text(self, text: str) -> None:
-        self.edit.setText(text)
-
     def _pick_folder(self) -> None:
-        path = QtWidgets.QFileDialog.getExistingDirectory(self, "Model folder", self.text())
-        if path:
-            self.set_text(path)
-            self.changed.emit(path)
+        self._picked(QtWidgets.QFileDialog.getExistingDirectory(self, "Model folder", self.text()))
 
     def _pick_file(self) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Model file", self.text(),
                                                         "safetensors (*.safetensors)")
-        if path:
-            self.set_text(path)
-            self.changed.emit(path)
+        self._picked(path)
 
 
 class ControlRow(QtWidgets.QWidget):
