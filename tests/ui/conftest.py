@@ -112,3 +112,28 @@ def window(qtbot, data_dir, modals):
 def joint_pixel():
     """``joint_pixel(win, person, joint)``: where a joint is drawn, (2,) widget pixels."""
     return joint_px
+
+
+@pytest.fixture(scope="module")
+def astronaut(tmp_path_factory):
+    """scikit-image's astronaut photo as a PNG (one per test module)."""
+    from PIL import Image
+    from skimage import data
+
+    path = tmp_path_factory.mktemp("photos") / "astronaut.png"
+    Image.fromarray(data.astronaut()).save(path)
+    return path
+
+
+@pytest.fixture
+def photo(window):
+    """The window's photo import controller; a running import is cancelled at teardown and
+    every import thread must end."""
+    from posestudio.ui.photo_import import install
+    from posestudio.ui.photo_import.job import FitJob
+
+    controller = install(window)
+    yield controller
+    if controller.job is not None:
+        controller.cancel()
+    assert FitJob.wait_all(30_000), "an import thread outlived its test"

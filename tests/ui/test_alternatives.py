@@ -21,19 +21,6 @@ from posestudio.skeletons import SMPLX_JOINT_INDEX as J
 pytestmark = pytest.mark.gui
 
 
-@pytest.fixture
-def photo(window):
-    from posestudio.ui.photo_import import install
-
-    controller = install(window)
-    yield controller
-    if controller.job is not None:
-        controller.cancel()
-    from posestudio.ui.photo_import.job import FitJob
-
-    assert FitJob.wait_all(30_000), "an import thread outlived its test"
-
-
 def import_knee_up(qtbot, window, photo, tmp_path) -> None:
     from posestudio.body import pose_people
     from posestudio.render.openpose_json import to_openpose_json

@@ -18,28 +18,6 @@ pytestmark = pytest.mark.gui
 JOB_TIMEOUT_MS = 120_000
 
 
-@pytest.fixture(scope="module")
-def astronaut(tmp_path_factory) -> Path:
-    from PIL import Image
-    from skimage import data
-
-    path = tmp_path_factory.mktemp("photos") / "astronaut.png"
-    Image.fromarray(data.astronaut()).save(path)
-    return path
-
-
-@pytest.fixture
-def photo(window):
-    from posestudio.ui.photo_import import install
-    from posestudio.ui.photo_import.job import FitJob
-
-    controller = install(window)
-    yield controller
-    if controller.job is not None:
-        controller.cancel()
-    assert FitJob.wait_all(30_000)
-
-
 @pytest.fixture
 def opened(window, tmp_path) -> Path:
     """A two-person scene opened from a file, then modified (one rotation, unsaved)."""

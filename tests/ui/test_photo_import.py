@@ -21,29 +21,6 @@ JOB_TIMEOUT_MS = 120_000          # a cold detector + lift is ~3 s; CI machines 
 R_WRIST = 4                        # COCO-18 index
 
 
-@pytest.fixture(scope="module")
-def astronaut(tmp_path_factory) -> Path:
-    from PIL import Image
-    from skimage import data
-
-    path = tmp_path_factory.mktemp("photos") / "astronaut.png"
-    Image.fromarray(data.astronaut()).save(path)
-    return path
-
-
-@pytest.fixture
-def photo(window):
-    from posestudio.ui.photo_import import install
-
-    controller = install(window)
-    yield controller
-    if controller.job is not None:
-        controller.cancel()
-    from posestudio.ui.photo_import.job import FitJob
-
-    assert FitJob.wait_all(30_000), "an import thread outlived its test"
-
-
 def run_job(qtbot, photo, start) -> str:
     """Start a job with ``start()`` and wait for its outcome ("imported", "failed", ...)."""
     with qtbot.waitSignal(photo.jobFinished, timeout=JOB_TIMEOUT_MS) as outcome:
