@@ -35,6 +35,9 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "generate"))  # the tiny builders the tests use
 
+from pipeline_overhead import (RecordedPipeline, add_run_options,  # noqa: E402
+                               alternate_rounds, own_code_ms, print_overhead)
+
 
 def pose_frames(count: int, size: int):
     """A white bar sweeping across black frames: a moving control signal."""
@@ -51,13 +54,8 @@ def pose_frames(count: int, size: int):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--frames", type=int, default=17)
-    parser.add_argument("--steps", type=int, default=4)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--dtype", default="float32", choices=("float32", "float16", "bfloat16"))
-    parser.add_argument("--threads", type=int, default=1)
+    add_run_options(parser)
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -65,8 +63,6 @@ def main(argv: list[str] | None = None) -> int:
     from PIL import Image
 
     torch.set_num_threads(args.threads)
-    from pipeline_overhead import (RecordedPipeline, alternate_rounds, own_code_ms,
-                                   print_overhead)
     import tiny_video_models
 
     from posestudio.generate.job_loading import ModelCache

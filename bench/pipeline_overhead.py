@@ -5,10 +5,21 @@ Run the benchmarks as ``python bench/<name>.py``; this module is imported from t
 
 from __future__ import annotations
 
+import argparse
 import random
 import statistics
 import time
 from collections.abc import Callable, Sequence
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The options the tiny-model overhead benchmarks share: rounds, size, steps, where to run."""
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--size", type=int, default=64)
+    parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--dtype", default="float32", choices=("float32", "float16", "bfloat16"))
+    parser.add_argument("--threads", type=int, default=1)
 
 
 class RecordedPipeline:
