@@ -18,7 +18,6 @@ from PySide6.QtCore import Signal
 
 from posestudio.errors import PoseStudioError
 
-from .job import JobRunner
 from .run_controls import RunControls
 from .service import job_service
 from .settings import load_state, save_state
@@ -57,13 +56,7 @@ class JobPanel(RunControls, QtWidgets.QWidget):
         self.doc = document
         self.status_bar = status_bar
         self.output_dir = Path(output_dir) if output_dir else None
-        self.runner = JobRunner(job_service, self)
-        self.runner.stage.connect(self._on_stage)
-        self.runner.progress.connect(self._on_progress)
-        self.runner.succeeded.connect(self._on_succeeded)
-        self.runner.failed.connect(lambda message: self._message(message, error=True))
-        self.runner.cancelled.connect(lambda: self._message("Cancelled"))
-        self.runner.ended.connect(self._finish)
+        self._follow(job_service)
         self._restoring = True
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)

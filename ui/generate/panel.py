@@ -31,7 +31,7 @@ from posestudio.generate.params import (DEVICES, OFFLOADS, PRECISIONS, SCHEDULER
                                         GenerationRequest, MemoryOptions, generation_size,
                                         parse_seed)
 
-from .job import JobRunner, ServiceJob
+from .job import ServiceJob
 from .run_controls import RunControls
 from .service import generation_service
 from .settings import load_state, remember_for_model, remembered_for_model, save_state
@@ -65,13 +65,7 @@ class GeneratePanel(RunControls, QtWidgets.QWidget):
         self.doc = document
         self.status_bar = status_bar
         self.output_dir = output_dir
-        self.runner = JobRunner(generation_service, self)
-        self.runner.stage.connect(self._on_stage)
-        self.runner.progress.connect(self._on_progress)
-        self.runner.succeeded.connect(self._on_succeeded)
-        self.runner.failed.connect(self._on_failed)
-        self.runner.cancelled.connect(self._on_cancelled)
-        self.runner.ended.connect(self._finish)
+        self._follow(generation_service)
         self.entries: list[GalleryEntry] = []
         self.rows: list[ControlRow] = []
         self._restoring = False
@@ -183,23 +177,11 @@ class GeneratePanel(RunControls, QtWidgets.QWidget):
         layout.addWidget(self.gallery, 1)
         self.strip = ResultStrip()
         layout.addWidget(self.strip)
-        buttons = QtWidgets.QHBoxLayout()
-        self.reuse_button = QtWidgets.QPushButton("Reuse parameters")
-        self.reuse_button.setToolTip("Put the selected image's parameters (seed included) back "
-                                     "into the fields")
-        self.reuse_button.clicked.connect(self.reuse_selected)
-        self.reuse_button.setEnabled(False)
-        reuse_file = QtWidgets.QPushButton("From image…")
-        reuse_file.setToolTip("Reuse the parameters saved in a PoseStudio PNG")
-        reuse_file.clicked.connect(self._pick_reuse_file)
-        buttons.addWidget(self.reuse_button)
-        buttons.addWidget(reuse_file)
-        layout.addLayout(buttons)
-        self.reuse_scene = QtWidgets.QCheckBox("Also restore the scene")
-        self.reuse_scene.setToolTip("Reusing also puts back the scene the image was made from "
-                                    "(pose, camera, canvas), so Generate remakes the same image; "
-                                    "one Undo brings the current scene back")
-        layout.addWidget(self.reuse_scene)
+        self._add_reuse_row(
+            layout, "Put the selected image's parameters (seed included) back into the fields",
+            "Reuse the parameters saved in a PoseStudio PNG",
+            "Reusing also puts back the scene the image was made from (pose, camera, canvas), so "
+            "Generate remakes the same image; one Undo brings the current scene back")
 
         for signal in (self.prompt.textChanged, self.negative.textChanged, self.steps.valueChanged,
                        self.guidance.valueChanged, self.batch.valueChanged,
@@ -513,12 +495,6 @@ class GeneratePanel(RunControls, QtWidgets.QWidget):
         self._message(f"Wrote {entries[0].path.name}"
                       + (f" (+{len(entries) - 1})" if len(entries) > 1 else "")
                       + f" · seed {seeds}")
-
-    def _on_failed(self, message: str) -> None:
-        self._message(message, error=True)
-
-    def _on_cancelled(self) -> None:
-        self._message("Cancelled")
 
     # -- gallery -------------------------------------------------------------------------------
     def _show_entry(self, row: int) -> None:

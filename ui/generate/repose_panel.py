@@ -149,22 +149,11 @@ class ReposePanel(JobPanel):
         self.gallery.hide()                             # shown with the first result
         self.gallery.currentRowChanged.connect(self._show_entry)
         layout.addWidget(self.gallery)
-        buttons = QtWidgets.QHBoxLayout()
-        self.reuse_button = QtWidgets.QPushButton("Reuse parameters")
-        self.reuse_button.setToolTip("Put the selected result's parameters (seed included) back "
-                                     "into the fields")
-        self.reuse_button.setEnabled(False)
-        self.reuse_button.clicked.connect(self.reuse_selected)
-        reuse_file = QtWidgets.QPushButton("From image…")
-        reuse_file.setToolTip("Reuse the parameters saved in a re-posed PNG")
-        reuse_file.clicked.connect(self._pick_reuse_file)
-        buttons.addWidget(self.reuse_button)
-        buttons.addWidget(reuse_file)
-        layout.addLayout(buttons)
-        self.reuse_scene = QtWidgets.QCheckBox("Also restore the scene")
-        self.reuse_scene.setToolTip("Reusing also puts back the pose, camera and photo the image "
-                                    "was made from; one Undo brings the current scene back")
-        layout.addWidget(self.reuse_scene)
+        self._add_reuse_row(
+            layout, "Put the selected result's parameters (seed included) back into the fields",
+            "Reuse the parameters saved in a re-posed PNG",
+            "Reusing also puts back the pose, camera and photo the image was made from; one "
+            "Undo brings the current scene back")
         self.results: list[dict] = []
 
     @staticmethod

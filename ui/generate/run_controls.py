@@ -31,6 +31,19 @@ class RunControls:
     run_text = "Run"
     status_bar: QtWidgets.QStatusBar | None = None
 
+    def _follow(self, service) -> None:
+        """Make ``runner``, a ``JobRunner`` of the process ``service()``, and show what it
+        reports (the panel's ``_on_stage``, ``_on_progress`` and ``_on_succeeded``)."""
+        from .job import JobRunner
+
+        self.runner = JobRunner(service, self)
+        self.runner.stage.connect(self._on_stage)
+        self.runner.progress.connect(self._on_progress)
+        self.runner.succeeded.connect(self._on_succeeded)
+        self.runner.failed.connect(lambda message: self._message(message, error=True))
+        self.runner.cancelled.connect(lambda: self._message("Cancelled"))
+        self.runner.ended.connect(self._finish)
+
     def _add_action_row(self, outer: QtWidgets.QBoxLayout, run) -> ActionRow:
         """Add the run/cancel/progress/status row to ``outer``; ``run`` starts a run."""
         actions = ActionRow(self.run_text)
@@ -92,6 +105,25 @@ class RunControls:
         if scene is not None:
             self._message(f"Parameters and scene reused (seed {request.seed}); "
                           f"Undo brings the previous scene back")
+
+    def _add_reuse_row(self, layout: QtWidgets.QBoxLayout, selected_tip: str, file_tip: str,
+                       scene_tip: str) -> None:
+        """Add "Reuse parameters" (``reuse_button``, of the selected result), "From image…"
+        and the "Also restore the scene" box (``reuse_scene``) below the results."""
+        buttons = QtWidgets.QHBoxLayout()
+        self.reuse_button = QtWidgets.QPushButton("Reuse parameters")
+        self.reuse_button.setToolTip(selected_tip)
+        self.reuse_button.setEnabled(False)
+        self.reuse_button.clicked.connect(self.reuse_selected)
+        reuse_file = QtWidgets.QPushButton("From image…")
+        reuse_file.setToolTip(file_tip)
+        reuse_file.clicked.connect(self._pick_reuse_file)
+        buttons.addWidget(self.reuse_button)
+        buttons.addWidget(reuse_file)
+        layout.addLayout(buttons)
+        self.reuse_scene = QtWidgets.QCheckBox("Also restore the scene")
+        self.reuse_scene.setToolTip(scene_tip)
+        layout.addWidget(self.reuse_scene)
 
     # -- a run ------------------------------------------------------------------------------------
     def _start_busy(self) -> None:
