@@ -53,10 +53,7 @@ class JobPanel(RunControls, QtWidgets.QWidget):
     def __init__(self, document, parent=None, *, status_bar: QtWidgets.QStatusBar | None = None,
                  output_dir: Path | None = None) -> None:
         super().__init__(parent)
-        self.doc = document
-        self.status_bar = status_bar
-        self.output_dir = Path(output_dir) if output_dir else None
-        self._follow(job_service)
+        self._follow(job_service, document, status_bar, output_dir)
         self._restoring = True
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)

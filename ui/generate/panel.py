@@ -62,10 +62,7 @@ class GeneratePanel(RunControls, QtWidgets.QWidget):
     def __init__(self, document, parent=None, *, status_bar: QtWidgets.QStatusBar | None = None,
                  output_dir: Path | None = None) -> None:
         super().__init__(parent)
-        self.doc = document
-        self.status_bar = status_bar
-        self.output_dir = output_dir
-        self._follow(generation_service)
+        self._follow(generation_service, document, status_bar, output_dir)
         self.entries: list[GalleryEntry] = []
         self.rows: list[ControlRow] = []
         self._restoring = False

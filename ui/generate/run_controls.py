@@ -31,11 +31,16 @@ class RunControls:
     run_text = "Run"
     status_bar: QtWidgets.QStatusBar | None = None
 
-    def _follow(self, service) -> None:
-        """Make ``runner``, a ``JobRunner`` of the process ``service()``, and show what it
-        reports (the panel's ``_on_stage``, ``_on_progress`` and ``_on_succeeded``)."""
+    def _follow(self, service, document, status_bar: QtWidgets.QStatusBar | None,
+                output_dir: Path | None) -> None:
+        """Keep the panel's ``doc``, ``status_bar`` and ``output_dir``; make ``runner``, a
+        ``JobRunner`` of the process ``service()``, and show what it reports (the panel's
+        ``_on_stage``, ``_on_progress`` and ``_on_succeeded``)."""
         from .job import JobRunner
 
+        self.doc = document
+        self.status_bar = status_bar
+        self.output_dir = Path(output_dir) if output_dir else None
         self.runner = JobRunner(service, self)
         self.runner.stage.connect(self._on_stage)
         self.runner.progress.connect(self._on_progress)
