@@ -34,13 +34,10 @@ from posestudio import camera as cam  # noqa: E402
 from posestudio.body import load_body_model  # noqa: E402
 from posestudio.keypoints import people_keypoints_2d  # noqa: E402
 from posestudio.lift import lift  # noqa: E402
+from posestudio.lift.metrics import EVAL_JOINTS, procrustes  # noqa: E402
 from posestudio.scene.model import Camera, Canvas  # noqa: E402
 from posestudio.skeletons import SMPLX_JOINT_INDEX as J  # noqa: E402
 
-EVAL_JOINTS = [J[n] for n in (
-    "neck", "head", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
-    "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee", "right_knee",
-    "left_ankle", "right_ankle")]
 HIPS = [8, 9]  # positions of left_hip/right_hip in EVAL_JOINTS
 CONDITIONS = ("clean", "noise5", "noise5_drop15", "body_only_noise5", "clean_3d", "noise5_3d")
 # "_3d": the detector also gives its own 3D estimate of the COCO-18 points (as MediaPipe's world
@@ -122,18 +119,6 @@ def random_sample(rng: np.random.Generator, poses: dict[str, np.ndarray]):
     pitch = rng.uniform(-10, 30)
     fov = rng.uniform(30, 65)
     return name, pose, betas, yaw, pitch, fov
-
-
-def procrustes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Similarity-align a (N,3) onto b (N,3)."""
-    ma, mb = a.mean(0), b.mean(0)
-    a0, b0 = a - ma, b - mb
-    u, s, vt = np.linalg.svd(a0.T @ b0)
-    d = np.sign(np.linalg.det(u @ vt))
-    D = np.diag([1, 1, d])
-    r = u @ D @ vt
-    scale = (s * np.diag(D)).sum() / (a0 ** 2).sum()
-    return scale * a0 @ r + mb
 
 
 def run_case(body, rng, case, condition: str):

@@ -48,6 +48,10 @@ os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 from posestudio import camera as cam  # noqa: E402
 from posestudio.body import load_body_model  # noqa: E402
 from posestudio.keypoints import people_keypoints_2d  # noqa: E402
+from posestudio.lift.metrics import EVAL_JOINTS as EVAL  # noqa: E402
+from posestudio.lift.metrics import accel_error_mm as accel_error  # noqa: E402
+from posestudio.lift.metrics import mean_pa_mpjpe_mm as pa_mpjpe  # noqa: E402
+from posestudio.lift.metrics import to_camera as to_cam  # noqa: E402
 from posestudio.rotations import (  # noqa: E402
     axis_angle_to_matrix, matrix_to_axis_angle, quaternion_to_matrix,
 )
@@ -56,10 +60,6 @@ from posestudio.skeletons import SMPLX_JOINT_INDEX as J  # noqa: E402
 
 FPS = 30.0
 CLIPS = ("walk", "run", "punch", "dance_a")
-EVAL = [J[n] for n in (
-    "neck", "head", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
-    "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee", "right_knee",
-    "left_ankle", "right_ankle")]
 SHAPED = np.array([2.0, -1.5, 1.0, 0.5, -1.0, 0.8, 0.0, -0.5, 0.3, 0.0])  # a different body
 
 # DeepMimic humanoid3d frame: [duration, root pos (3), root quat (4), chest (4), neck (4),
@@ -140,37 +140,6 @@ def place(body, betas, poses, roots) -> np.ndarray:
     transl[:, 1] -= lowest
     transl[:, [0, 2]] -= transl[0, [0, 2]]
     return transl
-
-
-def to_cam(points: np.ndarray, camera) -> np.ndarray:
-    m = cam.world_to_camera(camera)
-    return np.asarray(points, dtype=float) @ m[:3, :3].T + m[:3, 3]
-
-
-def procrustes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ma, mb = a.mean(0), b.mean(0)
-    a0, b0 = a - ma, b - mb
-    u, s, vt = np.linalg.svd(a0.T @ b0)
-    d = np.diag([1.0, 1.0, np.sign(np.linalg.det(u @ vt))])
-    r = u @ d @ vt
-    return (s * np.diag(d)).sum() / (a0 ** 2).sum() * a0 @ r + mb
-
-
-def pa_mpjpe(pred: np.ndarray, truth: np.ndarray) -> float:
-    """Mean over frames of PA-MPJPE (mm) on the 14 joints; pred/truth (T, J, 3)."""
-    return float(np.mean([1000 * np.linalg.norm(procrustes(p[EVAL], g[EVAL]) - g[EVAL], axis=1).mean()
-                          for p, g in zip(pred, truth)]))
-
-
-def accel_error(pred: np.ndarray, truth: np.ndarray) -> float:
-    """Mean acceleration error (mm/frame²) of the 14 joints, each frame centred on its hips."""
-    def centred(j):
-        j = j[:, EVAL]
-        return j - j[:, 8:10].mean(1, keepdims=True)
-
-    p, g = centred(pred), centred(truth)
-    acc = lambda x: x[2:] - 2 * x[1:-1] + x[:-2]  # noqa: E731
-    return float(1000 * np.linalg.norm(acc(p) - acc(g), axis=-1).mean())
 
 
 def accel_magnitude(truth: np.ndarray) -> float:

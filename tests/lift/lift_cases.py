@@ -10,13 +10,8 @@ from posestudio import camera as cam
 from posestudio.body import load_body_model
 from posestudio.keypoints import people_keypoints_2d
 from posestudio.scene.model import Camera, Canvas
+from posestudio.lift.metrics import to_camera
 from posestudio.skeletons import SMPLX_JOINT_INDEX as J
-
-# 14 joints that carry a pose (no hands/face): what PA-MPJPE is measured on.
-EVAL_JOINTS = [J[n] for n in (
-    "neck", "head", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
-    "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee", "right_knee",
-    "left_ankle", "right_ankle")]
 
 
 @dataclass
@@ -40,26 +35,6 @@ def make_case(pose: np.ndarray, *, yaw: float = 0.0, pitch: float = 5.0, fov: fl
     kp = people_keypoints_2d([posed], camera, canvas, hands=hands, face=face)[0]
     return Case(pose, betas, camera, canvas, kp, to_camera(posed.joints, camera),
                 float(cam.intrinsics(camera, canvas)[0, 0]))
-
-
-def to_camera(points: np.ndarray, camera: Camera) -> np.ndarray:
-    m = cam.world_to_camera(camera)
-    return np.asarray(points, dtype=float) @ m[:3, :3].T + m[:3, 3]
-
-
-def procrustes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a`` (N, 3) similarity-aligned onto ``b``."""
-    ma, mb = a.mean(0), b.mean(0)
-    a0, b0 = a - ma, b - mb
-    u, s, vt = np.linalg.svd(a0.T @ b0)
-    d = np.diag([1.0, 1.0, np.sign(np.linalg.det(u @ vt))])
-    r = u @ d @ vt
-    return (s * np.diag(d)).sum() / (a0 ** 2).sum() * a0 @ r + mb
-
-
-def pa_mpjpe_mm(fitted_cam: np.ndarray, gt_cam: np.ndarray) -> float:
-    a, b = fitted_cam[EVAL_JOINTS], gt_cam[EVAL_JOINTS]
-    return 1000.0 * float(np.linalg.norm(procrustes(a, b) - b, axis=1).mean())
 
 
 def lifted_joints_cam(result, index: int = 0) -> np.ndarray:

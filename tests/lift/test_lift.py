@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lift_cases import lifted_joints_cam, make_case, pa_mpjpe_mm, pose_of, to_camera
+from lift_cases import lifted_joints_cam, make_case, pose_of, to_camera
+
 from posestudio.body import load_body_model
 from posestudio.errors import Cancelled, LiftError
 from posestudio.keypoints import openpose_points_3d, people_keypoints_2d
 from posestudio.lift import lift
+from posestudio.lift.metrics import pa_mpjpe_mm
 from posestudio.presets import load_pose_preset
 from posestudio.scene.model import Canvas
 from posestudio.skeletons import SMPLX_JOINT_INDEX as J

@@ -11,11 +11,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "video"))
 
-from motion_cases import accel_error_mm, keypoint_frames, pa_mpjpe_mm, to_cam, walk_motion  # noqa: E402
+from motion_cases import keypoint_frames, to_cam, walk_motion  # noqa: E402
+
 from posestudio import camera as cam  # noqa: E402
 from posestudio.body import load_body_model  # noqa: E402
 from posestudio.errors import Cancelled, LiftError  # noqa: E402
 from posestudio.lift import _keypoint_model, lift, targets_of  # noqa: E402
+from posestudio.lift.metrics import accel_error_mm, pa_mpjpe_mm  # noqa: E402
 from posestudio.lift.fit import selection_matrix  # noqa: E402
 from posestudio.lift.temporal import fit_sequence  # noqa: E402
 from posestudio.scene.model import Camera, Canvas  # noqa: E402

@@ -5,14 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from posestudio import camera as cam
 from posestudio.keypoints import people_keypoints_2d
+from posestudio.lift.metrics import to_camera as to_cam
 from posestudio.skeletons import SMPLX_JOINT_INDEX as J
-
-EVAL = [J[n] for n in (
-    "neck", "head", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
-    "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee", "right_knee",
-    "left_ankle", "right_ankle")]
 
 
 def walk_motion(frames: int, fps: float, *, speed: float = 1.0, direction: float = 0.0,
@@ -39,11 +34,6 @@ def walk_motion(frames: int, fps: float, *, speed: float = 1.0, direction: float
     return poses, transl
 
 
-def to_cam(points: np.ndarray, camera) -> np.ndarray:
-    m = cam.world_to_camera(camera)
-    return np.asarray(points, dtype=float) @ m[:3, :3].T + m[:3, 3]
-
-
 def keypoint_frames(body, poses, transl, betas, camera, canvas, *, noise: float = 0.0,
                     seed: int = 0, hands: bool = False, face: bool = False):
     """Per frame: the OpenPosePerson (pixels, ``noise`` px of Gaussian noise on present points)
@@ -58,28 +48,3 @@ def keypoint_frames(body, poses, transl, betas, camera, canvas, *, noise: float 
         people.append(kp)
         joints.append(to_cam(posed.joints, camera))
     return people, np.stack(joints)
-
-
-def procrustes(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ma, mb = a.mean(0), b.mean(0)
-    a0, b0 = a - ma, b - mb
-    u, s, vt = np.linalg.svd(a0.T @ b0)
-    d = np.diag([1.0, 1.0, np.sign(np.linalg.det(u @ vt))])
-    r = u @ d @ vt
-    return (s * np.diag(d)).sum() / (a0 ** 2).sum() * a0 @ r + mb
-
-
-def pa_mpjpe_mm(pred: np.ndarray, truth: np.ndarray) -> float:
-    a, b = pred[EVAL], truth[EVAL]
-    return 1000.0 * float(np.linalg.norm(procrustes(a, b) - b, axis=1).mean())
-
-
-def accel_error_mm(pred: np.ndarray, truth: np.ndarray) -> float:
-    """Mean acceleration error (mm / frame²) of the 14 joints, each frame centred on its hips."""
-    def centred(j):
-        j = j[:, EVAL]
-        return j - j[:, 8:10].mean(1, keepdims=True)
-
-    p, g = centred(pred), centred(truth)
-    acc = lambda x: x[2:] - 2 * x[1:-1] + x[:-2]  # noqa: E731
-    return 1000.0 * float(np.linalg.norm(acc(p) - acc(g), axis=-1).mean())
