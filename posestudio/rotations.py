@@ -30,7 +30,7 @@ __all__ = [
     "quaternion_multiply", "quaternion_conjugate", "quaternion_normalize", "quaternion_log",
     "quaternion_exp", "quaternion_slerp", "squad_control_points", "quaternion_squad",
     "euler_to_matrix", "matrix_to_euler", "axis_angle_to_matrix_one", "matrix_to_axis_angle_one",
-    "rotation_distance", "rotation_between",
+    "rotation_distance", "rotation_between", "rotation_between_one",
 ]
 
 _SMALL = 1e-6  # below this angle (radians) the series expansions are exact to float64
@@ -365,3 +365,23 @@ def matrix_to_axis_angle_one(matrix) -> np.ndarray:
         return np.array([2.0 * x, 2.0 * y, 2.0 * z]) / max(w, 1e-300)
     scale = 2.0 * math.atan2(sin_half, w) / sin_half
     return np.array([x * scale, y * scale, z * scale])
+
+
+def rotation_between_one(a, b) -> np.ndarray:
+    """:func:`rotation_between` for one pair of (3,) directions; returns (3, 3)."""
+    ax, ay, az = (float(v) for v in a)
+    bx, by, bz = (float(v) for v in b)
+    na, nb = math.sqrt(ax * ax + ay * ay + az * az), math.sqrt(bx * bx + by * by + bz * bz)
+    ax, ay, az, bx, by, bz = ax / na, ay / na, az / na, bx / nb, by / nb, bz / nb
+    cx, cy, cz = ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx
+    s = math.sqrt(cx * cx + cy * cy + cz * cz)
+    c = ax * bx + ay * by + az * bz
+    if s < 1e-12:
+        if c > 0:
+            return np.eye(3)
+        # opposite directions: a half turn about an axis perpendicular to a
+        ox, oy, oz = (0.0, az, -ay) if abs(ax) < 0.9 else (-az, 0.0, ax)
+        no = math.sqrt(ox * ox + oy * oy + oz * oz)
+        return axis_angle_to_matrix_one((ox / no * math.pi, oy / no * math.pi, oz / no * math.pi))
+    angle = math.atan2(s, c) / s
+    return axis_angle_to_matrix_one((cx * angle, cy * angle, cz * angle))

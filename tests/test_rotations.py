@@ -169,3 +169,19 @@ def test_one_rotation_and_one_forward_kinematics_implementation():
             np.testing.assert_allclose(g.rotations[j], g.rotations[p] @ local[j], atol=1e-12)
             np.testing.assert_allclose(g.positions[j], g.positions[p] + g.rotations[p] @ (rest[j] - rest[p]),
                                        atol=1e-12)
+
+
+@pytest.mark.parametrize("pair", ["random", "same", "opposite", "opposite_x"])
+def test_rotation_between_one_equals_the_batched_rotation_and_maps_a_onto_b(pair):
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        a = rng.normal(size=3) * rng.uniform(0.1, 10)
+        b = {"random": rng.normal(size=3), "same": 2.5 * a, "opposite": -0.3 * a,
+             "opposite_x": None}[pair]
+        if pair == "opposite_x":
+            a, b = np.array([3.0, 0.0, 0.0]), np.array([-1.0, 0.0, 0.0])
+        one = R.rotation_between_one(a, b)
+        assert np.allclose(one @ one.T, np.eye(3), atol=1e-12) and np.linalg.det(one) > 0
+        assert np.allclose(one @ (a / np.linalg.norm(a)), b / np.linalg.norm(b), atol=1e-9)
+        if pair != "opposite_x":   # a half turn's axis is a free choice; elsewhere both agree
+            assert np.allclose(one, R.rotation_between(a, b), atol=1e-9)

@@ -45,6 +45,7 @@ from posestudio.kinematics.fk import (
     rodrigues_one,
 )
 from posestudio.kinematics.limits import DEFAULT_LIMITS, JointLimits, joint_indices
+from posestudio.rotations import rotation_between_one
 from posestudio.skeletons import SMPLX_JOINT_INDEX, SMPLX_JOINT_NAMES
 
 __all__ = ["solve_ik", "ik_chain", "HINGE_AXES", "IK_TOLERANCE"]
@@ -252,24 +253,6 @@ def _left_jacobian(r: np.ndarray) -> np.ndarray:
             + (theta - np.sin(theta)) / theta**3 * (k @ k))
 
 
-def _rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Smallest rotation taking direction ``a`` to direction ``b`` (3x3)."""
-    a = a / _norm(a)
-    b = b / _norm(b)
-    axis = _cross(a, b)
-    s = _norm(axis)
-    c = float(np.dot(a, b))
-    if s < 1e-12:
-        if c > 0:
-            return np.eye(3)
-        # Opposite directions: half turn about any axis perpendicular to a.
-        ortho = _cross(a, [1.0, 0.0, 0.0])
-        if _norm(ortho) < 1e-6:
-            ortho = _cross(a, [0.0, 1.0, 0.0])
-        return rodrigues_one(ortho / _norm(ortho) * np.pi)
-    return rodrigues_one(axis / s * np.arctan2(s, c))
-
-
 class _Solver:
     """The IK of one call: rest skeleton, bounds and frozen joints bound together."""
 
@@ -415,7 +398,7 @@ class _Solver:
         if d < 1e-9 or _norm(w - s) < 1e-9:
             return self._clip(pose, (up, mid))
         n = (target - s) / d
-        q = _rotation_between(w - s, target - s)
+        q = rotation_between_one(w - s, target - s)
         m1 = q @ (m - s)
         a = m1 - np.dot(m1, n) * n
         b = pole - np.dot(pole, n) * n
