@@ -27,12 +27,14 @@ vertex at 0; ``jumping`` floats ``LIFT`` above it) and centres its bounding box 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from posestudio.anim import Animation, CameraKey, PoseKey
 from posestudio.body import load_body_model
 from posestudio.camera import frame_points
 from posestudio.presets import HAND_JOINT_NAMES, HANDS_FORMAT, HANDS_VERSION
@@ -219,6 +221,28 @@ def build_scene(name: str) -> Scene:
     return Scene(canvas=canvas, camera=camera, people=people)
 
 
+# The animated example: keyed presets (seconds, preset, interpolation to the next key) and a
+# camera that turns by DANCE_TURN_DEG over the clip, on the standing example's framing.
+DANCE_KEYS = ((0.0, "relaxed", "smooth"), (0.8, "waving", "ease"), (1.6, "walking", "smooth"),
+              (2.4, "pointing", "ease"), (3.2, "relaxed", "smooth"))
+DANCE_FPS = 24.0
+DANCE_TURN_DEG = 60.0
+
+
+def build_dance() -> Scene:
+    """The ``dance`` example: one person keyed through :data:`DANCE_KEYS`, a turning camera."""
+    scene = build_scene("standing")
+    keys = []
+    for time, preset, interp in DANCE_KEYS:
+        pose = full_pose(preset)
+        keys.append(PoseKey(time=time, pose=pose, transl=grounded_transl(pose, LIFT.get(preset, 0.0)),
+                            interp=interp))
+    end = dataclasses.replace(scene.camera, yaw_deg=scene.camera.yaw_deg + DANCE_TURN_DEG)
+    scene.animation = Animation(fps=DANCE_FPS, tracks=[keys], camera_keys=[
+        CameraKey(0.0, scene.camera), CameraKey(DANCE_KEYS[-1][0], end)])
+    return scene
+
+
 def build_all() -> dict[Path, dict]:
     """Every file this script writes: path -> JSON content."""
     files: dict[Path, dict] = {
@@ -235,6 +259,7 @@ def build_all() -> dict[Path, dict]:
             name, pose, grounded_transl(pose, LIFT.get(name, 0.0)))
     for name in SCENES:
         files[EXAMPLES / f"{name}.pose.json"] = scene_to_dict(build_scene(name))
+    files[EXAMPLES / "dance.pose.json"] = scene_to_dict(build_dance())
     return files
 
 
