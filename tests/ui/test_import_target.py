@@ -118,3 +118,26 @@ def test_a_missing_photo_is_a_quiet_notice(qtbot, window, photo, tmp_path, modal
     assert "missing" in window.statusBar().currentMessage()
     assert photo.state is not None and photo.state.image is None
     assert window.viewport._background is None and photo.overlay_points() is not None
+
+
+def test_a_photo_with_nobody_in_it_opens_without_an_error(qtbot, window, photo, astronaut,
+                                                          tmp_path, modals):
+    """A scene file whose photo lists no people (nothing detected, or a hand-edited file) opens
+    with the photo behind the scene and an empty keypoint overlay, not an exception."""
+    import sys
+
+    from posestudio.scene.model import PhotoReference
+
+    errors = []
+    hook, sys.excepthook = sys.excepthook, lambda *exc: errors.append(exc)
+    try:
+        target = tmp_path / "nobody.pose.json"
+        save_scene(Scene(people=[Person()], photo=PhotoReference(str(astronaut), 512, 512)),
+                   target)
+        assert window.open_file(target)
+        qtbot.wait(50)
+    finally:
+        sys.excepthook = hook
+    assert errors == []
+    assert photo.state is not None and window.viewport._background is not None
+    assert photo.overlay_points().shape == (0, 3)

@@ -371,7 +371,8 @@ class PhotoImport(QObject):
         (overlay off)."""
         if self.state is None or not self.show_keypoints:
             return None
-        return np.concatenate(self._chosen_keypoints_on_canvas())
+        people = self._chosen_keypoints_on_canvas()
+        return np.concatenate(people) if people else np.zeros((0, 3))   # a photo with nobody
 
     def _show_overlay(self) -> None:
         self.viewport.set_overlay_points(self.overlay_points())
