@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from posestudio.rotations import axis_angle_to_matrix_one, matrix_to_axis_angle_one
 from posestudio.skeletons import SMPLX_JOINT_INDEX, SMPLX_JOINT_NAMES
 
 J = SMPLX_JOINT_INDEX
@@ -91,13 +92,11 @@ SHOULDER_BACK_LIMIT = 0.55
 
 def _arms_forward(pose: np.ndarray, lift_rad: float = 0.8, bend_rad: float = 1.0) -> np.ndarray:
     """``pose`` with both upper arms swung ``lift_rad`` forward from hanging, elbows bent."""
-    from scipy.spatial.transform import Rotation
-
+    forward = axis_angle_to_matrix_one((-lift_rad, 0.0, 0.0))  # about the body's x: towards +Z
     out = pose.copy()
     for side, sign in (("left", 1.0), ("right", -1.0)):
-        hanging = Rotation.from_rotvec(pose[J[f"{side}_shoulder"]])
-        forward = Rotation.from_rotvec((-lift_rad, 0.0, 0.0))  # about the body's x: towards +Z
-        out[J[f"{side}_shoulder"]] = (forward * hanging).as_rotvec()
+        hanging = axis_angle_to_matrix_one(pose[J[f"{side}_shoulder"]])
+        out[J[f"{side}_shoulder"]] = matrix_to_axis_angle_one(forward @ hanging)
         out[J[f"{side}_elbow"]] = (0.0, -sign * bend_rad, 0.0)
     return out
 
