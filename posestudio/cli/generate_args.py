@@ -1,10 +1,55 @@
-"""Argument pieces shared by the generating commands (``generate``, ``generate-video``, ``repose``)."""
+"""Argument pieces shared by the generating commands (``generate``, ``generate-video``, ``repose``).
+
+Only argparse and the standard library at import time: every command's ``--help`` loads this.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from posestudio.errors import InputError
+
+# The sampling options every generating command takes: destination -> (flag, metavar, help).
+# A command shows them where its --help lists them and may give one its own help text.
+SAMPLING_OPTIONS: dict[str, tuple[str, str, str | None]] = {
+    "prompt": ("--prompt", "TEXT", None),
+    "negative_prompt": ("--negative-prompt", "TEXT", None),
+    "steps": ("--steps", "N", "denoising steps (default: the family's)"),
+    "guidance": ("--guidance", "G", "guidance (CFG) scale (default: the family's)"),
+    "seed": ("--seed", "S", "integer seed, or 'random' (default random)"),
+    "device": ("--device", "auto|cpu|cuda|mps", "default auto (CUDA if present)"),
+    "precision": ("--precision", "auto|fp32|fp16|bf16",
+                  "default auto: fp16/bf16 on a GPU, fp32 on the CPU"),
+}
+
+
+def add_sampling_args(parser, *names: str, **helps: str | None) -> None:
+    """Add the sampling options ``names`` (keys of :data:`SAMPLING_OPTIONS`) to ``parser``.
+
+    They are added in the order given, so a command keeps its own order in ``--help``; a
+    keyword ``name=text`` replaces that option's help text (``None``: no help line).
+    Every value stays a string or None; :func:`sampling_fields` reads them.
+    """
+    unknown = set(names) - SAMPLING_OPTIONS.keys() or set(helps) - set(names)
+    if unknown:
+        raise ValueError(f"not sampling options of this call: {sorted(unknown)}")
+    for name in names:
+        flag, metavar, text = SAMPLING_OPTIONS[name]
+        parser.add_argument(flag, metavar=metavar, help=helps.get(name, text))
+
+
+def sampling_fields(args) -> dict:
+    """The sampling options of ``args`` as request fields (None where not given; no seed).
+
+    Raises
+    ------
+    InputError
+        ``--steps`` is not a whole number or ``--guidance`` not a number.
+    """
+    return {"prompt": args.prompt, "negative_prompt": args.negative_prompt,
+            "steps": optional_number("--steps", args.steps),
+            "guidance": optional_number("--guidance", args.guidance, float),
+            "device": args.device, "precision": args.precision}
 
 
 def optional_number(flag: str, text: str | None, kind=int):

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
+from posestudio.cli.generate_args import add_sampling_args
 from posestudio.errors import InputError
 
 HELP = """\
@@ -42,19 +42,14 @@ def register(subparsers) -> None:
     p.add_argument("--base", metavar="MODEL", help="base model folder or .safetensors file")
     p.add_argument("--controlnet", action="append", metavar="CN[:MAP[:SCALE[:START[:END]]]]",
                    help="ControlNet folder or file, repeatable for multi-ControlNet")
-    p.add_argument("--prompt", metavar="TEXT")
-    p.add_argument("--negative-prompt", metavar="TEXT")
+    add_sampling_args(p, "prompt", "negative_prompt")
     p.add_argument("--out", required=True, metavar="IMAGE.png", help="output PNG")
-    p.add_argument("--steps", metavar="N", help="denoising steps (default: the family's)")
-    p.add_argument("--guidance", metavar="G", help="guidance (CFG) scale (default: the family's)")
-    p.add_argument("--seed", metavar="S", help="integer seed, or 'random' (default random)")
+    add_sampling_args(p, "steps", "guidance", "seed")
     p.add_argument("--batch", metavar="N", help="number of images (seeds S, S+1, ...)")
     p.add_argument("--size", metavar="WxH", help="output size (default: the scene canvas)")
     p.add_argument("--scheduler", metavar="NAME",
                    help="default, euler, euler_a, dpm++_2m, dpm++_2m_karras, ddim, unipc, pndm")
-    p.add_argument("--device", metavar="auto|cpu|cuda|mps", help="default auto (CUDA if present)")
-    p.add_argument("--precision", metavar="auto|fp32|fp16|bf16",
-                   help="default auto: fp16/bf16 on a GPU, fp32 on the CPU")
+    add_sampling_args(p, "device", "precision")
     p.add_argument("--offload", metavar="none|model|sequential",
                    help="CPU offload for small GPUs (default none)")
     p.add_argument("--vae-tiling", action="store_true", default=None, help="decode in tiles")
@@ -70,7 +65,7 @@ def build_request(args: argparse.Namespace, reused=None, canvas: tuple[int, int]
     """The :class:`GenerationRequest` of the arguments, on top of a reused one if given."""
     import dataclasses
 
-    from posestudio.cli.generate_args import apply_seed, optional_number
+    from posestudio.cli.generate_args import apply_seed, optional_number, sampling_fields
     from posestudio.generate.params import GenerationRequest, MemoryOptions, parse_control_arg
 
     base = reused.to_dict() if reused is not None else {}
@@ -80,11 +75,9 @@ def build_request(args: argparse.Namespace, reused=None, canvas: tuple[int, int]
         if value is not None:
             memory[key] = value
     fields = {
-        "base": args.base, "prompt": args.prompt, "negative_prompt": args.negative_prompt,
-        "steps": optional_number("--steps", args.steps),
-        "guidance": optional_number("--guidance", args.guidance, float),
+        "base": args.base, **sampling_fields(args),
         "batch_count": optional_number("--batch", args.batch), "scheduler": args.scheduler,
-        "device": args.device, "precision": args.precision, "base_config": args.base_config,
+        "base_config": args.base_config,
     }
     base.update({k: v for k, v in fields.items() if v is not None})
     if args.controlnet:

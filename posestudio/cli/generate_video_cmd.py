@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from posestudio.cli.generate_args import add_sampling_args
 from posestudio.errors import InputError
 
 HELP = """\
@@ -45,11 +45,8 @@ def register(subparsers) -> None:
     p.add_argument("--map", metavar="MAP", help="control map: openpose (default), depth, normal, ...")
     p.add_argument("--out", required=True, metavar="OUT.mp4")
     p.add_argument("--image", metavar="REF", help="reference (character) image")
-    p.add_argument("--prompt", metavar="TEXT")
-    p.add_argument("--negative-prompt", metavar="TEXT")
-    p.add_argument("--seed", metavar="S", help="integer seed, or 'random' (default random)")
-    p.add_argument("--steps", metavar="N")
-    p.add_argument("--guidance", metavar="G")
+    add_sampling_args(p, "prompt", "negative_prompt", "seed", "steps", "guidance",
+                      steps=None, guidance=None)
     p.add_argument("--fps", metavar="F", help="output frame rate (default: the preset's)")
     p.add_argument("--size", metavar="WxH", help="output size (default: the scene canvas, rounded)")
     p.add_argument("--start", metavar="S", help="first frame (index at the output fps)")
@@ -59,15 +56,14 @@ def register(subparsers) -> None:
     p.add_argument("--overlap", metavar="N", help="frames shared by segments (default: the model's)")
     p.add_argument("--keyframes", metavar="I,J,...",
                    help="SparseCtrl: frames that carry a control image (default: the animation's keys)")
-    p.add_argument("--device", metavar="auto|cpu|cuda|mps", help="default auto (CUDA if present)")
-    p.add_argument("--precision", metavar="auto|fp32|fp16|bf16")
+    add_sampling_args(p, "device", "precision", precision=None)
     p.add_argument("--reuse", metavar="CLIP", help="take the parameters from an earlier clip")
     p.set_defaults(func=run)
 
 
 def build_request(args: argparse.Namespace, reused=None):
     """The :class:`VideoRequest` of the arguments, on top of a reused one if given."""
-    from posestudio.cli.generate_args import apply_seed, optional_number
+    from posestudio.cli.generate_args import apply_seed, optional_number, sampling_fields
     from posestudio.cli.scene_args import parse_size
     from posestudio.generate.video_params import VideoRequest
 
@@ -75,16 +71,13 @@ def build_request(args: argparse.Namespace, reused=None):
     given = {
         "base": args.base, "controlnet": args.controlnet, "motion_adapter": args.motion_adapter,
         "preset": args.preset, "control_map": args.map, "reference_image": args.image,
-        "prompt": args.prompt, "negative_prompt": args.negative_prompt,
-        "steps": optional_number("--steps", args.steps),
-        "guidance": optional_number("--guidance", args.guidance, float),
+        **sampling_fields(args),
         "fps": optional_number("--fps", args.fps, float),
         "start": optional_number("--start", args.start),
         "end": optional_number("--end", args.end),
         "control_scale": optional_number("--control-scale", args.control_scale, float),
         "segment_frames": optional_number("--segment-frames", args.segment_frames),
-        "overlap": optional_number("--overlap", args.overlap), "device": args.device,
-        "precision": args.precision,
+        "overlap": optional_number("--overlap", args.overlap),
     }
     fields.update({k: v for k, v in given.items() if v is not None})
     if args.size:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from posestudio.cli.generate_args import add_sampling_args
 from posestudio.errors import InputError
 
 HELP = """\
@@ -40,31 +40,24 @@ def register(subparsers) -> None:
     p.add_argument("--image", metavar="CHARACTER.png", help="the character image (the photo)")
     p.add_argument("--base", metavar="MODEL", help="image-editing model folder")
     p.add_argument("--reference", metavar="MAP[+MAP]", help="pose reference (default mannequin)")
-    p.add_argument("--prompt", metavar="TEXT", help="instruction (default: made from the scene)")
-    p.add_argument("--negative-prompt", metavar="TEXT")
+    add_sampling_args(p, "prompt", "negative_prompt",
+                      prompt="instruction (default: made from the scene)")
     p.add_argument("--out", required=True, metavar="OUT.png")
-    p.add_argument("--steps", metavar="N")
-    p.add_argument("--guidance", metavar="G")
-    p.add_argument("--seed", metavar="S", help="integer seed, or 'random' (default random)")
+    add_sampling_args(p, "steps", "guidance", "seed", steps=None, guidance=None)
     p.add_argument("--layout", metavar="side|stack", help="one-image models: how to compose")
-    p.add_argument("--device", metavar="auto|cpu|cuda|mps")
-    p.add_argument("--precision", metavar="auto|fp32|fp16|bf16")
+    add_sampling_args(p, "device", "precision", device=None, precision=None)
     p.add_argument("--reuse", metavar="IMAGE", help="take the parameters from an earlier output")
     p.set_defaults(func=run)
 
 
 def build_request(args: argparse.Namespace, reused=None):
     """The :class:`ReposeRequest` of the arguments, on top of a reused one if given."""
-    from posestudio.cli.generate_args import apply_seed, optional_number
+    from posestudio.cli.generate_args import apply_seed, sampling_fields
     from posestudio.generate.repose import ReposeRequest
 
     fields = reused.to_dict() if reused is not None else {}
     given = {"base": args.base, "image": args.image, "reference": args.reference,
-             "prompt": args.prompt, "negative_prompt": args.negative_prompt,
-             "steps": optional_number("--steps", args.steps),
-             "guidance": optional_number("--guidance", args.guidance, float),
-             "layout": args.layout,
-             "device": args.device, "precision": args.precision}
+             **sampling_fields(args), "layout": args.layout}
     if reused is not None and args.prompt is None and args.reference is not None:
         fields["prompt"] = ""        # the stored instruction named the old reference: make a new one
     fields.update({k: v for k, v in given.items() if v is not None})
