@@ -2,7 +2,8 @@
 
 One place that knows where the clips are and how they are split: the clips the pose prior
 (``rigs/build_pose_prior.py``) is fitted on, and the clips the lifting bench
-(``bench/bench_lift_real.py``) tests on — never the same clip in both. Reading a clip and
+(``bench/bench_lift_real.py``) tests on — never the same clip in both —, and the folds that
+tune the lift's settings on the training clips alone. Reading a clip and
 retargeting it to the mannequin is ``bench_video.read_motion`` / ``bench_video.retarget``.
 
 A source is a pybullet wheel (``pip download --no-deps pybullet``, read as a zip), a folder
@@ -26,6 +27,12 @@ from bench_video import FPS, read_motion, retarget  # noqa: E402
 TRAIN_CLIPS = ("walk", "jump", "punch", "dance_a", "spinkick", "cartwheel", "crawl",
                "getup_facedown")
 TEST_CLIPS = ("run", "kick", "dance_b", "spin", "roll", "backflip", "getup_faceup")
+# Tuning without the test clips: each fold fits a prior on the training clips it leaves out of
+# its validation set (prior clips, validation clips).
+VALIDATION_FOLDS = (
+    (("walk", "punch", "spinkick", "crawl"), ("jump", "dance_a", "cartwheel", "getup_facedown")),
+    (("jump", "dance_a", "cartwheel", "getup_facedown"), ("walk", "punch", "spinkick", "crawl")),
+)
 
 
 def find_source(source: str | None) -> str | None:

@@ -25,11 +25,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 
-def main(argv: list[str] | None = None) -> int:
-    from motion_clips import TRAIN_CLIPS, find_source, load_clip
+def build_prior(source: str, clips, components: int = 2, reg: float = 0.05):
+    """The pose prior (``PoseGMM``) fitted to ``clips`` of ``source``, every frame also mirrored;
+    returns (gmm, frames used)."""
+    from motion_clips import load_clip
 
     from posestudio.kinematics.mirror import mirror_pose
-    from posestudio.lift.pose_prior_gmm import fit_gmm
+    from posestudio.lift.pose_prior_gmm import JOINT_IDS, fit_gmm
+
+    poses = np.concatenate([load_clip(source, name)[0] for name in clips])
+    poses = np.concatenate([poses, np.stack([mirror_pose(p) for p in poses])])
+    features = poses[:, JOINT_IDS].reshape(len(poses), -1)
+    return fit_gmm(features, components, reg=reg, seed=0), len(poses)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from motion_clips import TRAIN_CLIPS, find_source
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--motions", help="pybullet wheel or folder of humanoid3d_*.txt")
@@ -42,15 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         print("no motion clips: pass --motions PATH to a pybullet wheel "
               "(pip download --no-deps pybullet)", file=sys.stderr)
         return 2
-    poses = np.concatenate([load_clip(source, name)[0] for name in TRAIN_CLIPS])
-    poses = np.concatenate([poses, np.stack([mirror_pose(p) for p in poses])])
-    from posestudio.lift.pose_prior_gmm import JOINT_IDS
-
-    features = poses[:, JOINT_IDS].reshape(len(poses), -1)
-    gmm = fit_gmm(features, args.components, reg=args.reg, seed=0)
-    gmm.save(args.out, clips=np.array(TRAIN_CLIPS), frames=len(poses))
-    print(f"{args.out}: {args.components} components over {features.shape[1]} features, "
-          f"{len(poses)} frames (mirrored) from {', '.join(TRAIN_CLIPS)}")
+    gmm, frames = build_prior(source, TRAIN_CLIPS, args.components, args.reg)
+    gmm.save(args.out, clips=np.array(TRAIN_CLIPS), frames=frames)
+    print(f"{args.out}: {args.components} components over {gmm.means.shape[1]} features, "
+          f"{frames} frames (mirrored) from {', '.join(TRAIN_CLIPS)}")
     return 0
 
 

@@ -385,12 +385,12 @@ def _distinct(ranked: list[Alternative], joints0: np.ndarray, top_k: int) -> lis
 def best_fit_and_alternatives(model, targets: np.ndarray, selection: np.ndarray,
                               fit: "FitResult", *, focal: float, size: tuple[int, int],
                               points3d=None, settings=None,
-                              ambiguity: AmbiguitySettings | None = None):
+                              ambiguity: AmbiguitySettings | None = None, gmm=None):
     """The search of :func:`search_alternatives` after a photo fit: returns the best alternative
     as a ``FitResult`` (``fit`` itself when nothing beats it) and the ranked alternatives.
 
     ``targets`` (K, 3), ``selection``, ``focal``, ``size``, ``points3d``, ``settings``: as given
-    to ``fit.fit_person``.
+    to ``fit.fit_person``; ``gmm``: the pose prior (None: the bundled one).
     """
     import dataclasses
 
@@ -400,7 +400,7 @@ def best_fit_and_alternatives(model, targets: np.ndarray, selection: np.ndarray,
     problem = FitProblem.for_image(model, np.asarray(targets, dtype=np.float64), selection,
                                    focal=focal, size=size, points3d=points3d,
                                    settings=settings or FitSettings())
-    found = search_alternatives(problem, fit, ambiguity, load_pose_gmm())
+    found = search_alternatives(problem, fit, ambiguity, gmm if gmm is not None else load_pose_gmm())
     if not found:
         return fit, found
     if points3d is not None:
