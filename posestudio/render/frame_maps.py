@@ -16,7 +16,6 @@ brightness scale (:func:`depth_map_range`).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
@@ -208,9 +207,8 @@ class FrameMapRenderer:
             if "normal" in wanted:
                 out["normal"] = normal
             if "seg" in wanted:
-                table = np.array(ids + [-1], dtype=np.int16)       # −1 (background) → −1
-                stable = dataclasses.replace(geometry, person=table[geometry.person])
-                out["seg"] = map_funcs.seg_map(stable, self.settings.seg_palette)
+                out["seg"] = map_funcs.seg_map(geometry, self.settings.seg_palette,
+                                               person_ids=ids)
             if "canny" in wanted:
                 out["canny"] = map_funcs.canny_map(normal, self.settings.canny_low,
                                                    self.settings.canny_high, box=geometry.box)

@@ -77,7 +77,7 @@ class OffscreenRenderer:
 
     def render(self, scene, width: int, height: int, flags: int = 0, *, samples: int = 4,
                depth: bool = True, box: tuple[int, int, int, int] | None = None,
-               seg_node_map: dict | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
+               crop: bool = False, seg_node_map: dict | None = None) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Render a pyrender scene offscreen.
 
         Parameters
@@ -97,6 +97,9 @@ class OffscreenRenderer:
             (:func:`~posestudio.render.maps.pixel_box`): only this box is resolved and read
             back; outside it the colour is the clear colour and the depth 0, as a full read
             would give.
+        crop : bool
+            Return only the box's pixels: ``(y1 − y0, x1 − x0)`` arrays of the box clipped to
+            the image (the whole image without a box), for callers that use nothing outside it.
 
         Returns
         -------
@@ -109,7 +112,7 @@ class OffscreenRenderer:
             plain = not flags & (pyrender.RenderFlags.DEPTH_ONLY | pyrender.RenderFlags.SEG)
             clear = ((tuple(np.asarray(scene.bg_color, dtype=float).tolist()),
                       bool(flags & pyrender.RenderFlags.RGBA), samples) if plain else None)
-            self._framebuffers.use(samples, depth, box, clear)
+            self._framebuffers.use(samples, depth, box, clear, crop)
             try:
                 out = self._renderer.render(scene, flags=flags | pyrender.RenderFlags.OFFSCREEN,
                                             seg_node_map=seg_node_map)

@@ -38,9 +38,10 @@ mannequin
     on every GL driver, and cheap on a software rasteriser (llvmpipe).
 
 Speed: both passes clear, resolve and read back only the pixel box the figures can cover
-(:func:`pixel_box`, from the projected vertices), and the maps derived from the data pass
-(depth, normal, seg, canny) are computed inside that box; the data pass draws the mesh welded
-within each part (indexed) and decodes only covered pixels; ``render.gl`` keeps one
+(:func:`pixel_box`, from the projected vertices); the data pass draws the mesh welded within
+each part (indexed), and keeps and decodes only the pixels a body covers
+(:class:`GeometryBuffers`), from which depth, normal and seg are computed (canny inside the
+box); whole-image arrays are made once per map, for the output; ``render.gl`` keeps one
 framebuffer per sample count, so alternating the two passes reallocates nothing
 (``bench/bench_maps.py``). Every value equals a whole-frame render's.
 """
@@ -262,34 +263,68 @@ def _check(posed_list: Sequence["PosedBody"]) -> None:
 
 @dataclass
 class GeometryBuffers:
-    """What the data pass sees at each pixel centre.
+    """What the data pass sees at each pixel centre, kept for the covered pixels of its box.
+
+    A figure covers a small part of a large canvas, so the pass stores only the pixels a body
+    covers (in row-major order inside ``box``); the whole-image arrays are built on first use.
 
     Attributes
     ----------
-    depth : (H, W) float32
-        Metres along the view axis, 0 = background.
-    normal : (H, W, 3) float32
-        Unit normals in the OpenGL camera frame (x right, y up, z towards the viewer); 0 on the
-        background.
-    person : (H, W) int16
-        Index into the rendered bodies, −1 = background.
-    part : (H, W) int16
-        Part id (``PosedBody.part_names`` index) of the visible surface, −1 = background.
-    box : (x0, y0, x1, y1) or None
+    shape : (H, W)
+        Image size in pixels.
+    box : (x0, y0, x1, y1)
         Pixels (top-left origin, exclusive ends) outside which nothing is visible, so maps are
-        computed inside it only; None = the whole image.
+        computed inside it only.
+    covered : (y1 − y0, x1 − x0) bool
+        A body is visible at the pixel of the box.
+    depth_values : (N,) float32
+        Metres along the view axis at the N covered pixels.
+    normal_values : (N, 3) float32
+        Unit normals in the OpenGL camera frame (x right, y up, z towards the viewer).
+    person_values, part_values : (N,) int16
+        Index into the rendered bodies and part id (``PosedBody.part_names`` index).
     """
 
-    depth: np.ndarray
-    normal: np.ndarray
-    person: np.ndarray
-    part: np.ndarray
-    box: tuple[int, int, int, int] | None = None
+    shape: tuple[int, int]
+    box: tuple[int, int, int, int]
+    covered: np.ndarray
+    depth_values: np.ndarray
+    normal_values: np.ndarray
+    person_values: np.ndarray
+    part_values: np.ndarray
+
+    def full(self, values: np.ndarray, background) -> np.ndarray:
+        """Covered-pixel ``values`` (N, ...) spread over the image: (H, W, ...), the
+        ``background`` value elsewhere."""
+        out = np.full(self.shape + values.shape[1:], background, dtype=values.dtype)
+        rows, cols = _box_slices(self.box)
+        out[rows, cols][self.covered] = values
+        return out
+
+    @cached_property
+    def depth(self) -> np.ndarray:
+        """(H, W) float32 metres along the view axis, 0 = background."""
+        return self.full(self.depth_values, 0.0)
+
+    @cached_property
+    def normal(self) -> np.ndarray:
+        """(H, W, 3) float32 unit camera-frame normals, 0 on the background."""
+        return self.full(self.normal_values, 0.0)
+
+    @cached_property
+    def person(self) -> np.ndarray:
+        """(H, W) int16 index into the rendered bodies, −1 = background."""
+        return self.full(self.person_values, -1)
+
+    @cached_property
+    def part(self) -> np.ndarray:
+        """(H, W) int16 part id of the visible surface, −1 = background."""
+        return self.full(self.part_values, -1)
 
     @cached_property
     def mask(self) -> np.ndarray:
         """(H, W) bool: a body is visible at the pixel."""
-        return self.person >= 0
+        return self.full(np.ones(len(self.depth_values), dtype=bool), False)
 
 
 def render_geometry(posed_list: Sequence["PosedBody"], camera: "Camera", canvas: "Canvas", *,
@@ -304,7 +339,7 @@ def render_geometry(posed_list: Sequence["PosedBody"], camera: "Camera", canvas:
 
     Returns
     -------
-    GeometryBuffers, all (H, W[, 3]) at the pixel centres (no antialiasing).
+    GeometryBuffers, at the pixel centres (no antialiasing).
     """
     from posestudio.render.gl import import_pyrender, shared_renderer
 
@@ -313,12 +348,10 @@ def render_geometry(posed_list: Sequence["PosedBody"], camera: "Camera", canvas:
     renderer = renderer or shared_renderer()
     K, w2c = view_matrices(camera, canvas)
     height, width = canvas.height, canvas.width
-    empty = GeometryBuffers(np.zeros((height, width), np.float32),
-                            np.zeros((height, width, 3), np.float32),
-                            np.full((height, width), -1, np.int16),
-                            np.full((height, width), -1, np.int16))
     if not posed_list:
-        return empty
+        return GeometryBuffers((height, width), (0, 0, 0, 0), np.zeros((0, 0), bool),
+                               np.zeros(0, np.float32), np.zeros((0, 3), np.float32),
+                               np.zeros(0, np.int16), np.zeros(0, np.int16))
 
     labels: list[tuple[int, int]] = []     # label index → (person, part)
     label_of: dict[tuple[int, int], int] = {}
@@ -350,27 +383,17 @@ def render_geometry(posed_list: Sequence["PosedBody"], camera: "Camera", canvas:
         scene.add(pyrender.Mesh([primitive]))
     scene.add(_pyrender_camera(pyrender, K, camera), pose=np.eye(4))
     flags = pyrender.RenderFlags.FLAT | pyrender.RenderFlags.RGBA
-    box = pixel_box(camera_points, K, canvas, camera.znear)
-    color, depth = renderer.render(scene, width, height, flags, samples=0, box=box)
-
-    # Decode only the covered pixels of the box (a figure fills a small part of a large canvas).
-    rows, cols = _box_slices(box)
-    alpha = color[rows, cols, 3]
-    covered = alpha > 0
-    label = alpha[covered]
+    box = pixel_box(camera_points, K, canvas, camera.znear) or (0, 0, width, height)
+    # Only the box comes back, and only its covered pixels are decoded.
+    color, depth = renderer.render(scene, width, height, flags, samples=0, box=box, crop=True)
+    covered = color[..., 3] > 0
+    label = color[..., 3][covered]
     person_of = np.array([-1] + [p for p, _ in labels], dtype=np.int16)
     part_of = np.array([-1] + [q for _, q in labels], dtype=np.int16)
-    person = np.full((height, width), -1, dtype=np.int16)
-    part = np.full((height, width), -1, dtype=np.int16)
-    person[rows, cols][covered] = person_of[label]
-    part[rows, cols][covered] = part_of[label]
-    rgb = color[rows, cols, :3][covered].astype(np.float32) * (2.0 / 255.0) - 1.0
+    rgb = color[..., :3][covered].astype(np.float32) * (2.0 / 255.0) - 1.0
     rgb /= np.maximum(np.sqrt(np.einsum("ij,ij->i", rgb, rgb)), 1e-6)[:, None]
-    normal = np.zeros((height, width, 3), dtype=np.float32)
-    normal[rows, cols][covered] = rgb
-    depth_out = np.zeros((height, width), dtype=np.float32)
-    depth_out[rows, cols][covered] = depth[rows, cols][covered]
-    return GeometryBuffers(depth_out, normal, person, part, box)
+    return GeometryBuffers((height, width), box, covered, depth[covered], rgb,
+                           person_of[label], part_of[label])
 
 
 def render_depth_metric(posed_list: Sequence["PosedBody"], camera: "Camera", canvas: "Canvas",
@@ -381,48 +404,44 @@ def render_depth_metric(posed_list: Sequence["PosedBody"], camera: "Camera", can
 
 def depth_map(geometry: GeometryBuffers) -> np.ndarray:
     """8-bit ControlNet depth: (H, W) uint8, 0 background, body 1..255 with nearest = 255."""
-    rows, cols = _box_slices(geometry.box)
-    depth = geometry.depth[rows, cols]
-    mask = geometry.mask[rows, cols]
-    out = np.zeros(geometry.depth.shape, dtype=np.uint8)
-    if not mask.any():
-        return out
-    visible = depth[mask].astype(np.float64)
+    if not geometry.depth_values.size:
+        return np.zeros(geometry.shape, dtype=np.uint8)
+    visible = geometry.depth_values.astype(np.float64)
     near, far = visible.min(), visible.max()
     span = far - near
     scaled = np.full(visible.shape, 255.0) if span <= 0 else 1.0 + 254.0 * (far - visible) / span
-    out[rows, cols][mask] = np.clip(np.rint(scaled), 1, 255).astype(np.uint8)
-    return out
+    return geometry.full(np.clip(np.rint(scaled), 1, 255).astype(np.uint8), 0)
 
 
 def normal_map(geometry: GeometryBuffers) -> np.ndarray:
     """BAE/ScanNet-convention normal map (see module notes): (H, W, 3) uint8, background 0."""
-    rows, cols = _box_slices(geometry.box)
-    mask = geometry.mask[rows, cols]
-    n = geometry.normal[rows, cols][mask]      # a copy: only the covered pixels
+    n = geometry.normal_values.copy()
     n[:, 0] *= -1.0                             # red = towards the image left
-    out = np.zeros(geometry.mask.shape + (3,), dtype=np.uint8)
-    out[rows, cols][mask] = np.rint((n + 1.0) * np.float32(127.5)).clip(0, 255).astype(np.uint8)
-    return out
+    return geometry.full(np.rint((n + 1.0) * np.float32(127.5)).clip(0, 255).astype(np.uint8), 0)
 
 
-def seg_map(geometry: GeometryBuffers, palette: str = "parts") -> np.ndarray:
-    """Segmentation colours: (H, W, 3) uint8, background 0 (palettes in the module notes)."""
-    full = np.zeros(geometry.part.shape + (3,), dtype=np.uint8)
-    rows, cols = _box_slices(geometry.box)
-    out = full[rows, cols]
-    mask = geometry.mask[rows, cols]
+def seg_map(geometry: GeometryBuffers, palette: str = "parts",
+            person_ids: Sequence[int] | None = None) -> np.ndarray:
+    """Segmentation colours: (H, W, 3) uint8, background 0 (palettes in the module notes).
+
+    ``person_ids``: the number that picks each rendered body's colour in the "people" palette
+    (default its index among the rendered bodies).
+    """
     if palette == "parts":
         table = np.array(PART_PALETTE, dtype=np.uint8)
-        out[mask] = table[geometry.part[rows, cols][mask] % len(table)]
+        colors = table[geometry.part_values % len(table)]
     elif palette == "people":
         table = np.array(PEOPLE_PALETTE, dtype=np.uint8)
-        out[mask] = table[geometry.person[rows, cols][mask] % len(table)]
+        person = geometry.person_values
+        if person_ids is not None:
+            person = np.asarray(person_ids, dtype=np.int64)[person]
+        colors = table[person % len(table)]
     elif palette == "ade20k":
-        out[mask] = ADE20K_PERSON
+        colors = np.empty((len(geometry.part_values), 3), dtype=np.uint8)
+        colors[:] = ADE20K_PERSON
     else:
         raise InputError(f"seg palette must be parts, people or ade20k, got {palette!r}")
-    return full
+    return geometry.full(colors, 0)
 
 
 def canny_map(normal_rgb: np.ndarray, low: int = 100, high: int = 200,

@@ -66,6 +66,7 @@ class PyrenderFramebuffers:
         self.want_depth = True
         self.box: tuple[int, int, int, int] | None = None
         self.clear: tuple | None = None
+        self.crop = False
         self._scissored = False
         self._clear_pixels: dict[tuple, np.ndarray] = {}    # clear key → stored colour
         self._pairs: dict[tuple[int, int, int], tuple[int, ...]] = {}
@@ -74,7 +75,7 @@ class PyrenderFramebuffers:
         self.renderer._read_main_framebuffer = self._read
 
     def use(self, samples: int, depth: bool, box: tuple[int, int, int, int] | None = None,
-            clear: tuple | None = None) -> None:
+            clear: tuple | None = None, crop: bool = False) -> None:
         """Settings of the next render: sample count (0 = exact values, 4 = antialiased),
         whether the depth buffer is read back, and the pixel box ``(x0, y0, x1, y1)`` (top-left
         origin, exclusive ends) outside which nothing is drawn: only that box is cleared
@@ -84,11 +85,15 @@ class PyrenderFramebuffers:
         ``clear``: what identifies the clear colour as stored (the scene's ``bg_color`` and
         the read-back format). The first render of a clear colour clears everything and reads
         one pixel outside the box for it; later ones clear the box only.
+
+        ``crop``: return only the box's pixels (``(y1 − y0, x1 − x0[, C])``, the box clipped to
+        the image) instead of whole frames, for callers that use nothing outside it.
         """
         self.samples = int(samples)
         self.want_depth = bool(depth)
         self.box = box
         self.clear = clear
+        self.crop = bool(crop)
 
     @staticmethod
     def _member_problems(renderer: Any | None) -> list[str]:
@@ -166,9 +171,10 @@ class PyrenderFramebuffers:
         (r._main_fb, r._main_cb, r._main_db, r._main_fb_ms, r._main_cb_ms,
          r._main_db_ms) = self._pairs[key]
         r._main_fb_dims = (w, h)
-        # pyrender clears right after this: only the box, once its clear colour is known.
+        # pyrender clears right after this: only the box, once its clear colour is known (or
+        # at once when only the box is read back).
         box = self.box
-        self._scissored = (box is not None and self.clear in self._clear_pixels
+        self._scissored = (box is not None and (self.crop or self.clear in self._clear_pixels)
                            and _outside_pixel(box, w, h) is not None)
         if self._scissored:
             x0, y0, x1, y1 = box
@@ -211,7 +217,8 @@ class PyrenderFramebuffers:
         bw, bh, gl_y = max(0, x1 - x0), max(0, y1 - y0), h - max(y1, y0)
         depth_only = bool(flags & RenderFlags.DEPTH_ONLY)
         want_depth = self.want_depth or depth_only
-        outside = None if self._scissored else _outside_pixel((x0, y0, x1, y1), w, h)
+        outside = (None if self._scissored or self.crop
+                   else _outside_pixel((x0, y0, x1, y1), w, h))
         if self.samples > 0:                           # resolve only what is read
             GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, r._main_fb_ms)
             GL.glBindFramebuffer(GL.GL_DRAW_FRAMEBUFFER, r._main_fb)
@@ -229,16 +236,26 @@ class PyrenderFramebuffers:
             GL.glBindFramebuffer(GL.GL_READ_FRAMEBUFFER, r._main_fb_ms)
         depth = None
         if want_depth:
-            depth = np.zeros((h, w), dtype=np.float32)
+            depth = np.zeros((bh, bw) if self.crop else (h, w), dtype=np.float32)
             if bw and bh:
                 raw = GL.glReadPixels(x0, gl_y, bw, bh, GL.GL_DEPTH_COMPONENT, GL.GL_FLOAT)
-                depth[y0:y1, x0:x1] = _linear_depth(
+                box_depth = _linear_depth(
                     np.flip(np.frombuffer(raw, dtype=np.float32).reshape(bh, bw), axis=0),
                     scene.main_camera_node.camera)
+                if self.crop:
+                    depth = box_depth
+                else:
+                    depth[y0:y1, x0:x1] = box_depth
             if depth_only:
                 GL.glDisable(GL.GL_SCISSOR_TEST)
                 return depth
         channels, fmt = (4, GL.GL_RGBA) if flags & RenderFlags.RGBA else (3, GL.GL_RGB)
+        if self.crop:
+            color = np.empty((bh, bw, channels), dtype=np.uint8)
+            if bw and bh:
+                color[...] = _read_color(x0, gl_y, bw, bh, fmt, channels)
+            GL.glDisable(GL.GL_SCISSOR_TEST)
+            return color, depth
         color = np.zeros((h, w, channels), dtype=np.uint8)
         if self._scissored:
             color[...] = self._clear_pixels[self.clear][:channels]
@@ -249,11 +266,18 @@ class PyrenderFramebuffers:
             if self.clear is not None and not flags & RenderFlags.SEG:
                 self._clear_pixels[self.clear] = stored.copy()
         if bw and bh:
-            raw = GL.glReadPixels(x0, gl_y, bw, bh, fmt, GL.GL_UNSIGNED_BYTE)
-            color[y0:y1, x0:x1] = np.flip(
-                np.frombuffer(raw, dtype=np.uint8).reshape(bh, bw, channels), axis=0)
+            color[y0:y1, x0:x1] = _read_color(x0, gl_y, bw, bh, fmt, channels)
         GL.glDisable(GL.GL_SCISSOR_TEST)
         return color, depth
+
+
+def _read_color(x: int, gl_y: int, w: int, h: int, fmt, channels: int) -> np.ndarray:
+    """(h, w, channels) uint8 view of the read framebuffer's pixels from GL's (x, gl_y) corner
+    (bottom-left origin), rows top first."""
+    from OpenGL import GL
+
+    raw = GL.glReadPixels(x, gl_y, w, h, fmt, GL.GL_UNSIGNED_BYTE)
+    return np.flip(np.frombuffer(raw, dtype=np.uint8).reshape(h, w, channels), axis=0)
 
 
 def _outside_pixel(box: tuple[int, int, int, int], w: int, h: int) -> tuple[int, int] | None:

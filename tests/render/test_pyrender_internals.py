@@ -89,9 +89,11 @@ def test_reading_back_only_the_pixel_box_gives_the_full_read_bit_for_bit(rendere
                                                                          samples):
     """Colour and metric depth read inside the box (cleared by scissor from the second render
     of a clear colour on) equal pyrender's whole-frame read, for opaque and transparent
-    backgrounds, RGB and RGBA."""
+    backgrounds, RGB and RGBA; a cropped read (the box only, cleared by scissor at once) equals
+    the box of the whole-frame read."""
     import pyrender
 
+    from posestudio.render import maps as map_funcs
     from posestudio.scene.model import Canvas
 
     rng = np.random.default_rng(samples)
@@ -109,6 +111,11 @@ def test_reading_back_only_the_pixel_box_gives_the_full_read_bit_for_bit(rendere
             partial += box is not None and (box[2] - box[0]) * (box[3] - box[1]) < 96 * 128
             np.testing.assert_array_equal(boxed[0], full[0])
             np.testing.assert_array_equal(boxed[1], full[1])
+            cropped = renderer.render(scene, canvas.width, canvas.height, f, samples=samples,
+                                      box=box, crop=True)
+            rows, cols = map_funcs._box_slices(box)
+            np.testing.assert_array_equal(cropped[0], full[0][rows, cols])
+            np.testing.assert_array_equal(cropped[1], full[1][rows, cols])
             assert (full[1] > 0).sum() > 100
     assert partial >= 4
 
