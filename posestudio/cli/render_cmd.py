@@ -158,6 +158,10 @@ def run(args: argparse.Namespace) -> int:
     from posestudio.render.pipeline import render_bodies, write_map_files
 
     cameras = view_cameras(scene, args.views)
+    if len(cameras) > 1:
+        from posestudio.render.heap import retain_freed_memory
+
+        retain_freed_memory()                      # every view reuses the last one's buffers
     if args.frame:
         cameras = frame_people(scene, cameras, 0.1 if args.margin is None else args.margin)
     maps = tuple(args.maps)
