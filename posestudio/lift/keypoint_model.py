@@ -59,24 +59,35 @@ class KeypointModel:
             self.landmark_joint = self._find_landmark_joints(body_model)
         for name in ("joints_rest", "joints_dirs", "landmarks_rest", "landmarks_dirs"):
             setattr(self, name, getattr(self, name).to(self.dtype))
-        # Depth levels of the tree: joints of one level are posed together.
+        # Depth levels of the tree: joints of one level are posed together. forward() works in
+        # "level order" (the root, then every joint of depth 1, of depth 2, ...), where a level is
+        # a contiguous slice and its parents all lie in the level before it.
         depth = [0] * self.num_joints
         for j in range(1, self.num_joints):
             depth[j] = depth[self.parents[j]] + 1
         self.depth = depth
-        self.levels = [
-            torch.tensor([j for j in range(self.num_joints) if depth[j] == d])
-            for d in range(1, max(depth) + 1)
-        ]
-        self.level_parents = [torch.tensor([self.parents[j] for j in lv.tolist()]) for lv in self.levels]
-        # Where each joint sits in the level-ordered stack that forward() builds.
-        index_of, size, self.level_parent_slots = {0: 0}, 1, []
-        for level, parents in zip(self.levels, self.level_parents):
-            self.level_parent_slots.append(torch.tensor([index_of[int(p)] for p in parents]))
-            for k, j in enumerate(level.tolist()):
-                index_of[j] = size + k
-            size += len(level)
-        self.stack_order = torch.tensor([index_of[j] for j in range(self.num_joints)])
+        order = sorted(range(self.num_joints), key=lambda j: (depth[j], j))
+        position = {j: k for k, j in enumerate(order)}
+        self.level_bounds, self.level_parent_local = [], []
+        for d in range(1, max(depth) + 1):
+            members = [k for k, j in enumerate(order) if depth[j] == d]
+            previous = [k for k, j in enumerate(order) if depth[j] == d - 1]
+            self.level_bounds.append((members[0], members[-1] + 1))
+            self.level_parent_local.append(
+                torch.tensor([position[self.parents[order[k]]] - previous[0] for k in members]))
+        self.level_order = torch.tensor(order)
+        self.stack_order = torch.tensor([position[j] for j in range(self.num_joints)])
+        # Bones at rest in level order (the root's "bone" is its rest position), and each
+        # landmark's offset from its joint at rest: linear in the betas, like the rest joints.
+        parent_of = torch.tensor([0] + [self.parents[j] for j in order[1:]])
+        self.bones_rest = self.joints_rest[self.level_order] - self.joints_rest[parent_of]
+        self.bones_dirs = self.joints_dirs[self.level_order] - self.joints_dirs[parent_of]
+        self.bones_rest[0] = self.joints_rest[0]
+        self.bones_dirs[0] = self.joints_dirs[0]
+        lj = self.landmark_joint
+        self.landmark_local_rest = self.landmarks_rest - self.joints_rest[lj]
+        self.landmark_local_dirs = self.landmarks_dirs - self.joints_dirs[lj]
+        self.landmark_slot = self.stack_order[lj]
 
     def _find_landmark_joints(self, body_model):
         """Rotate each joint alone; a landmark belongs to the deepest joint that moves it."""
@@ -116,23 +127,22 @@ class KeypointModel:
 
         from posestudio.rotations_torch import axis_angle_to_matrix
 
-        rest_j, rest_l = self.rest(betas)
-        rot = axis_angle_to_matrix(pose)  # (B, J, 3, 3)
-        # Level by level: R_j = R_parent @ r_j and p_j = p_parent + R_parent @ (J_j - J_parent).
-        world_rot = rot[:, :1]
-        world_pos = rest_j[:, :1]
-        for level, parents, slots in zip(self.levels, self.level_parents, self.level_parent_slots):
-            pr = world_rot[:, slots]                        # (B, n, 3, 3) parents' world rotations
-            offset = rest_j[:, level] - rest_j[:, parents]  # (B, n, 3) bones at rest
-            world_pos = torch.cat([world_pos, world_pos[:, slots] + (pr @ offset[..., None])[..., 0]], 1)
-            world_rot = torch.cat([world_rot, pr @ rot[:, level]], 1)
-        world_rot = world_rot[:, self.stack_order]
-        world_pos = world_pos[:, self.stack_order]
-        lj = self.landmark_joint
-        local = rest_l - rest_j[:, lj]
-        landmarks = world_pos[:, lj] + (world_rot[:, lj] @ local[..., None])[..., 0]
+        bt = betas.T
+        rot = axis_angle_to_matrix(pose[:, self.level_order])           # (B, J, 3, 3) level order
+        bones = self.bones_rest + (self.bones_dirs @ bt).permute(2, 0, 1)  # (B, J, 3)
+        # Level by level: R_j = R_parent @ r_j and p_j = p_parent + R_parent @ bone_j.
+        rots, positions = [rot[:, :1]], [bones[:, :1]]
+        for (a, b), local in zip(self.level_bounds, self.level_parent_local):
+            pr = rots[-1][:, local]                                     # (B, n, 3, 3)
+            positions.append(positions[-1][:, local] + (pr @ bones[:, a:b, :, None])[..., 0])
+            rots.append(pr @ rot[:, a:b])
+        world_rot = torch.cat(rots, 1)
+        world_pos = torch.cat(positions, 1)
+        slot = self.landmark_slot
+        local = self.landmark_local_rest + (self.landmark_local_dirs @ bt).permute(2, 0, 1)
+        landmarks = world_pos[:, slot] + (world_rot[:, slot] @ local[..., None])[..., 0]
         t = transl[:, None, :]
-        return world_pos + t, landmarks + t
+        return world_pos[:, self.stack_order] + t, landmarks + t
 
     def check_against(self, body_model, betas, pose, transl) -> float:
         """Largest distance (metres) between our joints/landmarks and the full model's."""

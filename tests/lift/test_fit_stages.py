@@ -115,3 +115,18 @@ def test_a_lift_never_imports_the_compiler_stack():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().endswith("clean")
+
+
+def test_the_keypoint_model_poses_like_the_full_body_model():
+    """The fit's level-by-level forward kinematics give the full model's joints and landmarks
+    (the mannequin is rigidly skinned, so exactly up to float32)."""
+    from posestudio.body import load_body_model
+    from posestudio.lift.keypoint_model import KeypointModel
+
+    body = load_body_model("mannequin")
+    model = KeypointModel(body)
+    g = torch.Generator().manual_seed(3)
+    betas = torch.randn(6, model.num_betas, generator=g)
+    pose = 0.6 * torch.randn(6, 55, 3, generator=g)
+    transl = torch.randn(6, 3, generator=g)
+    assert model.check_against(body, betas, pose, transl) < 1e-4
