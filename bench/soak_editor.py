@@ -169,10 +169,15 @@ class Soak:
 
     # --- input ------------------------------------------------------------------------------------
     def process(self, n: int = 2) -> None:
+        """Run ``n`` turns of the event loop, as the application's main loop does: with
+        ``deleteLater`` honoured (``processEvents`` outside ``exec`` leaves deferred deletions
+        pending, so every widget the app replaces that way would pile up in the soak only)."""
+        from PySide6.QtCore import QEvent
         from PySide6.QtWidgets import QApplication
 
         for _ in range(n):
             QApplication.processEvents()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
     def shortcut(self, keys: str) -> None:
         from PySide6.QtGui import QKeySequence

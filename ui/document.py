@@ -18,7 +18,10 @@ from PySide6.QtGui import QUndoStack
 from posestudio.scene.edits import ALL_CHANGES, Change, Edit
 from posestudio.scene.model import Person, Scene
 
-from .undo import EditCommand
+from .undo import DEFAULT_UNDO_LIMIT, EditCommand, merge_target
+
+#: Settings key of the number of undo steps kept (see :func:`undo_limit`).
+UNDO_LIMIT_KEY = "editor/undo_limit"
 
 
 def default_scene() -> Scene:
@@ -26,16 +29,34 @@ def default_scene() -> Scene:
     return Scene(people=[Person(name="Person 1")])
 
 
+def undo_limit() -> int:
+    """Undo steps an editor keeps: ``editor/undo_limit`` in the settings file (0 = no limit),
+    else :data:`ui.undo.DEFAULT_UNDO_LIMIT`. A value that is not a whole number ≥ 0 counts as
+    unset."""
+    from . import files
+
+    value = files.settings().value(UNDO_LIMIT_KEY, DEFAULT_UNDO_LIMIT)
+    try:
+        limit = int(value)
+    except (TypeError, ValueError):
+        return DEFAULT_UNDO_LIMIT
+    return limit if limit >= 0 else DEFAULT_UNDO_LIMIT
+
+
 class Document(QObject):
     changed = Signal(object)            # tuple[Change, ...]
     selectionChanged = Signal(int, int)  # person, joint (-1 = none)
     pathChanged = Signal(object)         # Path | None
 
-    def __init__(self, scene: Scene | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, scene: Scene | None = None, parent: QObject | None = None,
+                 undo_steps: int | None = None) -> None:
+        """``undo_steps``: undo steps kept, oldest dropped first (0 = all); None reads
+        :func:`undo_limit`."""
         super().__init__(parent)
         self.scene = scene if scene is not None else default_scene()
         self.path: Path | None = None
         self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(undo_limit() if undo_steps is None else undo_steps)
         self.person = 0 if self.scene.people else -1
         self.joint = -1
         self.locked: set[tuple[int, int]] = set()
@@ -43,10 +64,19 @@ class Document(QObject):
 
     # -- edits ---------------------------------------------------------------------------------
     def push(self, edit: Edit) -> None:
-        """Apply ``edit`` as one undoable command (merged into the previous one within a drag)."""
+        """Apply ``edit`` as one undoable command, or fold it into the command on top of the
+        stack when both belong to one gesture (see :func:`ui.undo.merge_target`)."""
         if edit.is_noop() and edit.merge_key is None:
             return
-        self.undo_stack.push(EditCommand(self, edit))
+        top = merge_target(self.undo_stack, edit)
+        if top is None:
+            self.undo_stack.push(EditCommand(self, edit))
+            return
+        edit.apply(self.scene)              # as QUndoStack does: apply first, then merge
+        if top.edit.merge(edit):
+            self.notify(edit.changes)
+        else:
+            self.undo_stack.push(EditCommand(self, edit, applied=True))
 
     def new_gesture(self) -> tuple[str, int]:
         """A fresh merge key: every edit of one drag carries the same one."""

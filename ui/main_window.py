@@ -116,6 +116,10 @@ class MainWindow(QtWidgets.QMainWindow):
         a("quit", "&Quit", self.close, [K.StandardKey.Quit])
         undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
         undo.setShortcuts([K(K.StandardKey.Undo)])
+        limit = self.doc.undo_stack.undoLimit()
+        undo.setStatusTip("Undo the last change (" + (
+            f"the last {limit} steps are kept" if limit else "every step is kept")
+            + "; editor/undo_limit in settings.ini)")
         redo = self.doc.undo_stack.createRedoAction(self, "&Redo")
         redo.setShortcuts([K("Ctrl+Shift+Z"), K("Ctrl+Y")])
         for name, action in (("undo", undo), ("redo", redo)):

@@ -68,7 +68,7 @@ def test_5000_random_edits_undos_and_redos_match_the_history(qapp, tmp_path):
 
     rng = np.random.default_rng(7)
     original = Scene(people=[Person(name="A"), Person(name="B", transl=np.array([0.8, 0, 0]))])
-    doc = Document(original.copy())
+    doc = Document(original.copy(), undo_steps=0)      # the whole history: no step dropped
     stack = doc.undo_stack
     states = [original.copy()]          # states[i] = the scene after the first i commands
     drag_key, drag_left = None, 0

@@ -18,6 +18,7 @@ class Outliner(QtWidgets.QTreeWidget):
     def __init__(self, document: Document, parent=None) -> None:
         super().__init__(parent)
         self.doc = document
+        self._items: dict[tuple[int, int], QtWidgets.QTreeWidgetItem] = {}  # (person, joint)
         self.setHeaderHidden(True)
         self.setToolTip("People and joints: click to select, double-click a person to rename, "
                         "tick to show/hide")
@@ -29,6 +30,7 @@ class Outliner(QtWidgets.QTreeWidget):
 
     def rebuild(self) -> None:
         with blocked(self):
+            self._items = {}
             self.clear()
             for p, person in enumerate(self.doc.scene.people):
                 top = QtWidgets.QTreeWidgetItem([person.name])
@@ -38,23 +40,19 @@ class Outliner(QtWidgets.QTreeWidget):
                 top.setCheckState(0, Qt.CheckState.Checked if person.visible
                                   else Qt.CheckState.Unchecked)
                 self.addTopLevelItem(top)
-                items = {}
-                for j, name in enumerate(SMPLX_JOINT_NAMES):
-                    parent_item = items.get(SMPLX_PARENTS[j], top)
-                    item = QtWidgets.QTreeWidgetItem(parent_item, [name])
+                self._items[(p, -1)] = top
+                for j, name in enumerate(SMPLX_JOINT_NAMES):      # parents come first
+                    item = QtWidgets.QTreeWidgetItem(self._items[(p, SMPLX_PARENTS[j])], [name])
                     item.setData(0, ROLE, (p, j))
-                    items[j] = item
+                    self._items[(p, j)] = item
                 top.setExpanded(True)
-                items[0].setExpanded(True)
+                self._items[(p, 0)].setExpanded(True)
         self._on_selection(self.doc.person, self.doc.joint)
 
     def _find(self, person: int, joint: int) -> QtWidgets.QTreeWidgetItem | None:
-        it = QtWidgets.QTreeWidgetItemIterator(self)
-        while it.value():
-            if it.value().data(0, ROLE) == (person, joint):
-                return it.value()
-            it += 1
-        return None
+        # a lookup, not a QTreeWidgetItemIterator walk: PySide6 never frees an iterator
+        # advanced with ``+=``, so each selection change would leak one
+        return self._items.get((person, joint))
 
     def _on_changed(self, changes) -> None:
         if (any(c.kind == "people" for c in changes)
