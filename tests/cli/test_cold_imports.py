@@ -29,3 +29,30 @@ def test_render_does_not_import_torch(tmp_path):
     assert status == "0", proc.stderr
     assert loaded == "", f"render imported {loaded}"
     assert (tmp_path / "out" / "depth.png").is_file() and (tmp_path / "out" / "seg.png").is_file()
+
+
+def test_photo_import_skips_scipy_matplotlib_and_the_compiler_stack(tmp_path):
+    """A cold ``import PHOTO`` loads MediaPipe and torch, and nothing it does not use: not
+    matplotlib (MediaPipe's drawing helpers), not ``torch._dynamo`` (``torch.optim``), not
+    ``scipy.optimize`` / ``scipy.spatial`` (the fit has its own L-BFGS and rotations)."""
+    from PIL import Image
+    from skimage import data
+
+    photo = tmp_path / "astronaut.png"
+    Image.fromarray(data.astronaut()).save(photo)
+    unwanted = ("matplotlib", "torch._dynamo", "scipy.optimize", "scipy.spatial", "scipy.sparse")
+    code = textwrap.dedent(f"""
+        import sys
+        from posestudio.cli import main
+        code = main(["import", {str(photo)!r}, "--out", {str(tmp_path / "x.pose.json")!r}])
+        print(code, ",".join(m for m in {unwanted!r} if m in sys.modules))
+    """)
+    env = dict(os.environ, PYOPENGL_PLATFORM="egl", HF_HUB_OFFLINE="1",
+               POSESTUDIO_CACHE_DIR=str(tmp_path / "cache"))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    status, _, loaded = proc.stdout.strip().splitlines()[-1].partition(" ")
+    assert status == "0", proc.stderr
+    assert loaded == "", f"a photo import imported {loaded}"
+    assert (tmp_path / "x.pose.json").is_file()
