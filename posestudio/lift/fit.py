@@ -206,7 +206,7 @@ class PoseTerms:
             dtype=dtype)[None]                                                  # (1, K, 55, 3)
         self.mode_cost = torch.tensor(priors.mode_costs()[: self.modes.shape[1]], dtype=dtype)[None]
         self.shoulders = torch.tensor([SMPLX_JOINT_INDEX["left_shoulder"], SMPLX_JOINT_INDEX["right_shoulder"]])
-        self.arm_rest = torch.tensor([[1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]], dtype=dtype)  # T-pose arms
+        self.arm_rest = torch.tensor([1.0, -1.0], dtype=dtype)  # T-pose arms: ±x (left, right)
         self.hips = torch.tensor([SMPLX_JOINT_INDEX["left_hip"], SMPLX_JOINT_INDEX["right_hip"]])
 
     def __call__(self, pose, prior_w: float):
@@ -219,7 +219,8 @@ class PoseTerms:
         loss = loss + self.hinge_weight * ((torch.relu(-flex) ** 2).sum(-1) + 0.1 * off.sum((1, 2)))
         from posestudio.rotations_torch import axis_angle_to_matrix
 
-        arm = (axis_angle_to_matrix(pose[:, self.shoulders]) @ self.arm_rest[..., None])[..., 0]  # (B, 2, 3) upper arms
+        # Upper arms (B, 2, 3): the rotated rest directions ±x, i.e. ± the first matrix column.
+        arm = axis_angle_to_matrix(pose[:, self.shoulders])[..., 0] * self.arm_rest[:, None]
         loss = loss + self.hinge_weight * (torch.relu(-arm[..., 2] - priors.SHOULDER_BACK_LIMIT) ** 2).sum(-1)
         loss = loss + self.hinge_weight * (torch.relu(pose[:, self.hips, 0] - priors.HIP_EXTENSION_LIMIT) ** 2).sum(-1)
         return loss
