@@ -1,15 +1,19 @@
 """Video → 3D motion benchmark: clips rendered from real motion capture, with known truth.
 
-Motion: the DeepMimic humanoid clips (walk, run, punch, dance) that ship inside pybullet's
+Motion: the DeepMimic humanoid clips that ship inside pybullet's
 ``pybullet_data/data/motions`` — real mocap. Get them without installing pybullet:
 
     pip download --no-deps pybullet==3.2.7 -d /tmp/pb      # ~100 MB wheel, read as a zip
 
 and pass ``--motions /tmp/pb/pybullet-3.2.7-*.whl`` (or a folder holding ``humanoid3d_*.txt``,
-or nothing when pybullet is installed). Each clip is retargeted to the mannequin (DeepMimic's
-joints are SMPL's minus hands: root, chest → spine, neck, hips, knees, ankles, shoulders,
-elbows; its frame faces +X with arms hanging, ours faces +Z in a T-pose) and looped to
-``--frames`` frames at 30 fps.
+or nothing when pybullet is installed or the wheel lies in /tmp/pybullet_wheel). Each clip is
+retargeted to the mannequin (DeepMimic's joints are SMPL's minus hands: root, chest → spine,
+neck, hips, knees, ankles, shoulders, elbows; its frame faces +X with arms hanging, ours faces
++Z in a T-pose), ``--frames`` frames at 30 fps (a cyclic clip looped, another played once).
+
+The figures come from held-out clips (``motion_clips.TEST_CLIPS``): none of them is among the
+clips the pose prior was fitted on, and the temporal fit's settings were tuned on training
+clips only (``--train`` measures those instead).
 
 Two parts:
 
@@ -38,6 +42,7 @@ import sys
 import tempfile
 import time
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +64,8 @@ from posestudio.scene.model import Camera, Canvas  # noqa: E402
 from posestudio.skeletons import SMPLX_JOINT_INDEX as J  # noqa: E402
 
 FPS = 30.0
-CLIPS = ("walk", "run", "punch", "dance_a")
+CLIPS = ("run", "kick", "dance_b")        # held out: see motion_clips.TEST_CLIPS
+TRAIN = ("walk", "punch", "dance_a")       # for tuning: see motion_clips.TRAIN_CLIPS
 SHAPED = np.array([2.0, -1.5, 1.0, 0.5, -1.0, 0.8, 0.0, -0.5, 0.3, 0.0])  # a different body
 
 # DeepMimic humanoid3d frame: [duration, root pos (3), root quat (4), chest (4), neck (4),
@@ -90,6 +96,14 @@ def read_motion(source: str | None, clip: str) -> dict:
         with zipfile.ZipFile(source) as wheel:
             return json.load(io.TextIOWrapper(wheel.open(f"pybullet_data/data/motions/{name}")))
     return json.loads(Path(source, name).read_text())
+
+
+def clip_frames(motion: dict, frames: int) -> int:
+    """``frames``, or the clip's own length when it does not loop (no jump back to its start)."""
+    if motion.get("Loop", "wrap") == "wrap":
+        return frames
+    duration = float(sum(row[0] for row in motion["Frames"][:-1]))
+    return max(3, min(frames, int(duration * FPS)))
 
 
 def retarget(motion: dict, frames: int) -> tuple[np.ndarray, np.ndarray]:
@@ -155,7 +169,7 @@ def framing_camera(body, betas, poses, transl, canvas: Canvas, yaw: float) -> Ca
 
 
 def keypoints_part(args, body) -> list[dict]:
-    from posestudio.lift import _keypoint_model, lift, targets_of
+    from posestudio.lift import _keypoint_model, targets_of
     from posestudio.lift.fit import selection_matrix
     from posestudio.lift.temporal import fit_sequence
 
@@ -164,10 +178,10 @@ def keypoints_part(args, body) -> list[dict]:
     selection, available = selection_matrix(model.landmark_names,
                                             ("body", "hand_left", "hand_right", "face"))
     rows = []
-    rng = np.random.default_rng(args.seed)
     for clip in args.clips:
+        rng = np.random.default_rng([args.seed, zlib.crc32(clip.encode())])
         motion = read_motion(args.motions, clip)
-        poses, roots = retarget(motion, args.frames)
+        poses, roots = retarget(motion, clip_frames(motion, args.frames))
         for shape_name, betas in (("mannequin", np.zeros(10)), ("shaped", SHAPED)):
             transl = place(body, betas, poses, roots)
             camera = framing_camera(body, betas, poses, transl, canvas, yaw=float(rng.uniform(-60, 60)))
@@ -196,23 +210,41 @@ def keypoints_part(args, body) -> list[dict]:
                        t_pa=pa_mpjpe(pred, truth), t_acc=accel_error(pred, truth),
                        t_cpu=temporal_cpu)
             if not args.no_per_photo:
-                c0 = time.process_time()
-                per = []
-                for t, kp in enumerate(kps):
-                    if missed[t]:   # a photo with nobody found: the previous pose stays
-                        per.append(per[-1] if per else None)
-                        continue
-                    result = lift([kp], (canvas.width, canvas.height), focal_px=focal)
-                    p = result.people[0]
-                    per.append(to_cam(body.pose(betas=p.betas, pose=p.pose, transl=p.transl).joints,
-                                      result.camera))
-                first = next(p for p in per if p is not None)
-                per = np.stack([first if p is None else p for p in per])
-                row.update(p_pa=pa_mpjpe(per, truth), p_acc=accel_error(per, truth),
-                           p_cpu=(time.process_time() - c0) / len(kps))
+                cached = None
+                if args.cache:
+                    cached = Path(args.cache, f"{clip}_{shape_name}_{len(kps)}_{args.seed}.npz")
+                if cached is not None and cached.exists():
+                    saved = np.load(cached)
+                    per, p_cpu = saved["joints"], float(saved["cpu"])
+                else:
+                    c0 = time.process_time()
+                    per = per_photo_keypoints(kps, missed, canvas, focal, body)
+                    p_cpu = (time.process_time() - c0) / len(kps)
+                    if cached is not None:
+                        cached.parent.mkdir(parents=True, exist_ok=True)
+                        np.savez(cached, joints=per, cpu=p_cpu)
+                row.update(p_pa=pa_mpjpe(per, truth), p_acc=accel_error(per, truth), p_cpu=p_cpu)
             rows.append(row)
             print(_row_text(row), flush=True)
     return rows
+
+
+def per_photo_keypoints(kps, missed, canvas: Canvas, focal: float, body) -> np.ndarray:
+    """(T, J, 3) camera-frame joints of ``lift.lift`` on each frame's keypoints; a missed frame
+    (a photo with nobody found) keeps the previous pose."""
+    from posestudio.lift import lift
+
+    per = []
+    for t, kp in enumerate(kps):
+        if missed[t]:
+            per.append(per[-1] if per else None)
+            continue
+        result = lift([kp], (canvas.width, canvas.height), focal_px=focal)
+        p = result.people[0]
+        per.append(to_cam(body.pose(betas=p.betas, pose=p.pose, transl=p.transl).joints,
+                          result.camera))
+    first = next(p for p in per if p is not None)
+    return np.stack([first if p is None else p for p in per])
 
 
 def _row_text(row: dict) -> str:
@@ -285,8 +317,9 @@ def _paste_faces(frame: np.ndarray, posed, camera, canvas, sprite) -> np.ndarray
     return np.asarray(out)
 
 
-def render_clip(body, performer, crosser, camera, canvas, background, path: Path) -> None:
-    """Render both people over ``background`` frame by frame into an mp4 at ``path``."""
+def render_clip(body, people, camera, canvas, background, path: Path) -> None:
+    """Render ``people`` ((betas, poses (T, 55, 3), transl (T, 3)) each) over ``background``
+    frame by frame into an mp4 at ``path``."""
     import cv2
 
     from posestudio.render.pipeline import render_bodies
@@ -297,11 +330,11 @@ def render_clip(body, performer, crosser, camera, canvas, background, path: Path
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), FPS,
                              (canvas.width, canvas.height))
     settings = RenderSettings()
-    for (p0, t0), (p1, t1) in zip(zip(*performer[1:]), zip(*crosser[1:])):
-        posed = [body.pose(betas=performer[0], pose=p0, transl=t0),
-                 body.pose(betas=crosser[0], pose=p1, transl=t1)]
+    colors = [(0.75, 0.62, 0.5), (0.35, 0.45, 0.7)]
+    for t in range(len(people[0][1])):
+        posed = [body.pose(betas=b, pose=p[t], transl=x[t]) for b, p, x in people]
         result = render_bodies(posed, camera, canvas, settings, maps=("mannequin", "depth"),
-                               colors=[(0.75, 0.62, 0.5), (0.35, 0.45, 0.7)])
+                               colors=colors[:len(posed)])
         shaded = result.maps["mannequin"][..., :3]
         mask = result.maps["depth_metric"] > 0
         frame = background.copy()
@@ -311,37 +344,48 @@ def render_clip(body, performer, crosser, camera, canvas, background, path: Path
     writer.release()
 
 
-def video_part(args, body) -> None:
-    from posestudio.video.importer import import_video
-
-    canvas = Canvas(1920, 1080)
-    clip = args.video_clip
-    poses, roots = retarget(read_motion(args.motions, clip), args.frames)
-    betas = SHAPED if args.video_body == "shaped" else np.zeros(10)
-    transl = place(body, betas, poses, roots)
-    camera = framing_camera(body, betas, poses, transl, canvas, yaw=-30.0)
-    # The crosser walks across the picture behind the performer.
-    walk_poses, walk_roots = retarget(read_motion(args.motions, "walk"), args.frames)
+def _crosser(args, body, camera, transl, frames: int):
+    """A second, differently shaped person moving across the picture behind the performer
+    (``--crosser-clip``, its root path turned along the camera's x axis): betas, poses,
+    translations."""
+    c_poses, c_roots = retarget(read_motion(args.motions, args.crosser_clip), frames)
     crosser_betas = np.array([-1.0, 1.0, 0, 0, 0, 0, 0, 0, 0, 0])
-    walk_transl = place(body, crosser_betas, walk_poses, walk_roots)
+    c_transl = place(body, crosser_betas, c_poses, c_roots)
     m = cam.world_to_camera(camera)
     right = m[0, :3]                         # the camera's x axis in the world
     toward = -m[2, :3]                       # from the camera towards the scene
     centre = transl[len(transl) // 2] + np.array([0.0, 0.0, 0.0])
     heading = np.arctan2(right[0], right[2])  # walk along the camera's x axis
     turn = axis_angle_to_matrix(np.array([0.0, heading - np.pi / 2, 0.0]))
-    walk_poses[:, 0] = matrix_to_axis_angle(turn @ axis_angle_to_matrix(walk_poses[:, 0]))
+    c_poses[:, 0] = matrix_to_axis_angle(turn @ axis_angle_to_matrix(c_poses[:, 0]))
     start = centre - 1.3 * right + 1.2 * toward
-    walk_transl = (walk_transl - walk_transl[0]) @ turn.T + start
-    walk_transl[:, 1] = walk_transl[:, 1] - start[1] + place(body, crosser_betas, walk_poses[:1],
-                                                              walk_roots[:1])[0, 1]
+    c_transl = (c_transl - c_transl[0]) @ turn.T + start
+    c_transl[:, 1] = c_transl[:, 1] - start[1] + place(body, crosser_betas, c_poses[:1],
+                                                              c_roots[:1])[0, 1]
+    return crosser_betas, c_poses, c_transl
+
+
+def video_part(args, body) -> None:
+    from posestudio.video.importer import import_video
+
+    canvas = Canvas(1920, 1080)
+    clip = args.video_clip
+    motion = read_motion(args.motions, clip)
+    poses, roots = retarget(motion, clip_frames(motion, args.frames))
+    betas = SHAPED if args.video_body == "shaped" else np.zeros(10)
+    transl = place(body, betas, poses, roots)
+    camera = framing_camera(body, betas, poses, transl, canvas, yaw=-30.0)
+    people = [(betas, poses, transl)]
+    if args.crosser_clip != "none":
+        people.append(_crosser(args, body, camera, transl, len(poses)))
     tmp = Path(tempfile.mkdtemp())
     video = tmp / f"{clip}.mp4"
     t0 = time.perf_counter()
-    render_clip(body, (betas, poses, transl), (crosser_betas, walk_poses, walk_transl), camera,
-                canvas, _background(args.seed, (canvas.width, canvas.height)), video)
-    print(f"rendered {args.frames} frames of {clip} at 1920x1080 in {time.perf_counter() - t0:.0f} s "
-          f"-> {video} ({video.stat().st_size / 1e6:.1f} MB)", flush=True)
+    render_clip(body, people, camera, canvas,
+                _background(args.seed, (canvas.width, canvas.height)), video)
+    print(f"rendered {len(poses)} frames of {clip} ({len(people)} people) at 1920x1080 in "
+          f"{time.perf_counter() - t0:.0f} s -> {video} ({video.stat().st_size / 1e6:.1f} MB)",
+          flush=True)
     truth = np.stack([to_cam(body.pose(betas=betas, pose=p, transl=t).joints, camera)
                       for p, t in zip(poses, transl)])
     truth2d = _project(truth, camera, canvas)
@@ -418,15 +462,25 @@ def main(argv=None) -> int:
     ap.add_argument("--motions", help="pybullet wheel, folder of humanoid3d_*.txt (default: "
                                       "the installed pybullet_data)")
     ap.add_argument("--frames", type=int, default=60)
-    ap.add_argument("--clips", default=",".join(CLIPS))
+    ap.add_argument("--clips", default=",".join(CLIPS),
+                    help="held-out clips to measure (default %(default)s)")
+    ap.add_argument("--train", action="store_true",
+                    help=f"measure the tuning clips {','.join(TRAIN)} instead of --clips")
+    ap.add_argument("--cache", help="folder keeping the per-photo joints between runs")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-per-photo", action="store_true", help="skip the per-photo comparison")
     ap.add_argument("--no-keypoints", action="store_true", help="skip the keypoint part")
     ap.add_argument("--video", action="store_true", help="also render and import a 1080p video")
-    ap.add_argument("--video-clip", default="walk")
+    ap.add_argument("--video-clip", default="run", help="the performer's clip (held out)")
+    ap.add_argument("--crosser-clip", default="run",
+                    help="the clip of the person crossing behind ('none': the performer alone)")
     ap.add_argument("--video-body", default="shaped", choices=("mannequin", "shaped"))
     args = ap.parse_args(argv)
-    args.clips = [c for c in args.clips.split(",") if c]
+    args.clips = list(TRAIN) if args.train else [c for c in args.clips.split(",") if c]
+    if args.motions is None:
+        from motion_clips import find_source
+
+        args.motions = find_source(None)
     import torch
 
     torch.set_num_threads(1)
