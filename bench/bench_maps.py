@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
 
     geometry = m.render_geometry(posed, camera, canvas, renderer=renderer)  # warm the context
     print(f"GL: {GL.glGetString(GL.GL_RENDERER).decode()} | {width}x{height} | "
-          f"{len(posed[0].vertices)} vertices, {len(posed[0].faces)} faces | runs {args.runs}")
+          f"{len(posed[0].vertices)} vertices, {len(posed[0].faces)} faces | runs {args.runs} | "
+          f"load average {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
 
     normal = m.normal_map(geometry)
     stages = {
@@ -163,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as root:
             figures = batch_view_figures(scene, args.views, Path(root))
         print_batch_views(figures, args.views, canvas)
+        print(f"load average at end: {os.getloadavg()[0]:.1f}")
     return 0
 
 

@@ -255,6 +255,12 @@ def _box_slices(box: tuple[int, int, int, int] | None) -> tuple[slice, slice]:
     return slice(box[1], box[3]), slice(box[0], box[2])
 
 
+def _records(array: np.ndarray) -> np.ndarray:
+    """``array`` (..., C), its last axis contiguous, viewed as (...) of one C-item record each:
+    a boolean mask moves whole pixels at once, ~15× faster than their C values one by one."""
+    return array.view(np.dtype((np.void, array.itemsize * array.shape[-1])))[..., 0]
+
+
 def _check(posed_list: Sequence["PosedBody"]) -> None:
     for i, posed in enumerate(posed_list):
         if len(posed.vertices) == 0 or len(posed.faces) == 0:
@@ -294,11 +300,14 @@ class GeometryBuffers:
     part_values: np.ndarray
 
     def full(self, values: np.ndarray, background) -> np.ndarray:
-        """Covered-pixel ``values`` (N, ...) spread over the image: (H, W, ...), the
-        ``background`` value elsewhere."""
+        """Covered-pixel ``values`` (N) or (N, C) spread over the image: (H, W) or (H, W, C),
+        the ``background`` value elsewhere."""
         out = np.full(self.shape + values.shape[1:], background, dtype=values.dtype)
         rows, cols = _box_slices(self.box)
-        out[rows, cols][self.covered] = values
+        if values.ndim == 1:
+            out[rows, cols][self.covered] = values
+        else:
+            _records(out)[rows, cols][self.covered] = _records(np.ascontiguousarray(values))
         return out
 
     @cached_property
@@ -387,10 +396,11 @@ def render_geometry(posed_list: Sequence["PosedBody"], camera: "Camera", canvas:
     # Only the box comes back, and only its covered pixels are decoded.
     color, depth = renderer.render(scene, width, height, flags, samples=0, box=box, crop=True)
     covered = color[..., 3] > 0
-    label = color[..., 3][covered]
+    rgba = _records(color)[covered].view(np.uint8).reshape(-1, 4)     # whole pixels: faster
+    label = rgba[:, 3]
     person_of = np.array([-1] + [p for p, _ in labels], dtype=np.int16)
     part_of = np.array([-1] + [q for _, q in labels], dtype=np.int16)
-    rgb = color[..., :3][covered].astype(np.float32) * (2.0 / 255.0) - 1.0
+    rgb = rgba[:, :3].astype(np.float32) * (2.0 / 255.0) - 1.0
     rgb /= np.maximum(np.sqrt(np.einsum("ij,ij->i", rgb, rgb)), 1e-6)[:, None]
     return GeometryBuffers((height, width), box, covered, depth[covered], rgb,
                            person_of[label], part_of[label])
@@ -420,6 +430,14 @@ def normal_map(geometry: GeometryBuffers) -> np.ndarray:
     return geometry.full(np.rint((n + 1.0) * np.float32(127.5)).clip(0, 255).astype(np.uint8), 0)
 
 
+def _palette_colors(palette: Sequence[tuple[int, int, int]], index: np.ndarray) -> np.ndarray:
+    """(N, 3) uint8: colour ``index % len(palette)`` for each of the (N,) indices ≥ 0."""
+    if not index.size:
+        return np.zeros((0, 3), dtype=np.uint8)
+    table = np.array(palette, dtype=np.uint8)
+    return np.take(table[np.arange(int(index.max()) + 1) % len(table)], index, axis=0)
+
+
 def seg_map(geometry: GeometryBuffers, palette: str = "parts",
             person_ids: Sequence[int] | None = None) -> np.ndarray:
     """Segmentation colours: (H, W, 3) uint8, background 0 (palettes in the module notes).
@@ -428,14 +446,12 @@ def seg_map(geometry: GeometryBuffers, palette: str = "parts",
     (default its index among the rendered bodies).
     """
     if palette == "parts":
-        table = np.array(PART_PALETTE, dtype=np.uint8)
-        colors = table[geometry.part_values % len(table)]
+        colors = _palette_colors(PART_PALETTE, geometry.part_values)
     elif palette == "people":
-        table = np.array(PEOPLE_PALETTE, dtype=np.uint8)
         person = geometry.person_values
         if person_ids is not None:
             person = np.asarray(person_ids, dtype=np.int64)[person]
-        colors = table[person % len(table)]
+        colors = _palette_colors(PEOPLE_PALETTE, person)
     elif palette == "ade20k":
         colors = np.empty((len(geometry.part_values), 3), dtype=np.uint8)
         colors[:] = ADE20K_PERSON
