@@ -98,13 +98,13 @@ class KeypointModel:
         for j in range(n):
             pose[j + 1, j] = torch.tensor([0.9, 0.7, 0.5])
         _, _, lms = body_model.torch_forward(torch.zeros(n + 1, self.num_betas), pose, torch.zeros(n + 1, 3))
-        moved = (lms[1:] - lms[:1]).norm(dim=-1) > 1e-4  # (J, L)
+        moved = ((lms[1:] - lms[:1]).norm(dim=-1) > 1e-4).tolist()  # (J, L) nested lists
         depth = [0] * n
         for j in range(1, n):
             depth[j] = depth[self.parents[j]] + 1
         owner = []
         for li in range(lms.shape[1]):
-            movers = [j for j in range(n) if moved[j, li]]
+            movers = [j for j in range(n) if moved[j][li]]
             owner.append(max(movers, key=lambda j: depth[j]) if movers else 0)
         return torch.tensor(owner, dtype=torch.long)
 
