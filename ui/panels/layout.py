@@ -105,17 +105,15 @@ def split_crowded_tabs(window: QtWidgets.QMainWindow) -> bool:
     return moved
 
 
-def _fit_when_laid_out(window: QtWidgets.QMainWindow, done=lambda: None) -> None:
-    """Split crowded tab groups, then (once the tab bars are rebuilt) fit the side widths;
-    ``done()`` runs after the fit."""
-    def fit() -> None:
-        fit_side_areas(window)
-        done()
-
+def fit_layout(window: QtWidgets.QMainWindow) -> dict:
+    """Place the docks now (the layout pass that makes the tab bars), split crowded tab groups
+    (another pass rebuilds their tab bars), then fit the side widths; returns them, by area.
+    Runs before the window's first paint, so that paint is already laid out."""
+    layout = window.layout()
+    layout.activate()
     if split_crowded_tabs(window):
-        QtCore.QTimer.singleShot(0, fit)
-    else:
-        fit()
+        layout.activate()
+    return fit_side_areas(window)
 
 
 def fit_side_areas(window: QtWidgets.QMainWindow) -> dict:
@@ -169,8 +167,8 @@ def restore_layout(window: QtWidgets.QMainWindow) -> bool:
 
 
 class _LayoutKeeper(QObject):
-    """On the first show: restore or fit; on close: save. ``settled`` turns true once the
-    first layout is final (the fit runs after the event loop has placed the docks)."""
+    """On the first show: restore or fit, before the first paint; on close: save.
+    ``settled``: the first layout is final (true from the first show on)."""
 
     def __init__(self, window: QtWidgets.QMainWindow) -> None:
         super().__init__(window)
@@ -179,19 +177,13 @@ class _LayoutKeeper(QObject):
         self.settled = False
         window.installEventFilter(self)
 
-    def _settle(self) -> None:
-        self.settled = True
-
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
         if obj is self.window:
             if event.type() == QEvent.Type.Show and not self.shown:
                 self.shown = True
-                if restore_layout(self.window):
-                    self._settle()
-                else:
-                    # after the layout has placed the docks (and made the tab bars)
-                    QtCore.QTimer.singleShot(
-                        0, lambda: _fit_when_laid_out(self.window, self._settle))
+                if not restore_layout(self.window):
+                    fit_layout(self.window)
+                self.settled = True
             elif event.type() == QEvent.Type.Close:
                 save_layout(self.window)
         return False
