@@ -93,6 +93,9 @@ def serve(requests: Any, results: Any) -> None:
     """
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     lower_priority()
+    from posestudio.render.heap import retain_freed_memory
+
+    retain_freed_memory()                       # preview after preview reuses the buffers
 
     while True:
         items = [requests.get()]
