@@ -148,7 +148,7 @@ def minimize_lbfgs(objective: Callable[[], "torch.Tensor"], params: Sequence["to
     s_hist: list[np.ndarray] = []
     y_hist: list[np.ndarray] = []
     rho_hist: list[float] = []
-    for iteration in range(int(max_iter)):
+    for _ in range(int(max_iter)):
         if not math.isfinite(f) or np.max(np.abs(g)) <= 1e-9 or calls[0] >= max_calls:
             break
         d = _two_loop(g, s_hist, y_hist, rho_hist)
@@ -156,7 +156,7 @@ def minimize_lbfgs(objective: Callable[[], "torch.Tensor"], params: Sequence["to
         if slope >= 0:                       # not a descent direction: restart from -g
             s_hist.clear(); y_hist.clear(); rho_hist.clear()
             d, slope = -g, -float(g @ g)
-        # First iteration: a step of unit length along -g (the curvature is still unknown).
+        # No curvature known yet: try a step of at most unit length along -g.
         step0 = min(1.0, 1.0 / max(float(np.linalg.norm(g)), 1e-300)) if not s_hist else 1.0
         step, f_new, g_new = _strong_wolfe(value_and_grad, x, f, g, d, slope, step0,
                                            max_calls - calls[0])
