@@ -9,6 +9,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
+from typing import NamedTuple
+
 import pytest
 
 
@@ -19,3 +21,29 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gui" in item.keywords:
             item.add_marker(skip)
+
+
+class CliResult(NamedTuple):
+    """What one in-process ``posestudio`` call gave: exit status, stdout, stderr."""
+
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys):
+    """``cli("render", scene, "--out", dir)`` -> :class:`CliResult` of ``posestudio.cli.main``
+    in this process (arguments may be paths; argparse usage errors give their exit status)."""
+    from posestudio.cli import main
+
+    def run(*argv) -> CliResult:
+        capsys.readouterr()  # drop anything printed before
+        try:
+            code = main([str(a) for a in argv])
+        except SystemExit as exc:  # argparse usage errors
+            code = exc.code if isinstance(exc.code, int) else 1
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run

@@ -14,22 +14,6 @@ from posestudio.rotations import axis_angle_to_matrix, rotation_distance
 
 
 @pytest.fixture
-def run(capsys):
-    from posestudio.cli import main
-
-    def call(*argv):
-        capsys.readouterr()
-        try:
-            code = main([str(a) for a in argv])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return call
-
-
-@pytest.fixture
 def clip(tmp_path):
     body = load_body_model("mannequin")
     rest = body.rest_joints(np.zeros(10))
@@ -43,31 +27,31 @@ def clip(tmp_path):
     return path
 
 
-def test_import_joints_export_round_trip(tmp_path, run, clip):
+def test_import_joints_export_round_trip(tmp_path, cli, clip):
     scene_path = tmp_path / "walk.pose.json"
-    code, out, err = run("import", clip, "--out", scene_path)
+    code, out, err = cli("import", clip, "--out", scene_path)
     assert code == 0, err
     assert "12 frames at 24 fps" in out
     data = json.loads(scene_path.read_text())
     assert data["version"] == 2 and data["animation"]["bvh_map"]["LeftLeg"] == "left_knee"
 
-    code, out, err = run("joints", scene_path, "--frames", "all", "--format", "smpl24")
+    code, out, err = cli("joints", scene_path, "--frames", "all", "--format", "smpl24")
     assert code == 0, err
     frames = json.loads(out)
     assert frames["fps"] == 24 and len(frames["frames"]) == 12
     assert frames["frames"][3]["frame"] == 3 and frames["frames"][3]["time"] == pytest.approx(3 / 24)
     first, last = frames["frames"][0]["joints3d"][0], frames["frames"][-1]["joints3d"][0]
     assert last[2] - first[2] == pytest.approx(1.0, abs=1e-3)  # the pelvis walked one metre
-    code, out, err = run("joints", scene_path, "--frames", "2:5")
+    code, out, err = cli("joints", scene_path, "--frames", "2:5")
     assert code == 0 and [f["frame"] for f in json.loads(out)["frames"]] == [2, 3, 4]
-    code, out, _ = run("joints", scene_path)  # without --frames: the single-pose output
+    code, out, _ = cli("joints", scene_path)  # without --frames: the single-pose output
     assert code == 0 and "frames" not in json.loads(out)
 
     bvh_path = tmp_path / "again.bvh"
-    code, out, err = run("export-bvh", scene_path, "--out", bvh_path, "--order", "XYZ")
+    code, out, err = cli("export-bvh", scene_path, "--out", bvh_path, "--order", "XYZ")
     assert code == 0, err
     again = tmp_path / "again.pose.json"
-    assert run("import", bvh_path, "--out", again, "--fps", "12")[0] == 0
+    assert cli("import", bvh_path, "--out", again, "--fps", "12")[0] == 0
     a = json.loads(scene_path.read_text())["animation"]["tracks"][0]
     b = json.loads(again.read_text())["animation"]["tracks"][0]
     assert len(b) == 6
@@ -86,31 +70,31 @@ def _clean_failure(result, folder, before):
     assert set(folder.iterdir()) == before
 
 
-def test_bad_inputs_fail_cleanly(tmp_path, run, clip):
+def test_bad_inputs_fail_cleanly(tmp_path, cli, clip):
     bad = tmp_path / "bad.bvh"
     bad.write_text(clip.read_text().replace("CHANNELS 3", "CHANNELS 3 Qrotation", 1))
     before = set(tmp_path.iterdir())
-    _clean_failure(run("import", bad, "--out", tmp_path / "x.pose.json"), tmp_path, before)
-    _clean_failure(run("import", clip, "--out", tmp_path / "x.pose.json", "--start", "10", "--end", "40"),
+    _clean_failure(cli("import", bad, "--out", tmp_path / "x.pose.json"), tmp_path, before)
+    _clean_failure(cli("import", clip, "--out", tmp_path / "x.pose.json", "--start", "10", "--end", "40"),
                    tmp_path, before)
     scene_path = tmp_path / "s.pose.json"
-    assert run("import", clip, "--out", scene_path)[0] == 0
+    assert cli("import", clip, "--out", scene_path)[0] == 0
     before = set(tmp_path.iterdir())
-    _clean_failure(run("joints", scene_path, "--frames", "5-9"), tmp_path, before)
-    _clean_failure(run("export-bvh", scene_path, "--out", tmp_path / "o.bvh", "--person", "1"),
+    _clean_failure(cli("joints", scene_path, "--frames", "5-9"), tmp_path, before)
+    _clean_failure(cli("export-bvh", scene_path, "--out", tmp_path / "o.bvh", "--person", "1"),
                    tmp_path, before)
-    _clean_failure(run("export-bvh", scene_path, "--out", tmp_path / "o.bvh", "--order", "XXY"),
+    _clean_failure(cli("export-bvh", scene_path, "--out", tmp_path / "o.bvh", "--order", "XXY"),
                    tmp_path, before)
 
 
-def test_an_edited_joint_map_is_used_on_the_next_import(tmp_path, run, clip):
+def test_an_edited_joint_map_is_used_on_the_next_import(tmp_path, cli, clip):
     first = tmp_path / "first.pose.json"
-    assert run("import", clip, "--out", first)[0] == 0
+    assert cli("import", clip, "--out", first)[0] == 0
     data = json.loads(first.read_text())
     del data["animation"]["bvh_map"]["LeftLeg"]          # the user unmaps the left knee
     first.write_text(json.dumps(data))
     second = tmp_path / "second.pose.json"
-    code, out, err = run("import", clip, "--out", second, "--joint-map", first)
+    code, out, err = cli("import", clip, "--out", second, "--joint-map", first)
     assert code == 0, err
     saved = json.loads(second.read_text())["animation"]
     assert "LeftLeg" not in saved["bvh_map"]
@@ -119,5 +103,5 @@ def test_an_edited_joint_map_is_used_on_the_next_import(tmp_path, run, clip):
     bad = tmp_path / "map.json"
     bad.write_text(json.dumps({"LeftLeg": "knee_left"}))
     before = set(tmp_path.iterdir())
-    _clean_failure(run("import", clip, "--out", tmp_path / "third.pose.json", "--joint-map", bad),
+    _clean_failure(cli("import", clip, "--out", tmp_path / "third.pose.json", "--joint-map", bad),
                    tmp_path, before)

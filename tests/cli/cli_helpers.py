@@ -1,4 +1,4 @@
-"""Plain helpers for the CLI tests (paths, result type, the clean-failure check).
+"""Plain helpers for the CLI tests (paths, the clean-failure check).
 
 A normal module rather than ``conftest``: several test folders have a ``conftest.py``, and which
 one ``import conftest`` finds depends on what pytest collected last.
@@ -6,26 +6,20 @@ one ``import conftest`` finds depends on what pytest collected last.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "resources" / "examples"
 
 
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-
 def bundled_scenes() -> list[Path]:
     return sorted(EXAMPLES.glob("*.pose.json"))
 
 
-def assert_clean_failure(result: CliResult, root: Path, before: set[Path] | None = None) -> None:
-    """Non-zero exit, exactly one line on stderr, no traceback, no new files under ``root``."""
+def assert_clean_failure(result, root: Path, before: set[Path] | None = None) -> None:
+    """Non-zero exit, exactly one line on stderr, no traceback, no new files under ``root``.
+
+    ``result`` is what the ``cli`` fixture (tests/conftest.py) returns."""
     assert result.code != 0, result
     lines = result.err.splitlines()
     assert len(lines) == 1 and lines[0].strip(), f"expected one error line, got {result.err!r}"

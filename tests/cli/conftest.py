@@ -1,4 +1,4 @@
-"""Fixtures for the CLI tests: run ``posestudio.cli.main`` in-process, make scene files.
+"""Fixtures for the CLI tests: scene files (the in-process ``cli`` runner is in tests/conftest.py).
 
 Plain helpers (paths, ``assert_clean_failure``) live in ``cli_helpers.py``; import them from
 there, never ``from conftest import ...`` (another folder's conftest may answer).
@@ -12,24 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_helpers import EXAMPLES, CliResult
-
-
-@pytest.fixture
-def cli(capsys):
-    """``cli("render", scene, "--out", dir)`` -> CliResult (exit code, stdout, stderr)."""
-    from posestudio.cli import main
-
-    def run(*argv) -> CliResult:
-        capsys.readouterr()  # drop anything printed before
-        try:
-            code = main([str(a) for a in argv])
-        except SystemExit as exc:  # argparse usage errors
-            code = exc.code if isinstance(exc.code, int) else 1
-        captured = capsys.readouterr()
-        return CliResult(code, captured.out, captured.err)
-
-    return run
+from cli_helpers import EXAMPLES
 
 
 @pytest.fixture

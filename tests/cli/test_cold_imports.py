@@ -11,6 +11,20 @@ import textwrap
 HEAVY = ("torch", "smplx", "diffusers", "transformers", "PySide6", "matplotlib")
 
 
+def _cold_run(tmp_path, code: str) -> str:
+    """Run ``code`` in a fresh headless interpreter; it prints ``STATUS LOADED`` last.
+
+    Checks that the interpreter and the command both succeeded, returns ``LOADED``."""
+    env = dict(os.environ, PYOPENGL_PLATFORM="egl", HF_HUB_OFFLINE="1",
+               POSESTUDIO_CACHE_DIR=str(tmp_path / "cache"))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    status, _, loaded = proc.stdout.strip().splitlines()[-1].partition(" ")
+    assert status == "0", proc.stderr
+    return loaded
+
+
 def test_render_does_not_import_torch(tmp_path):
     code = textwrap.dedent(f"""
         import sys
@@ -20,13 +34,7 @@ def test_render_does_not_import_torch(tmp_path):
         loaded = sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY!r}))
         print(code, ",".join(loaded))
     """)
-    env = dict(os.environ, PYOPENGL_PLATFORM="egl", HF_HUB_OFFLINE="1",
-               POSESTUDIO_CACHE_DIR=str(tmp_path / "cache"))
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    status, _, loaded = proc.stdout.strip().splitlines()[-1].partition(" ")
-    assert status == "0", proc.stderr
+    loaded = _cold_run(tmp_path, code)
     assert loaded == "", f"render imported {loaded}"
     assert (tmp_path / "out" / "depth.png").is_file() and (tmp_path / "out" / "seg.png").is_file()
 
@@ -47,12 +55,6 @@ def test_photo_import_skips_scipy_matplotlib_and_the_compiler_stack(tmp_path):
         code = main(["import", {str(photo)!r}, "--out", {str(tmp_path / "x.pose.json")!r}])
         print(code, ",".join(m for m in {unwanted!r} if m in sys.modules))
     """)
-    env = dict(os.environ, PYOPENGL_PLATFORM="egl", HF_HUB_OFFLINE="1",
-               POSESTUDIO_CACHE_DIR=str(tmp_path / "cache"))
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    status, _, loaded = proc.stdout.strip().splitlines()[-1].partition(" ")
-    assert status == "0", proc.stderr
+    loaded = _cold_run(tmp_path, code)
     assert loaded == "", f"a photo import imported {loaded}"
     assert (tmp_path / "x.pose.json").is_file()

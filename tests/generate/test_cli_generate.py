@@ -18,23 +18,6 @@ GUESSED_MAP = {"sd15": "openpose", "sdxl": "depth", "zimage": "openpose", "flux"
                "sd3": "openpose"}
 
 
-@pytest.fixture
-def cli(capsys):
-    """``cli(*argv)`` → (exit code, stdout, stderr) of ``posestudio.cli.main`` in this process."""
-    from posestudio.cli import main
-
-    def run(*argv):
-        capsys.readouterr()
-        try:
-            code = main([str(a) for a in argv])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
-
-
 def args_for(tiny, family, out, *extra, seed=5):
     base, cn = tiny[family]
     return ("generate", "standing", "--base", base, "--controlnet", cn, "--prompt", "a dancer",

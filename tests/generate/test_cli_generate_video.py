@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from test_cli_generate import cli, pixels  # noqa: F401  (the cli fixture)
+from test_cli_generate import pixels
 from test_video_families import animated_scene
 
 

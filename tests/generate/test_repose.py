@@ -14,7 +14,7 @@ from posestudio.errors import Cancelled, GenerationError, InputError
 from posestudio.generate.edit_families import inspect_edit_model
 from posestudio.generate.repose import (ReposeRequest, combine, compose, parse_reference,
                                         read_repose_parameters, repose)
-from test_cli_generate import cli, pixels  # noqa: F401  (the cli fixture)
+from test_cli_generate import pixels
 
 
 @pytest.fixture(scope="module")
