@@ -62,18 +62,6 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _int(text: str | None, option: str) -> int | None:
-    if text is None:
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        raise InputError(f"{option} {text!r}: expected a whole frame index") from None
-    if value < 0:
-        raise InputError(f"{option} {value}: must be ≥ 0")
-    return value
-
-
 def _fps(text: str | None) -> float | None:
     if text is None:
         return None
@@ -141,13 +129,13 @@ class ProgressBar:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posestudio.cli.scene_args import parse_size
+    from posestudio.cli.scene_args import parse_index, parse_size
     from posestudio.export.atomic import check_writable_dir
     from posestudio.sequence.export import export_sequence, plan_sequence
 
     size = parse_size(args.size) if args.size else None
     fps = _fps(args.fps)
-    start, end = _int(args.start, "--start"), _int(args.end, "--end")
+    start, end = parse_index(args.start, "--start"), parse_index(args.end, "--end")
     check_writable_dir(args.out)
     scene = load_source(args.source)
     options = dict(preset=args.preset, maps=args.maps, fps=fps, start=start, end=end,

@@ -97,8 +97,8 @@ def run(args: argparse.Namespace) -> int:
 
     # Cheap checks first: a bad argument costs no detection and writes nothing.
     size = parse_size(args.size) if args.size else None
-    frame = None if args.frame is None else parse_index(args.frame, "--frame")
-    person = None if args.person is None else parse_index(args.person, "--person")
+    frame = parse_index(args.frame, "--frame")
+    person = parse_index(args.person, "--person")
     focal = _positive(args.focal_px, "--focal-px")
     max_people = _positive(args.max_people, "--max-people", int)
     if args.detector not in DETECTORS:
@@ -196,8 +196,8 @@ def _import_bvh(source: Path, out: Path, args: argparse.Namespace, size) -> int:
     from posestudio.scene.file_format import save_scene
     from posestudio.scene.model import Canvas
 
-    start = None if getattr(args, "start", None) is None else parse_index(args.start, "--start")
-    end = None if getattr(args, "end", None) is None else parse_index(args.end, "--end")
+    start = parse_index(getattr(args, "start", None), "--start")
+    end = parse_index(getattr(args, "end", None), "--end")
     fps = _positive(getattr(args, "fps", None), "--fps")
     if args.frame is not None or args.person not in (None, "0"):
         raise InputError("--frame and --person do not apply to a BVH clip (one person, every frame)")
@@ -220,8 +220,8 @@ def _import_sequence(source: Path, data, out: Path, args: argparse.Namespace, si
     from posestudio.cli.scene_args import parse_index
     from posestudio.scene.file_format import save_scene
 
-    start = 0 if getattr(args, "start", None) is None else parse_index(args.start, "--start")
-    end = None if getattr(args, "end", None) is None else parse_index(args.end, "--end")
+    start = parse_index(getattr(args, "start", None), "--start") or 0
+    end = parse_index(getattr(args, "end", None), "--end")
     fps = _positive(getattr(args, "fps", None), "--fps")
     if args.frame is not None:
         raise InputError("--frame does not apply to a video or keypoint folder (use --start/--end)")

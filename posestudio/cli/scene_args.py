@@ -106,8 +106,11 @@ def parse_maps(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def parse_index(text: str, option: str) -> int:
-    """A 0-based index (``--person``, ``--frame``): a whole number, 0 or more."""
+def parse_index(text: str | None, option: str) -> int | None:
+    """A 0-based index (``--person``, ``--frame``, ``--start``, ``--end``): a whole number, 0 or
+    more; None when the option was not given (``text`` None)."""
+    if text is None:
+        return None
     try:
         value = int(text)
     except ValueError:

@@ -24,7 +24,7 @@ def scene_file(tmp_path_factory):
     (["--preset", "wan-vace", "--fps", "30"], "runs at 16 fps"),
     (["--maps", "openpose,bogus"], "unknown map 'bogus'"),
     (["--start", "4", "--end", "2"], "must be after --start"),
-    (["--start", "-1"], "must be ≥ 0"),
+    (["--start", "-1"], "must be 0 or more"),
     (["--fps", "abc"], "expected a number"),
     (["--keyframes", "50"], "outside the 9 frames"),
     (["--size", "20x5"], "--size"),
