@@ -47,3 +47,26 @@ def cli(capsys):
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def body_cache(tmp_path_factory):
+    """``POSESTUDIO_CACHE_DIR`` set to a private folder for the session (never ~/.cache)."""
+    old = os.environ.get("POSESTUDIO_CACHE_DIR")
+    folder = tmp_path_factory.mktemp("body-cache")
+    os.environ["POSESTUDIO_CACHE_DIR"] = str(folder)
+    try:
+        yield folder
+    finally:
+        if old is None:
+            os.environ.pop("POSESTUDIO_CACHE_DIR", None)
+        else:
+            os.environ["POSESTUDIO_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def mannequin(body_cache):
+    """The bundled mannequin ``BodyModel``, loaded with the session's private cache."""
+    from posestudio.body import load_body_model
+
+    return load_body_model("mannequin")
