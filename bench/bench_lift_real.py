@@ -120,7 +120,8 @@ def plain_fit(model, selection, targets, focal, cache: Path | None):
     return fit, cpu
 
 
-def run_case(body, model, selection, available, case, *, gmm=None, settings=None, cache=None):
+def run_case(body, model, selection, available, case, *, priors=(None, None), settings=None,
+             cache=None):
     from posestudio.lift.ambiguity import SEGMENTS, best_fit_and_alternatives, depth_signs
 
     targets, focal, truth = case
@@ -130,7 +131,7 @@ def run_case(body, model, selection, available, case, *, gmm=None, settings=None
     plain, fit_cpu = plain_fit(model, selection, targets, focal, cache)
     c1 = time.process_time()
     best, alts = best_fit_and_alternatives(model, targets, selection, plain, focal=focal, size=size,
-                                           ambiguity=settings, gmm=gmm)
+                                           ambiguity=settings, gmm=priors[0], limbs=priors[1])
     c2 = time.process_time()
 
     def joints(f):
@@ -223,15 +224,15 @@ def main(argv=None) -> int:
     if args.clips == "val":
         frames, priors = [], []
         for prior_clips, val_clips in VALIDATION_FOLDS:
-            gmm, _ = build_prior(source, prior_clips)
+            gmm, limbs, _ = build_prior(source, prior_clips)
             fold = sample_frames(source, val_clips, args.per_clip)
             frames += fold
-            priors += [gmm] * len(fold)
+            priors += [(gmm, limbs)] * len(fold)
         what = "validation: training clips, each scored with a prior fitted on the other fold"
     else:
         clips = {"test": TEST_CLIPS, "train": TRAIN_CLIPS}.get(args.clips) or tuple(args.clips.split(","))
         frames = sample_frames(source, clips, args.per_clip)
-        priors = [None] * len(frames)
+        priors = [(None, None)] * len(frames)
         what = ("held out: the pose prior is fitted on " + ", ".join(TRAIN_CLIPS)
                 if args.clips == "test" else "NOT held out")
     print(f"real-motion lifting bench: {len(frames)} frames from clips "
@@ -245,10 +246,10 @@ def main(argv=None) -> int:
     for condition in args.conditions.split(","):
         rng = np.random.default_rng(args.seed)
         rows = []
-        for (name, pose, root), gmm in zip(frames, priors):
+        for (name, pose, root), prior in zip(frames, priors):
             case = make_case(body, rng, pose, root, condition)
             if case is not None:
-                rows.append(run_case(body, model, selection, available, case, gmm=gmm,
+                rows.append(run_case(body, model, selection, available, case, priors=prior,
                                      settings=settings, cache=cache))
                 dump.append(dict(condition=condition, clip=name, **{
                     k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in rows[-1].items()}))

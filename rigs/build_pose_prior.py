@@ -22,21 +22,41 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+LIMB_COMPONENTS, LIMB_REG = 8, 0.03
 sys.path.insert(0, str(ROOT / "bench"))
 
 
-def build_prior(source: str, clips, components: int = 2, reg: float = 0.05):
-    """The pose prior (``PoseGMM``) fitted to ``clips`` of ``source``, every frame also mirrored;
-    returns (gmm, frames used)."""
+def clip_poses(source: str, clips) -> np.ndarray:
+    """(N, 55, 3) every frame of ``clips``, as recorded and mirrored left ↔ right."""
     from motion_clips import load_clip
 
     from posestudio.kinematics.mirror import mirror_pose
-    from posestudio.lift.pose_prior_gmm import JOINT_IDS, fit_gmm
 
     poses = np.concatenate([load_clip(source, name)[0] for name in clips])
-    poses = np.concatenate([poses, np.stack([mirror_pose(p) for p in poses])])
+    return np.concatenate([poses, np.stack([mirror_pose(p) for p in poses])])
+
+
+def clip_joints(poses: np.ndarray) -> np.ndarray:
+    """(N, 55, 3) the mannequin's joints (betas 0, model frame) in ``poses`` (N, 55, 3)."""
+    from posestudio.body import load_body_model
+    from posestudio.kinematics.fk import chain_transforms
+    from posestudio.rotations import axis_angle_to_matrix
+    from posestudio.skeletons import SMPLX_PARENTS
+
+    rest = load_body_model("mannequin").rest_joints().astype(np.float64)
+    return chain_transforms(axis_angle_to_matrix(poses), rest, SMPLX_PARENTS)[1]
+
+
+def build_prior(source: str, clips, components: int = 2, reg: float = 0.05,
+                limb_components: int = LIMB_COMPONENTS, limb_reg: float = LIMB_REG):
+    """The pose prior (``PoseGMM``) and the limb-direction prior (``LimbPrior``) fitted to
+    ``clips`` of ``source``, every frame also mirrored; returns (gmm, limbs, frames used)."""
+    from posestudio.lift.pose_prior_gmm import JOINT_IDS, fit_gmm, fit_limb_prior
+
+    poses = clip_poses(source, clips)
     features = poses[:, JOINT_IDS].reshape(len(poses), -1)
-    return fit_gmm(features, components, reg=reg, seed=0), len(poses)
+    limbs = fit_limb_prior(clip_joints(poses), limb_components, limb_reg)
+    return fit_gmm(features, components, reg=reg, seed=0), limbs, len(poses)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,8 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         print("no motion clips: pass --motions PATH to a pybullet wheel "
               "(pip download --no-deps pybullet)", file=sys.stderr)
         return 2
-    gmm, frames = build_prior(source, TRAIN_CLIPS, args.components, args.reg)
-    gmm.save(args.out, clips=np.array(TRAIN_CLIPS), frames=frames)
+    gmm, limbs, frames = build_prior(source, TRAIN_CLIPS, args.components, args.reg)
+    gmm.save(args.out, clips=np.array(TRAIN_CLIPS), frames=frames, **limbs.save_arrays())
     print(f"{args.out}: {args.components} components over {gmm.means.shape[1]} features, "
           f"{frames} frames (mirrored) from {', '.join(TRAIN_CLIPS)}")
     return 0

@@ -8,14 +8,16 @@ to the other intersection with the bone's sphere, so the keypoints still match),
 briefly with the fit's own objective (``FitProblem.objective``, batched Adam as in
 ``fit.fit_starts``), and rank them by a score that adds, to that objective,
 
-* a data-driven pose prior (``pose_prior_gmm``: a Gaussian mixture fitted to real motion),
+* a data-driven pose prior (``pose_prior_gmm``: a Gaussian mixture fitted to real motion) and a
+  limb-direction prior (each arm's and leg's segment directions in the torso frame, from the
+  same motion),
 * no self-intersection (``plausibility.collision``: limb capsules),
 * balance for standing poses (``plausibility.balance``),
 
-the joint limits being part of the objective already. The per-limb changes are then combined
-(limbs are nearly independent given the torso: the best combinations of per-limb gains), the
-combinations refined and ranked again. The best alternative becomes the lift; the others are
-what the editor offers to cycle through. Never imports Qt.
+the joint limits being part of the objective already. The per-limb changes are then combined:
+every choice per limb (as fitted or one of its best refined variants) on either lean, scored as
+built in one batch, the best combinations refined and ranked again. The best alternative becomes
+the lift; the others are what the editor offers to cycle through. Never imports Qt.
 """
 
 from __future__ import annotations
@@ -62,9 +64,13 @@ class AmbiguitySettings:
     gmm_weight: float = 2e-5        # per nat of the pose prior, in objective units
     collision_weight: float = 0.05  # per m² of capsule penetration
     balance_weight: float = 2e-3    # per m² of centre of mass beyond the support
-    combos: int = 4                 # combinations of per-limb changes refined in the 2nd round
+    limb_weight: float = 2e-5       # per nat of the limb-direction prior
+    combos: int = 6                 # combinations of per-limb changes refined in the 2nd round
+    per_limb: int = 2               # variants per limb combined in the 2nd round (besides none)
     min_move: float = 0.03          # metres: a flip that moves a joint less is no alternative
     top_k: int = 8                  # alternatives returned
+    min_apart: float = 0.06         # metres: an alternative whose limb joints all stay this close
+                                    # to a better one's is not offered
 
 
 @dataclass
@@ -74,8 +80,9 @@ class Alternative:
     pose : (55, 3) axis-angle; betas : (NB,); transl : (3,); score : objective + plausibility
     (lower is better); changed : the segments (``SEGMENTS`` names) whose depth direction
     differs from the plain fit; terms : the score's parts (``"fit"``, ``"prior"``,
-    ``"collision"``, ``"balance"``); signs : (len(SEGMENTS),) depth direction of each segment
-    (+1 child nearer the camera than its parent, −1 farther).
+    ``"collision"``, ``"balance"``) and ``"reprojection"``, the 2D part of ``"fit"``;
+    signs : (len(SEGMENTS),) depth direction of each segment (+1 child nearer the camera than
+    its parent, −1 farther).
     """
 
     pose: np.ndarray
@@ -85,6 +92,8 @@ class Alternative:
     changed: tuple[str, ...] = ()
     terms: dict = field(default_factory=dict)
     signs: np.ndarray = field(default_factory=lambda: np.zeros(len(SEGMENTS)))
+    joints: np.ndarray | None = None
+    """(55, 3) the alternative's joints, camera frame (metres), when the search made it."""
 
     @property
     def label(self) -> str:
@@ -241,7 +250,7 @@ def _refine(problem: "FitProblem", hyp, settings: AmbiguitySettings, gmm, steps:
     return hyp
 
 
-def _score(problem: "FitProblem", hyp, settings: AmbiguitySettings, gmm):
+def _score(problem: "FitProblem", hyp, settings: AmbiguitySettings, gmm, limbs=None):
     """Scores (B,) of the rows of ``hyp`` with their terms, and the rows as numpy:
     (pose (B,55,3), transl (B,3), betas (B,NB), joints (B,55,3), score, terms)."""
     import torch
@@ -249,23 +258,28 @@ def _score(problem: "FitProblem", hyp, settings: AmbiguitySettings, gmm):
     from posestudio.lift.plausibility import balance, collision
 
     with torch.no_grad():
-        fit, pose, _ = problem.objective(hyp, problem.settings.pose_prior)
+        fit, pose, kp = problem.objective(hyp, problem.settings.pose_prior)
+        reprojection = problem.reprojection(kp)
         joints, _ = problem.model.forward(hyp.betas, pose, hyp.transl)
     pose_np = pose.double().numpy()
     joints_np = joints.double().numpy()
+    none = np.zeros(len(pose_np))
     terms = {
         "fit": fit.double().numpy(),
-        "prior": (settings.gmm_weight * gmm.nll(pose_np)) if gmm is not None else np.zeros(len(pose_np)),
+        "prior": settings.gmm_weight * gmm.nll(pose_np) if gmm is not None else none,
         "collision": settings.collision_weight * collision(joints_np),
         "balance": settings.balance_weight * balance(joints_np),
+        "limbs": settings.limb_weight * limbs.nll(joints_np) if limbs is not None else none,
     }
     score = sum(terms.values())
+    terms["reprojection"] = reprojection.double().numpy()   # the 2D part of "fit", for reports
     return (pose_np, hyp.transl.detach().double().numpy(), hyp.betas.detach().double().numpy(),
             joints_np, score, terms)
 
 
 def search_alternatives(problem: "FitProblem", fit: "FitResult",
-                        settings: AmbiguitySettings | None = None, gmm=None) -> list[Alternative]:
+                        settings: AmbiguitySettings | None = None, gmm=None,
+                        limbs=None) -> list[Alternative]:
     """The depth alternatives of ``fit`` (the plain fit among them), best first.
 
     Parameters
@@ -273,6 +287,7 @@ def search_alternatives(problem: "FitProblem", fit: "FitResult",
     problem : the fit's problem (targets, camera, priors), ``FitProblem.for_image``
     fit : the fitted body, camera frame
     gmm : PoseGMM or None (``pose_prior_gmm.load_pose_gmm()``)
+    limbs : LimbPrior or None (``pose_prior_gmm.load_limb_prior()``), for the ranking only
 
     Returns
     -------
@@ -301,9 +316,9 @@ def search_alternatives(problem: "FitProblem", fit: "FitResult",
     hyp = _hypotheses(problem, np.stack(poses), np.repeat(fit.transl[None], n, 0),
                       np.repeat(fit.betas[None], n, 0))
     # the plain fit is scored as it is (row 0 of the first scoring), the rest after refinement
-    plain = _score(problem, hyp.take([0]), s, gmm)
+    plain = _score(problem, hyp.take([0]), s, gmm, limbs)
     pose1, transl1, betas1, joints1, score1, terms1 = _score(
-        problem, _refine(problem, hyp, s, gmm, s.refine_steps), s, gmm)
+        problem, _refine(problem, hyp, s, gmm, s.refine_steps), s, gmm, limbs)
     pose1[0], transl1[0], betas1[0], joints1[0] = plain[0][0], plain[1][0], plain[2][0], plain[3][0]
     score1[0] = plain[4][0]
     for key in terms1:
@@ -311,68 +326,96 @@ def search_alternatives(problem: "FitProblem", fit: "FitResult",
     found = [_alternative(pose1[i], betas1[i], transl1[i], joints1[i], score1[i], terms1, i,
                           () if owners[i] is None else (owners[i][0],)) for i in range(n)]
 
-    # Round 2: the best combinations of per-limb gains (limbs taken as independent).
-    gains: dict[str, list[tuple[float, int]]] = {}
-    for i, owner in enumerate(owners[1:], 1):
-        gains.setdefault(owner[0], []).append((float(score1[i] - score1[0]), i))
-    groups = [[(0.0, None)] + sorted(g)[:2] for g in gains.values()]
-    combos = sorted(itertools.product(*groups), key=lambda c: sum(g for g, _ in c))
-    combos = [c for c in combos if sum(1 for _, i in c if i is not None) >= 2][: s.combos]
-    if combos:
-        glob1 = [global_rotations(p) for p in pose1]
-        poses2, changed2 = [], []
-        for combo in combos:
-            rows = [i for _, i in combo if i is not None]
-            lean = next((i for i in rows if owners[i][0] == LEAN), None)
-            base = pose1[lean if lean is not None else 0].copy()
-            glob = global_rotations(base)
-            for i in rows:
-                if owners[i][0] == LEAN:
-                    continue
-                r, m, _ = (J[n] for n in LIMBS[owners[i][0]])
-                _set_world(base, glob, r, glob1[i][r])
-                _set_world(base, glob, m, glob1[i][m])
-            poses2.append(base)
-            changed2.append(tuple(owners[i][0] for i in rows))
+    # Round 2: every combination of the refined per-limb choices (the plain limb or one of its
+    # best variants) and the lean, scored as built; the best refined again.
+    poses2, changed2 = _combinations(pose1, owners, score1, s.per_limb)
+    if poses2:
         k = len(poses2)
         hyp2 = _hypotheses(problem, np.stack(poses2), np.repeat(fit.transl[None], k, 0),
                            np.repeat(fit.betas[None], k, 0))
+        keep = np.argsort(_score(problem, hyp2, s, gmm, limbs)[4], kind="stable")[: s.combos]
+        hyp2 = hyp2.take(keep.tolist())
         pose2, transl2, betas2, joints2, score2, terms2 = _score(
-            problem, _refine(problem, hyp2, s, gmm, s.refine_steps), s, gmm)
+            problem, _refine(problem, hyp2, s, gmm, s.refine_steps), s, gmm, limbs)
         found += [_alternative(pose2[i], betas2[i], transl2[i], joints2[i], score2[i], terms2, i,
-                               changed2[i]) for i in range(k)]
-    ranked = _distinct(sorted(found, key=lambda a: a.score), joints0, s.top_k)
+                               changed2[j]) for i, j in enumerate(keep)]
+    ranked = _distinct(sorted(found, key=lambda a: a.score), joints0, s.top_k, s.min_apart)
     if ranked and ranked[0].changed and s.polish_iters > 0:
-        ranked[0] = _polish(problem, ranked[0], s, gmm)
+        ranked[0] = _polish(problem, ranked[0], s, gmm, limbs)
     return ranked
 
 
-def _polish(problem: "FitProblem", alt: Alternative, settings: AmbiguitySettings, gmm) -> Alternative:
+def _combinations(pose1: np.ndarray, owners: list, score1: np.ndarray, per_limb: int):
+    """Poses (and the limbs they change) combining round 1's refined rows: per limb the plain
+    limb or one of its ``per_limb`` best variants, on the plain or the lean-flipped torso; only
+    combinations of two changes or more (the single ones are round 1's rows).
+
+    pose1 : (N, 55, 3) round 1's refined poses, row 0 the plain fit; owners : per row None or
+    (limb or ``LEAN``, variant); score1 : (N,) their scores.
+    """
+    rows: dict[str, list[int]] = {}
+    for i in np.argsort(score1, kind="stable"):
+        if owners[i] is not None:
+            rows.setdefault(owners[i][0], []).append(int(i))
+    leans = [None] + rows.pop(LEAN, [])[:1]
+    limbs = [(limb, [None] + found[:per_limb]) for limb, found in rows.items()]
+    glob1 = {}
+    poses, changed = [], []
+    for lean in leans:
+        base0 = pose1[0 if lean is None else lean]
+        glob_base = global_rotations(base0)
+        for choice in itertools.product(*(options for _, options in limbs)):
+            picked = [i for i in choice if i is not None]
+            if len(picked) + (lean is not None) < 2:
+                continue
+            pose = base0.copy()
+            for i in picked:
+                r, m, _ = (J[n] for n in LIMBS[owners[i][0]])
+                if i not in glob1:
+                    glob1[i] = global_rotations(pose1[i])
+                # the row's upper segment keeps its world direction, its lower one its bend
+                pose[r] = matrix_to_axis_angle(glob_base[SMPLX_PARENTS[r]].T @ glob1[i][r])
+                pose[m] = pose1[i][m]
+            poses.append(pose)
+            changed.append(((LEAN,) if lean is not None else ()) + tuple(owners[i][0] for i in picked))
+    return poses, changed
+
+
+def _polish(problem: "FitProblem", alt: Alternative, settings: AmbiguitySettings, gmm,
+            limbs=None) -> Alternative:
     """The winning alternative to convergence (L-BFGS, as ``fit.polish``), rescored."""
     from posestudio.lift.optim import minimize_lbfgs
 
     hyp = _hypotheses(problem, alt.pose[None], alt.transl[None], alt.betas[None])
     minimize_lbfgs(lambda: _loss(problem, hyp, settings, gmm).sum(), hyp.leaves(),
                    settings.polish_iters)
-    pose, transl, betas, joints, score, terms = _score(problem, hyp, settings, gmm)
+    pose, transl, betas, joints, score, terms = _score(problem, hyp, settings, gmm, limbs)
     return Alternative(pose[0], betas[0], transl[0], float(score[0]), alt.changed,
-                       {k: float(v[0]) for k, v in terms.items()}, depth_signs(joints[0]))
+                       {k: float(v[0]) for k, v in terms.items()}, depth_signs(joints[0]), joints[0])
 
 
 def _alternative(pose, betas, transl, joints, score, terms, row, changed) -> Alternative:
     return Alternative(pose=pose, betas=betas, transl=transl, score=float(score),
                        changed=tuple(changed),
                        terms={k: float(v[row]) for k, v in terms.items()},
-                       signs=depth_signs(joints))
+                       signs=depth_signs(joints), joints=joints)
 
 
-def _distinct(ranked: list[Alternative], joints0: np.ndarray, top_k: int) -> list[Alternative]:
-    """The best of each depth configuration, relabelled by what differs from the plain fit."""
+def _distinct(ranked: list[Alternative], joints0: np.ndarray, top_k: int,
+              min_apart: float = 0.0) -> list[Alternative]:
+    """The best of each depth configuration, relabelled by what differs from the plain fit; an
+    alternative whose limb joints all lie within ``min_apart`` metres of a better one's (a flip
+    of a segment nearly across the view) is left out: it looks the same."""
     base = depth_signs(joints0)
     seen, out = set(), []
+    limb_joints = [J[n] for names in LIMBS.values() for n in names[1:]] + [J["neck"]]
     for alt in ranked:
         key = tuple(alt.signs.astype(int))
         if key in seen:
+            continue
+        if min_apart > 0 and alt.joints is not None and any(
+                np.abs(alt.joints[limb_joints] - o.joints[limb_joints]).max() < min_apart
+                for o in out if o.joints is not None):
             continue
         seen.add(key)
         alt.changed = changed_segments(alt.signs != base)
@@ -385,22 +428,24 @@ def _distinct(ranked: list[Alternative], joints0: np.ndarray, top_k: int) -> lis
 def best_fit_and_alternatives(model, targets: np.ndarray, selection: np.ndarray,
                               fit: "FitResult", *, focal: float, size: tuple[int, int],
                               points3d=None, settings=None,
-                              ambiguity: AmbiguitySettings | None = None, gmm=None):
+                              ambiguity: AmbiguitySettings | None = None, gmm=None, limbs=None):
     """The search of :func:`search_alternatives` after a photo fit: returns the best alternative
     as a ``FitResult`` (``fit`` itself when nothing beats it) and the ranked alternatives.
 
     ``targets`` (K, 3), ``selection``, ``focal``, ``size``, ``points3d``, ``settings``: as given
-    to ``fit.fit_person``; ``gmm``: the pose prior (None: the bundled one).
+    to ``fit.fit_person``; ``gmm``, ``limbs``: the pose and limb-direction priors (None: the
+    bundled ones).
     """
     import dataclasses
 
     from posestudio.lift.fit import FitProblem, FitSettings
-    from posestudio.lift.pose_prior_gmm import load_pose_gmm
+    from posestudio.lift.pose_prior_gmm import load_limb_prior, load_pose_gmm
 
     problem = FitProblem.for_image(model, np.asarray(targets, dtype=np.float64), selection,
                                    focal=focal, size=size, points3d=points3d,
                                    settings=settings or FitSettings())
-    found = search_alternatives(problem, fit, ambiguity, gmm if gmm is not None else load_pose_gmm())
+    found = search_alternatives(problem, fit, ambiguity, gmm if gmm is not None else load_pose_gmm(),
+                                limbs if limbs is not None else load_limb_prior())
     if not found:
         return fit, found
     if points3d is not None:

@@ -136,6 +136,93 @@ def fit_gmm(x: np.ndarray, components: int = 8, *, iterations: int = 200, reg: f
     return PoseGMM(means, prec_chol, log_norm)
 
 
+# Limb chains (root, middle, end) of the limb-direction prior; the right ones are mirrored onto
+# the left (x → −x in the torso frame) so both sides share one mixture.
+LIMB_CHAINS = {
+    "arm": (("left_shoulder", "left_elbow", "left_wrist"), ("right_shoulder", "right_elbow", "right_wrist")),
+    "leg": (("left_hip", "left_knee", "left_ankle"), ("right_hip", "right_knee", "right_ankle")),
+}
+
+
+def torso_frames(joints: np.ndarray) -> np.ndarray:
+    """(…, 3, 3) rows: the body's left, up and forward unit axes from joints (…, 55, 3) (any
+    frame: up = pelvis → neck, left = right → left across shoulders and hips, forward = left × up)."""
+    j = np.asarray(joints, dtype=np.float64)
+    idx = SMPLX_JOINT_INDEX
+    up = j[..., idx["neck"], :] - j[..., idx["pelvis"], :]
+    up /= np.maximum(np.linalg.norm(up, axis=-1, keepdims=True), 1e-9)
+    left = (j[..., idx["left_shoulder"], :] - j[..., idx["right_shoulder"], :]
+            + j[..., idx["left_hip"], :] - j[..., idx["right_hip"], :])
+    left = left - (left * up).sum(-1, keepdims=True) * up
+    left /= np.maximum(np.linalg.norm(left, axis=-1, keepdims=True), 1e-9)
+    return np.stack([left, up, np.cross(left, up)], -2)
+
+
+def limb_features(joints: np.ndarray, kind: str) -> np.ndarray:
+    """(…, 2, 6) the upper and lower segments' unit directions in the torso frame of the left and
+    the (mirrored) right ``kind`` limb ("arm" or "leg"); joints (…, 55, 3)."""
+    j = np.asarray(joints, dtype=np.float64)
+    frame = torso_frames(j)
+    out = []
+    for side, chain in enumerate(LIMB_CHAINS[kind]):
+        a, b, c = (j[..., SMPLX_JOINT_INDEX[n], :] for n in chain)
+        dirs = []
+        for v in (b - a, c - b):
+            v = np.einsum("...ij,...j->...i", frame, v)
+            v /= np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
+            if side == 1:
+                v = v * np.array([-1.0, 1.0, 1.0])
+            dirs.append(v)
+        out.append(np.concatenate(dirs, -1))
+    return np.stack(out, -2)
+
+
+@dataclass(frozen=True)
+class LimbPrior:
+    """Mixtures over the directions of arms and legs in the torso frame (``limb_features``):
+    how usual each limb's depth configuration is, whatever the twist of its joints."""
+
+    arm: PoseGMM
+    leg: PoseGMM
+
+    def nll(self, joints: np.ndarray) -> np.ndarray:
+        """(B,) summed negative log-likelihood of the four limbs of joints (B, 55, 3)."""
+        total = 0.0
+        for kind, gmm in (("arm", self.arm), ("leg", self.leg)):
+            x = limb_features(joints, kind)
+            total = total - _log_likelihood(x.reshape(-1, 6), gmm).reshape(x.shape[:-1]).sum(-1)
+        return total
+
+    def save_arrays(self) -> dict:
+        return {f"{kind}_{name}": getattr(getattr(self, kind), name)
+                for kind in ("arm", "leg") for name in ("means", "prec_chol", "log_norm")}
+
+
+def fit_limb_prior(joints: np.ndarray, components: int = 6, reg: float = 0.01) -> LimbPrior:
+    """A :class:`LimbPrior` fitted to joints (N, 55, 3) of real motion (left and right limbs
+    pooled)."""
+    parts = {}
+    for kind in ("arm", "leg"):
+        x = limb_features(joints, kind).reshape(-1, 6)
+        parts[kind] = fit_gmm(x, components, reg=reg, seed=0)
+    return LimbPrior(**parts)
+
+
+@lru_cache(maxsize=4)
+def load_limb_prior(path: str | None = None) -> LimbPrior | None:
+    """The limb-direction prior stored beside the pose prior (``arm_*``/``leg_*`` arrays), or None
+    when the file has none."""
+    path = Path(path) if path else default_path()
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if "arm_means" not in data:
+                return None
+            return LimbPrior(*(PoseGMM(data[f"{k}_means"], data[f"{k}_prec_chol"],
+                                       data[f"{k}_log_norm"], ()) for k in ("arm", "leg")))
+    except (OSError, KeyError, ValueError) as exc:
+        raise LiftError(f"pose prior {path}: cannot read ({exc})") from None
+
+
 @lru_cache(maxsize=4)
 def load_pose_gmm(path: str | None = None) -> PoseGMM:
     """The shipped prior (``rigs/pose_prior_gmm.npz``) or the one at ``path``, cached."""

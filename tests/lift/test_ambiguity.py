@@ -153,3 +153,69 @@ def test_search_ranks_the_true_configuration_high(body):
 
     assert any(np.array_equal(signs(a)[clear], want[clear]) for a in alts[:3])
     assert np.array_equal(best.pose, alts[0].pose)
+
+
+def test_limb_prior_sees_limbs_in_the_torso_frame(body):
+    from posestudio.kinematics.mirror import mirror_pose
+    from posestudio.lift.pose_prior_gmm import limb_features, load_limb_prior
+
+    pose = knee_up_pose()
+    joints = camera_joints(body, pose)
+    mirrored = camera_joints(body, mirror_pose(pose))
+    # left and right share one model: a mirrored body swaps its two limbs' features
+    for kind in ("arm", "leg"):
+        assert np.allclose(limb_features(joints, kind), limb_features(mirrored, kind)[::-1], atol=1e-5)
+    prior = load_limb_prior()
+    assert prior is not None
+    shin_back = pose.copy()
+    shin_back[J["right_knee"]] = (-1.4, 0.0, 0.0)          # the knee bent the wrong way
+    arm_back = pose.copy()
+    arm_back[J["left_shoulder"]] = (0.0, 0.9, 0.3)         # reaching behind the back instead
+    nll = prior.nll(np.stack([joints, camera_joints(body, shin_back), camera_joints(body, arm_back)]))
+    assert nll[0] < nll[1] - 5 and nll[0] < nll[2]
+
+
+def test_combinations_take_each_limb_from_its_row(body):
+    from posestudio.lift.ambiguity import _combinations
+
+    pose = knee_up_pose()
+    joints = camera_joints(body, pose)
+    rows = [pose]
+    owners = [None]
+    for limb in ("right_leg", "left_arm"):
+        for code, (upper, lower) in enumerate(((True, False), (False, True))):
+            rows.append(flip_limb(pose, joints, limb, upper, lower, min_move=0.0))
+            owners.append((limb, code))
+    score = np.array([0.0, 1.0, 2.0, 1.5, 0.5])
+    poses, changed = _combinations(np.stack(rows), owners, score, per_limb=1)
+    # one variant per limb kept (the better one): right leg row 1, left arm row 4; two limbs
+    # changed at least: exactly the one combination
+    assert [set(c) for c in changed] == [{"right_leg", "left_arm"}]
+    got = poses[0]
+    for limb, row in (("right_leg", 1), ("left_arm", 4)):
+        for name in LIMBS[limb][:2]:
+            assert np.allclose(global_rotations(got)[J[name]], global_rotations(rows[row])[J[name]], atol=1e-6)
+    poses, changed = _combinations(np.stack(rows), owners, score, per_limb=2)
+    assert len(poses) == 2 * 2 and all(len(c) == 2 for c in changed)
+
+
+def test_near_identical_alternatives_are_offered_once(body):
+    from posestudio.lift.ambiguity import Alternative, _distinct
+
+    pose = knee_up_pose()
+    joints = camera_joints(body, pose)
+    nudged = joints.copy()
+    nudged[J["left_wrist"]] += (0.0, 0.0, 0.02)             # 2 cm: looks the same
+    moved = camera_joints(body, flip_limb(pose, joints, "right_leg", True, True, min_move=0.0))
+
+    def alt(j, score, sign_flip=None):
+        signs = depth_signs(j)
+        if sign_flip is not None:
+            signs = signs.copy()
+            signs[sign_flip] *= -1           # another configuration by its signs alone
+        return Alternative(pose, np.zeros(10), np.zeros(3), score, signs=signs, joints=j)
+
+    ranked = [alt(joints, 0.0), alt(nudged, 1.0, SEG["left_arm_lower"]), alt(moved, 2.0)]
+    assert len(_distinct(ranked, joints, 8)) == 3
+    kept = _distinct(ranked, joints, 8, min_apart=0.06)
+    assert [a.score for a in kept] == [0.0, 2.0]
