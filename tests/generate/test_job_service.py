@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from PIL import Image
-
-
-def events_until_end(process, job_id, timeout=180.0):
-    events, end = [], time.monotonic() + timeout
-    while time.monotonic() < end:
-        event = process.next_event(0.2)
-        if event is None or event[0] not in (job_id, 0):
-            continue
-        events.append(event[1:])
-        if event[1] in ("done", "failed", "cancelled"):
-            return events
-    raise AssertionError(f"no terminal event in {timeout} s: {events[-3:]}")
+from test_service import events_until_terminal
 
 
 @pytest.mark.slow   # a spawned interpreter importing torch/diffusers/pyrender: ~40 s on 2 busy cores
@@ -39,7 +27,7 @@ def test_repose_job_then_a_failing_one(tiny_edit, tmp_path):
     try:
         out = tmp_path / "out.png"
         job = process.submit("repose", scene_to_dict(scene), request.to_dict(), str(out))
-        events = events_until_end(process, job)
+        events = events_until_terminal(process, job, timeout=180.0)
         assert events[-1][0] == "done", events[-1]
         payload = events[-1][1]
         assert Path(payload["image"]) == out and out.is_file()
@@ -48,7 +36,7 @@ def test_repose_job_then_a_failing_one(tiny_edit, tmp_path):
         assert ("progress", 1000, 1000) in events
         bad = dict(request.to_dict(), base=str(tmp_path / "missing"))
         job = process.submit("repose", scene_to_dict(scene), bad, str(tmp_path / "bad.png"))
-        kind, message = events_until_end(process, job)[-1]
+        kind, message = events_until_terminal(process, job, timeout=180.0)[-1]
         assert kind == "failed" and "does not exist" in message and "\n" not in message
     finally:
         process.stop()

@@ -11,6 +11,8 @@ from posestudio.scene.model import Canvas, Person, Scene
 
 
 def events_until_terminal(process: GenerationProcess, job: int, timeout: float = 120.0) -> list:
+    """The events of ``job`` (and job 0) from any process of the service protocol, up to and
+    including its terminal one."""
     events, deadline = [], time.monotonic() + timeout
     while time.monotonic() < deadline:
         event = process.next_event(0.1)
