@@ -85,14 +85,9 @@ def output_file(arg: str, suffix: str, why: str = "") -> Path:
 
     ``why`` is added to the suffix error in parentheses (e.g. where the parameters are stored).
     """
-    from posestudio.export.atomic import check_writable_file
+    from posestudio.export.atomic import check_output_file
 
-    out = Path(arg)
-    if out.suffix.lower() != suffix:
-        reason = f" ({why})" if why else ""
-        raise InputError(f"--out {arg}: must end in {suffix}{reason}")
-    check_writable_file(out)
-    return out
+    return check_output_file(arg, suffix, "--out", why)
 
 
 def scene_or_reused(scene_arg: str | None, reused_scene: dict | None, missing: str):

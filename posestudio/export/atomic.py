@@ -204,6 +204,22 @@ def check_writable_file(out_file: str | os.PathLike, what: str = "--out") -> Pat
     return path
 
 
+def check_output_file(out_file: str | os.PathLike, suffix: str, what: str = "--out",
+                      why: str = "") -> Path:
+    """Check up front that ``out_file`` ends in ``suffix`` (e.g. ``".png"``, any case) and can be
+    written (:func:`check_writable_file`); return it as given, as a ``Path``.
+
+    ``what`` names the file in the error (``"--out"``, ``"output"``); ``why`` is added to the
+    suffix error in parentheses (e.g. where the parameters are stored).
+    """
+    path = Path(out_file)
+    if path.suffix.lower() != suffix:
+        reason = f" ({why})" if why else ""
+        raise InputError(f"{what} {out_file}: must end in {suffix}{reason}")
+    check_writable_file(path, what)
+    return path
+
+
 def _commit_file(tmp: Path, path: Path) -> None:
     """fsync ``tmp``, give it ``path``'s permissions if that exists, rename, fsync the folder."""
     fsync_file(tmp)

@@ -107,11 +107,10 @@ def generate_scene(scene, request: GenerationRequest, out: str | os.PathLike, *,
     InputError, GenerationError, Cancelled
         Nothing is written in any of these cases.
     """
+    from posestudio.export.atomic import check_output_file
     from posestudio.generate.engine import generate
 
-    out = Path(out)
-    if out.suffix.lower() != ".png":
-        raise InputError(f"output {out}: must end in .png (the parameters live in PNG text)")
+    out = check_output_file(Path(out), ".png", "output", "the parameters live in PNG text")
     if (scene.canvas.width, scene.canvas.height) != (request.width, request.height):
         raise InputError(f"scene canvas {scene.canvas.width}x{scene.canvas.height} differs from the "
                          f"requested size {request.width}x{request.height}")

@@ -236,12 +236,9 @@ def repose(scene, request: ReposeRequest, out: str | os.PathLike | None = None, 
     from posestudio.generate.outputs import render_control_maps
 
     if out is not None:
-        from posestudio.export.atomic import check_writable_file
+        from posestudio.export.atomic import check_output_file
 
-        out = Path(out)
-        if out.suffix.lower() != ".png":
-            raise InputError(f"output {out}: must end in .png (the parameters live in PNG text)")
-        check_writable_file(out)
+        out = check_output_file(Path(out), ".png", "output", "the parameters live in PNG text")
     info = inspect_edit_model(request.base)
     character = load_character(request.image)
     spec = info.spec

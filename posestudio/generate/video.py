@@ -172,14 +172,11 @@ def generate_video(scene, request: VideoRequest, out: str | os.PathLike, *,
     InputError, GenerationError, Cancelled
         Nothing is written in any of these cases.
     """
-    from posestudio.export.atomic import check_writable_file
+    from posestudio.export.atomic import check_output_file
     from posestudio.generate.video_engine import generate_frames, load_video_pipeline
     from posestudio.generate.video_families import inspect_video_model
 
-    out = Path(out)
-    if out.suffix.lower() != ".mp4":
-        raise InputError(f"output {out}: must end in .mp4")
-    check_writable_file(out)
+    out = check_output_file(Path(out), ".mp4", "output")
     info = inspect_video_model(request.base, request.controlnet, request.motion_adapter)
     reference = load_reference(request.reference_image)
 
