@@ -358,8 +358,10 @@ def _crosser(args, body, camera, transl, frames: int):
     heading = np.arctan2(right[0], right[2])  # walk along the camera's x axis
     turn = axis_angle_to_matrix(np.array([0.0, heading - np.pi / 2, 0.0]))
     c_poses[:, 0] = matrix_to_axis_angle(turn @ axis_angle_to_matrix(c_poses[:, 0]))
-    start = centre - 1.3 * right + 1.2 * toward
-    c_transl = (c_transl - c_transl[0]) @ turn.T + start
+    path = (c_transl - c_transl[0]) @ turn.T
+    # the crossing centred on the performer, so a fast crosser stays in view too
+    start = centre - 0.5 * max(1.3, float(np.linalg.norm(path[-1, [0, 2]]))) * right + 1.2 * toward
+    c_transl = path + start
     c_transl[:, 1] = c_transl[:, 1] - start[1] + place(body, crosser_betas, c_poses[:1],
                                                               c_roots[:1])[0, 1]
     return crosser_betas, c_poses, c_transl
@@ -396,7 +398,8 @@ def video_part(args, body) -> None:
     n = report.num_frames
     print(f"video import: {len(scene.people)} people, {n} frames; {wall / n:.2f} s/frame wall, "
           f"{cpu / n:.2f} CPU s/frame of this process (detect {report.seconds['detect']:.1f} s, "
-          f"fit {report.seconds['fit']:.1f} s)")
+          f"fit {report.seconds['fit']:.1f} s wall; detect "
+          f"{report.seconds['detect_cpu'] / n:.2f}, fit {report.seconds['fit_cpu'] / n:.2f} CPU s/frame)")
     # Which scene person is the performer: the one whose detections follow its true 2D pelvis.
     best, kept = None, None
     for i, track in enumerate(report.tracks):

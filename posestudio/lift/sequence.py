@@ -48,7 +48,8 @@ class SequenceReport:
     observed : per person, the share of frames with enough keypoints (the rest were filled)
     spans : per person, (first, last) frame seen
     reprojection_px : per person, mean body-keypoint distance (pixels) over observed frames
-    seconds : time per stage
+    seconds : wall-clock seconds per stage ("detect", "fit"; "*_cpu": CPU seconds of the
+        process, all threads)
     tracks : the TrackedPerson of each scene person (their 2D keypoints per frame)
     """
 

@@ -14,6 +14,12 @@ priors), and across frames
   being re-decided (and flipped) every frame; every ``reanchor_every`` frames a fresh
   multi-start fit of one frame (the clip's shape) competes, and wins when its single-frame
   objective is clearly lower, so a fast move that the warm start lost is caught again;
+* **depth search**: at the reference frame and at the last frame of every ``search_every``
+  frames, the single-photo depth-ambiguity search (``lift.ambiguity``: limbs flipped towards /
+  away from the camera, torso lean, ranked by fit + mocap pose prior + plausibility) runs from
+  the motion's solution there; when another depth solution wins, the window is solved again
+  backwards from it and each of its frames keeps the better-ranked solution — the warm start
+  would otherwise carry a wrong depth choice on for as long as the 2D keeps it ambiguous;
 * **confidence-aware**: a frame with too few keypoints (missed, occluded) has no data term and
   is filled by the smoothness term from its neighbours, never fitted to garbage; keypoints
   weigh by their confidence under the robust loss;
@@ -50,7 +56,8 @@ FEET = [SMPLX_JOINT_INDEX[n] for n in ("left_ankle", "right_ankle", "left_foot",
 
 @dataclass
 class TemporalSettings:
-    """Knobs of the temporal fit; the defaults are what ``bench/bench_video.py`` measures.
+    """Knobs of the temporal fit; the defaults are what ``bench/bench_video.py`` measures
+    (tuned on its training clips, ``--train``; reported on held-out ones).
 
     Smoothness weights are per frame, for accelerations measured at 30 fps (other rates are
     rescaled, so the same motion costs the same at any rate).
@@ -58,14 +65,15 @@ class TemporalSettings:
 
     window: int = 4                 # frames solved together in the warm-started pass
     steps: int = 30                 # L-BFGS iterations per window
-    smooth_joints: float = 4.0      # × mean squared joint acceleration (m / frame², 30 fps)
-    smooth_rotations: float = 0.02  # × mean squared acceleration of the local rotation matrices
-    steady_joints: float = 0.01     # × mean squared joint velocity (m / frame), one-sided pass
-    steady_rotations: float = 0.001  # × mean squared velocity of the local rotation matrices
+    smooth_joints: float = 2.0      # × mean squared joint acceleration (m / frame², 30 fps)
+    smooth_rotations: float = 0.01  # × mean squared acceleration of the local rotation matrices
+    steady_joints: float = 0.005    # × mean squared joint velocity (m / frame), one-sided pass
+    steady_rotations: float = 0.0005  # × mean squared velocity of the local rotation matrices
     reanchor_every: int = 8         # frames between fresh multi-start fits that may re-anchor
     reanchor_margin: float = 0.9    # ... adopted when its objective is below this × the warm one's
     reanchor_steps: int = 60        # ... its Adam steps and posture modes (``FitSettings``)
     reanchor_starts: int = 6
+    search_every: int = 4           # frames between depth-ambiguity searches (0 = none)
     refine_iters: int = 60          # L-BFGS iterations of the two-sided pass (0 = none)
     refine_chunk: int = 96          # frames per chunk of the two-sided pass
     foot_contact: bool = True
@@ -224,6 +232,11 @@ def fit_sequence(model, targets: np.ndarray, selection: np.ndarray, *, focal: fl
     first = fit_person(model, targets[ref], selection, focal=focal, size=size, points3d=p3,
                        settings=fs, progress=progress, should_stop=should_stop,
                        progress_span=(a, a + 0.25 * (b - a)))
+    depth = _DepthSearch(model, targets, selection, focal, size, points3d, first.betas, fs)
+    if s.search_every > 0:
+        pose, trans = depth.best(ref, first.pose, first.transl)
+        if pose is not None:
+            first = replace(first, pose=pose, transl=trans)
     problem = _sequence_problem(model, targets, selection, focal, size, fs)
     dtype = problem.dtype
     betas = torch.tensor(first.betas[None], dtype=dtype)
@@ -260,6 +273,13 @@ def fit_sequence(model, targets: np.ndarray, selection: np.ndarray, *, focal: fl
                     if len(frames) > 1:
                         _solve_window(problem, terms, s, betas, start_pose, poses, transl, [key],
                                       frames[1:])
+            last = frames[-1]
+            if s.search_every > 0 and observed[last] and \
+                    (w0 + len(frames)) % s.search_every < s.window:
+                pose, trans = depth.best(last, poses[last], transl[last])
+                if pose is not None and len(frames) > 1:
+                    _adopt_backwards(problem, terms, s, betas, start_pose, poses, transl,
+                                     frames, pose, trans, depth)
             solved += frames
             done += len(frames)
             report(0.25 + 0.55 * done / total, "fitting motion")
@@ -279,6 +299,62 @@ def fit_sequence(model, targets: np.ndarray, selection: np.ndarray, *, focal: fl
                 break
     return SequenceFit(poses, transl, first.betas.copy(), observed, contacts, ref,
                        time.perf_counter() - t0)
+
+
+class _DepthSearch:
+    """The single-photo depth-ambiguity search (``lift.ambiguity``) on one frame of the clip,
+    from the motion's current solution there, the clip's body shape fixed."""
+
+    def __init__(self, model, targets, selection, focal, size, points3d, betas, fit_settings):
+        from posestudio.lift.pose_prior_gmm import load_pose_gmm
+
+        self.model, self.targets, self.selection = model, targets, selection
+        self.focal, self.size, self.points3d = focal, size, points3d
+        self.betas = np.asarray(betas, dtype=np.float64)
+        self.settings = replace(fit_settings, fit_shape=False)
+        self.gmm = load_pose_gmm()
+
+    def best(self, frame: int, pose: np.ndarray, transl: np.ndarray):
+        """(pose (55, 3), transl (3,)) of the best depth solution at ``frame`` when it is not
+        the given one, else (None, None)."""
+        from posestudio.lift.ambiguity import search_alternatives
+        from posestudio.lift.fit import FitResult
+
+        p3 = None
+        if self.points3d is not None and np.all(np.isfinite(self.points3d[frame])):
+            p3 = self.points3d[frame]
+        problem = FitProblem.for_image(self.model, self.targets[frame], self.selection,
+                                       focal=self.focal, size=self.size, points3d=p3,
+                                       settings=self.settings)
+        current = FitResult(pose, self.betas, transl, math.nan, np.zeros((0, 2)))
+        found = search_alternatives(problem, current, gmm=self.gmm)
+        if not found or not found[0].changed:
+            return None, None
+        return found[0].pose, found[0].transl
+
+    def score(self, problem: FitProblem, betas, pose: np.ndarray, transl: np.ndarray,
+              frame: int) -> float:
+        """The frame's objective plus the mocap prior, as the search weighs it."""
+        from posestudio.lift.ambiguity import AmbiguitySettings
+
+        prior = AmbiguitySettings().gmm_weight * float(self.gmm.nll(pose))
+        return _frame_cost(problem, betas, pose, transl, frame) + prior
+
+
+def _adopt_backwards(problem, terms, s: TemporalSettings, betas, start_pose, poses, transl,
+                     frames: list[int], pose: np.ndarray, trans: np.ndarray,
+                     depth: _DepthSearch) -> None:
+    """A better depth solution found at the window's last frame: the window's other frames
+    solved again backwards from it, each keeping whichever solution scores better (fit and
+    mocap prior, as the search ranks)."""
+    key, rest = frames[-1], frames[:-1][::-1]
+    old_pose, old_transl = poses[rest].copy(), transl[rest].copy()
+    poses[key], transl[key] = pose, trans
+    _solve_window(problem, terms, s, betas, start_pose, poses, transl, [key], rest)
+    for i, t in enumerate(rest):
+        if depth.score(problem, betas, old_pose[i], old_transl[i], t) < \
+                depth.score(problem, betas, poses[t], transl[t], t):
+            poses[t], transl[t] = old_pose[i], old_transl[i]
 
 
 def _frame_cost(problem: FitProblem, betas, pose: np.ndarray, transl: np.ndarray, frame: int) -> float:

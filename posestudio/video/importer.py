@@ -26,6 +26,9 @@ CancelledFn = Callable[[], bool]
 _DETECT_SHARE = 0.6
 # A track survives this long unseen (a short occlusion, someone passing in front).
 MAX_GAP_SECONDS = 0.75
+# Seconds between whole-frame searches for newcomers while someone is followed (each search
+# runs the photo detector on the frame and its tiles: the costliest step of detection).
+SEARCH_SECONDS = 1.0
 # The keypoint-folder rate when none is given.
 DEFAULT_KEYPOINT_FPS = 30.0
 
@@ -89,7 +92,7 @@ def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = N
     from posestudio.video.tracking import Tracker
 
     _check(cancelled)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     info = probe_video(path)
     rate = float(fps) if fps else info.fps
     frames = FrameRange(rate, int(start), None if end is None else int(end))
@@ -99,7 +102,7 @@ def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = N
     frames_people: list[list] = []
     tracker = Tracker(max_missed=max(2, int(round(MAX_GAP_SECONDS * rate))))
     with VideoPoseDetector(max_people=max_people,
-                           search_every=max(1, int(round(rate / 3)))) as detector:
+                           search_every=max(1, int(round(SEARCH_SECONDS * rate)))) as detector:
         for index, _, rgb in iter_frames(info, frames):
             _check(cancelled)
             if progress is not None:
@@ -110,7 +113,7 @@ def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = N
             frames_people.append(people)
     if not frames_people:
         raise InputError(f"--start {frames.start}: {path} has no frames there")
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     # Identities come from the tracker that steered the detector; keep_tracks picks who stays.
     from posestudio.lift.sequence import TrackedPerson
     from posestudio.video.tracking import keep_tracks
@@ -122,6 +125,8 @@ def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = N
                          settings=settings, progress=progress, cancelled=cancelled,
                          share=_DETECT_SHARE)
     report.seconds["detect"] = t1 - t0
+    report.seconds["detect_cpu"] = c1 - c0
+    report.seconds["fit_cpu"] = time.process_time() - c1
     return scene, report
 
 
