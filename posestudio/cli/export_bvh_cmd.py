@@ -31,18 +31,11 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from posestudio.anim.bvh_export import UNITS, save_bvh
-    from posestudio.cli.scene_args import load_scene_arg, parse_index
+    from posestudio.cli.scene_args import load_scene_arg, parse_index, parse_positive
     from posestudio.export.atomic import check_writable_file
 
     person = parse_index(args.person, "--person")
-    fps = None
-    if args.fps is not None:
-        try:
-            fps = float(args.fps)
-        except ValueError:
-            fps = float("nan")
-        if not 0 < fps <= 1000:
-            raise InputError(f"--fps {args.fps!r}: expected a frame rate from 0 to 1000")
+    fps = parse_positive("--fps", args.fps, 1000.0)
     if args.units not in UNITS:
         raise InputError(f"--units {args.units!r}: choose one of {', '.join(UNITS)}")
     check_writable_file(args.out)

@@ -62,18 +62,6 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _fps(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(f"--fps {text!r}: expected a number of frames per second") from None
-    if not 0 < value <= 1000:
-        raise InputError(f"--fps {text}: must be above 0 and at most 1000")
-    return value
-
-
 def load_source(arg: str):
     """The Scene to export: a scene file / bundled example, a BVH clip retargeted to the
     mannequin, or a video whose people are tracked and lifted (the same imports as
@@ -129,12 +117,12 @@ class ProgressBar:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posestudio.cli.scene_args import parse_index, parse_size
+    from posestudio.cli.scene_args import parse_index, parse_positive, parse_size
     from posestudio.export.atomic import check_writable_dir
     from posestudio.sequence.export import export_sequence, plan_sequence
 
     size = parse_size(args.size) if args.size else None
-    fps = _fps(args.fps)
+    fps = parse_positive("--fps", args.fps, 1000.0)
     start, end = parse_index(args.start, "--start"), parse_index(args.end, "--end")
     check_writable_dir(args.out)
     scene = load_source(args.source)

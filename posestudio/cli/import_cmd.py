@@ -64,18 +64,6 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _positive(text: str | None, option: str, kind=float):
-    if text is None:
-        return None
-    try:
-        value = kind(text)
-    except ValueError:
-        raise InputError(f"{option} {text!r}: expected a positive number") from None
-    if not value > 0 or value != value or value == float("inf"):
-        raise InputError(f"{option} {text}: must be a positive number")
-    return value
-
-
 def _kind_of(path: Path) -> str:
     """"photo" | "json" | "bvh" by suffix; an unknown suffix is tried as a photo."""
     suffix = path.suffix.lower()
@@ -91,7 +79,7 @@ def _is_scene(data) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posestudio.cli.scene_args import parse_index, parse_size
+    from posestudio.cli.scene_args import parse_index, parse_positive, parse_size
     from posestudio.detect import DETECTORS
     from posestudio.export.atomic import check_writable_file
 
@@ -99,8 +87,8 @@ def run(args: argparse.Namespace) -> int:
     size = parse_size(args.size) if args.size else None
     frame = parse_index(args.frame, "--frame")
     person = parse_index(args.person, "--person")
-    focal = _positive(args.focal_px, "--focal-px")
-    max_people = _positive(args.max_people, "--max-people", int)
+    focal = parse_positive("--focal-px", args.focal_px)
+    max_people = parse_positive("--max-people", args.max_people, kind=int)
     if args.detector not in DETECTORS:
         raise InputError(f"--detector {args.detector!r}: choose one of {', '.join(DETECTORS)}")
     out = check_writable_file(args.out)
@@ -192,13 +180,13 @@ def _copy_scene(source: Path, person: int | None):
 def _import_bvh(source: Path, out: Path, args: argparse.Namespace, size) -> int:
     """The BVH branch: the clip performed by the mannequin, written atomically to ``out``."""
     from posestudio.anim.bvh_import import import_bvh
-    from posestudio.cli.scene_args import parse_index
+    from posestudio.cli.scene_args import parse_index, parse_positive
     from posestudio.scene.file_format import save_scene
     from posestudio.scene.model import Canvas
 
     start = parse_index(getattr(args, "start", None), "--start")
     end = parse_index(getattr(args, "end", None), "--end")
-    fps = _positive(getattr(args, "fps", None), "--fps")
+    fps = parse_positive("--fps", getattr(args, "fps", None))
     if args.frame is not None or args.person not in (None, "0"):
         raise InputError("--frame and --person do not apply to a BVH clip (one person, every frame)")
     joint_map = None if getattr(args, "joint_map", None) is None else _read_joint_map(args.joint_map)
@@ -217,12 +205,12 @@ def _import_sequence(source: Path, data, out: Path, args: argparse.Namespace, si
     animated scene, written atomically to ``out`` (nothing written on an error or Ctrl+C)."""
     import sys
 
-    from posestudio.cli.scene_args import parse_index
+    from posestudio.cli.scene_args import parse_index, parse_positive
     from posestudio.scene.file_format import save_scene
 
     start = parse_index(getattr(args, "start", None), "--start") or 0
     end = parse_index(getattr(args, "end", None), "--end")
-    fps = _positive(getattr(args, "fps", None), "--fps")
+    fps = parse_positive("--fps", getattr(args, "fps", None))
     if args.frame is not None:
         raise InputError("--frame does not apply to a video or keypoint folder (use --start/--end)")
     progress = None

@@ -154,13 +154,19 @@ def check_rigs(scene) -> None:
         load_body_model(rig)  # cached; raises BodyModelError naming the rig
 
 
-def _positive(option: str, text: str, high: float) -> float:
+def parse_positive(option: str, text: str | None, high: float = math.inf, kind=float):
+    """A finite number above 0 and at most ``high`` (``kind`` ``float`` or ``int``: lens sizes,
+    frame rates, focal lengths, counts); None when the option was not given (``text`` None)."""
+    if text is None:
+        return None
     try:
-        value = float(text)
+        value = kind(text)
     except ValueError:
-        raise InputError(f"{option} {text!r}: expected a number") from None
-    if not 0.0 < value <= high:  # also refuses nan
-        raise InputError(f"{option} {text}: must be more than 0 and at most {high:g}")
+        what = "whole number" if kind is int else "number"
+        raise InputError(f"{option} {text!r}: expected a {what}") from None
+    if not (0.0 < value <= high and math.isfinite(value)):  # also refuses nan
+        bound = f" and at most {high:g}" if math.isfinite(high) else ""
+        raise InputError(f"{option} {text}: must be more than 0{bound}")
     return value
 
 
@@ -175,14 +181,14 @@ def lens_fov(args: argparse.Namespace) -> float | None:
     if sensor is not None and focal is None:
         raise InputError("--sensor-mm: only used with --focal-mm")
     if fov is not None:
-        value = _positive("--fov", fov, 170.0)
+        value = parse_positive("--fov", fov, 170.0)
         if value < 1.0:
             raise InputError(f"--fov {fov}: must be from 1 to 170 degrees")
         return value
     if focal is None:
         return None
-    focal_mm = _positive("--focal-mm", focal, 10000.0)
-    sensor_mm = 24.0 if sensor is None else _positive("--sensor-mm", sensor, 1000.0)
+    focal_mm = parse_positive("--focal-mm", focal, 10000.0)
+    sensor_mm = 24.0 if sensor is None else parse_positive("--sensor-mm", sensor, 1000.0)
     value = fov_from_focal_mm(focal_mm, sensor_height_mm=sensor_mm)
     if not 1.0 <= value <= 170.0:
         raise InputError(f"--focal-mm {focal}: gives a {value:.2f}° field of view on a "
