@@ -2,32 +2,52 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 
-import tiny_models  # tests/generate is on sys.path (pytest rootdir-less import)
-
 
 class TinyModels(dict):
-    """``{family: (base folder, controlnet folder)}``; a family is built (≈0.2 s) when first asked
-    for, so a test run that needs only SD 1.5 never builds the other four."""
+    """``{family: folders}`` of one builder table (``module.table[family](root)``); a family is
+    built (≈0.2 s) when first asked for, so a test run that needs only SD 1.5 never builds the
+    others. The builder module (in tests/generate, which pytest puts on sys.path) is imported
+    on first use."""
 
-    def __init__(self, root):
+    def __init__(self, root, module: str, table: str):
         super().__init__()
-        self.root = root
+        self.root, self.module, self.table = root, module, table
 
     def __missing__(self, family):
-        self[family] = tiny_models.BUILDERS[family](self.root)
+        builders = getattr(importlib.import_module(self.module), self.table)
+        self[family] = builders[family](self.root)
         return self[family]
+
+
+def _tiny_models(tmp_path_factory, folder: str, module: str, table: str) -> TinyModels:
+    import torch
+
+    torch.set_num_threads(1)  # CI has 2 cores shared with other jobs; tiny models gain nothing
+    return TinyModels(tmp_path_factory.mktemp(folder), module, table)
 
 
 @pytest.fixture(scope="session")
 def tiny(tmp_path_factory):
     """``tiny["sd15"|"sdxl"|"zimage"|"flux"|"sd3"]`` → (base folder, controlnet folder)."""
-    import torch
+    return _tiny_models(tmp_path_factory, "tiny-models", "tiny_models", "BUILDERS")
 
-    torch.set_num_threads(1)  # CI has 2 cores shared with other jobs; tiny models gain nothing
-    return TinyModels(tmp_path_factory.mktemp("tiny-models"))
+
+@pytest.fixture(scope="session")
+def tiny_video(tmp_path_factory):
+    """``tiny_video["wan-vace"|"wan-animate"|"animatediff"|"cogvideox-fun"|"ltx"]`` → folders."""
+    return _tiny_models(tmp_path_factory, "tiny-video-models", "tiny_video_models",
+                        "VIDEO_BUILDERS")
+
+
+@pytest.fixture(scope="session")
+def tiny_edit(tmp_path_factory):
+    """``tiny_edit["flux-kontext"|"flux2-klein"|"qwen-controlnet"|"qwen-edit-plus"]`` → folders."""
+    return _tiny_models(tmp_path_factory, "tiny-edit-models", "tiny_edit_models", "EDIT_BUILDERS")
 
 
 @pytest.fixture
@@ -38,40 +58,3 @@ def control_image():
     image[20:24, 14:50] = 255
     return image
 
-
-class TinyVideoModels(TinyModels):
-    """``{family: {"base": folder, ...}}`` of ``tiny_video_models``, each built when first asked for."""
-
-    def __missing__(self, family):
-        import tiny_video_models
-
-        self[family] = tiny_video_models.VIDEO_BUILDERS[family](self.root)
-        return self[family]
-
-
-@pytest.fixture(scope="session")
-def tiny_video(tmp_path_factory):
-    """``tiny_video["wan-vace"|"wan-animate"|"animatediff"|"cogvideox-fun"|"ltx"]`` → folders."""
-    import torch
-
-    torch.set_num_threads(1)
-    return TinyVideoModels(tmp_path_factory.mktemp("tiny-video-models"))
-
-
-class TinyEditModels(TinyModels):
-    """``{family: {"base": folder, ...}}`` of ``tiny_edit_models``, each built when first asked for."""
-
-    def __missing__(self, family):
-        import tiny_edit_models
-
-        self[family] = tiny_edit_models.EDIT_BUILDERS[family](self.root)
-        return self[family]
-
-
-@pytest.fixture(scope="session")
-def tiny_edit(tmp_path_factory):
-    """``tiny_edit["flux-kontext"|"flux2-klein"|"qwen-controlnet"|"qwen-edit-plus"]`` → folders."""
-    import torch
-
-    torch.set_num_threads(1)
-    return TinyEditModels(tmp_path_factory.mktemp("tiny-edit-models"))
