@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from posestudio.cli.scene_args import add_body_model_arg
+
 HELP = """\
 Write the posed, visible people of a scene as a mesh in world metres (Y up): .obj or .ply (one
 mesh with every person) or .glb (one node per person). The file appears complete or not at all."""
@@ -16,8 +18,7 @@ def register(subparsers) -> None:
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scene", metavar="SCENE", help="scene file (*.pose.json) or bundled example")
     p.add_argument("--out", required=True, metavar="FILE.obj|.ply|.glb", help="mesh file to write")
-    p.add_argument("--body-model", metavar="FILE",
-                   help="use this SMPL / SMPL+H / SMPL-X file (.pkl/.npz) for every person")
+    add_body_model_arg(p)
     p.set_defaults(func=run)
 
 

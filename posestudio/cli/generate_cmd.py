@@ -13,6 +13,7 @@ import os
 import sys
 
 from posestudio.cli.generate_args import add_sampling_args
+from posestudio.cli.scene_args import add_body_model_arg
 from posestudio.errors import InputError
 
 HELP = """\
@@ -56,7 +57,7 @@ def register(subparsers) -> None:
     p.add_argument("--vae-slicing", action="store_true", default=None, help="decode one at a time")
     p.add_argument("--base-config", metavar="DIR",
                    help="for a single-file base: a local diffusers folder with its configs")
-    p.add_argument("--body-model", metavar="FILE", help="SMPL/SMPL+H/SMPL-X file for every person")
+    add_body_model_arg(p, help_text="SMPL/SMPL+H/SMPL-X file for every person")
     p.add_argument("--reuse", metavar="IMAGE", help="take the parameters from an earlier output PNG")
     p.set_defaults(func=run)
 
@@ -107,9 +108,8 @@ class _Progress:
 
 
 def run(args: argparse.Namespace) -> int:
-    from posestudio.cli.render_cmd import (apply_body_model, check_rigs, load_scene_arg,
-                                           parse_size)
     from posestudio.cli.generate_args import output_file
+    from posestudio.cli.scene_args import apply_body_model, check_rigs, load_scene_arg, parse_size
     from posestudio.generate.metadata import read_output
     from posestudio.generate.outputs import check_models, generate_scene
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from posestudio.cli.scene_args import add_body_model_arg
 from posestudio.errors import InputError
 
 FORMATS: tuple[str, ...] = ("openpose18", "body25", "smpl24")
@@ -45,8 +46,7 @@ def register(subparsers) -> None:
     p.add_argument("--frames", metavar="all|S:E",
                    help="every frame of the animation, or frames S..E-1 (0-based, at the scene's "
                         "fps; S or E may be left out)")
-    p.add_argument("--body-model", metavar="FILE",
-                   help="use this SMPL / SMPL+H / SMPL-X file (.pkl/.npz) for every person")
+    add_body_model_arg(p)
     p.set_defaults(func=run)
 
 

@@ -14,7 +14,7 @@ import os
 # apply_body_model, check_rigs, load_scene_arg and parse_size stay importable from here (the
 # generate and import commands use them); new code imports them from scene_args.
 from posestudio.cli.scene_args import (  # noqa: F401
-    ALL_MAPS, SCENE_SUFFIX, apply_body_model, apply_view_options, bundled_examples, check_rigs,
+    ALL_MAPS, SCENE_SUFFIX, add_body_model_arg, apply_body_model, apply_view_options, bundled_examples, check_rigs,
     load_scene_arg, parse_layout, parse_maps, parse_margin, parse_orbit, parse_size, parse_views,
 )
 from posestudio.errors import InputError
@@ -82,8 +82,7 @@ def register(subparsers) -> None:
                         "front, three-quarter, side and back, side by side on one canvas "
                         "(each panel the canvas size, views relative to the way the first "
                         "person faces)")
-    p.add_argument("--body-model", metavar="FILE",
-                   help="use this SMPL / SMPL+H / SMPL-X file (.pkl/.npz) for every person")
+    add_body_model_arg(p)
     p.add_argument("--hide-occluded", action="store_true",
                    help="drop OpenPose keypoints hidden behind a body surface")
     p.add_argument("--layout", metavar="coco18|body25",

@@ -130,6 +130,13 @@ def parse_views(text: str) -> int:
     return views
 
 
+def add_body_model_arg(parser: argparse.ArgumentParser,
+                       help_text: str = "use this SMPL / SMPL+H / SMPL-X file (.pkl/.npz) for "
+                                        "every person") -> None:
+    """Add ``--body-model FILE`` to ``parser`` (read with :func:`apply_body_model`)."""
+    parser.add_argument("--body-model", metavar="FILE", help=help_text)
+
+
 def apply_body_model(scene, body_model: str | None):
     """Give every person the rig file ``body_model`` (checked by loading it once)."""
     if body_model is None:
