@@ -262,7 +262,7 @@ def main(argv=None) -> int:
         print(f"  correct depth configuration: plain fit {share['plain_ok']:.0f} %, best alternative "
               f"{share['top1']:.0f} %, among the top 3 {share['top3']:.0f} % (target ≥ 95 %), "
               f"among all alternatives {share['found']:.0f} %")
-        print(f"  CPU s per lift (median): fit {fit_cpu:.2f}{' (cached)' if cache else ''} + search "
+        print(f"  CPU s per lift (median): fit {fit_cpu:.2f} + search "
               f"{s_cpu:.2f} (p90 {np.percentile([r['search_cpu'] for r in rows], 90):.2f})")
         mean, p90 = best.mean(1).mean(), np.percentile(best.mean(1), 90)
         if condition == "clean":
