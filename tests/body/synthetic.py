@@ -82,11 +82,11 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray], *, object_extras: bool 
     return path
 
 
-def write_chumpy_pkl(path: Path, arrays: dict[str, np.ndarray], monkeypatch) -> Path:
-    """Write an old-style SMPL pickle: chumpy ``Ch`` objects and a scipy.sparse regressor.
+def fake_chumpy(monkeypatch) -> tuple[type, types.ModuleType]:
+    """Register a stand-in ``chumpy.ch.Ch`` (chumpy itself is not installed) for the test.
 
-    A stand-in class registered as ``chumpy.ch.Ch`` (chumpy itself is not installed) holds each
-    array in its state's ``x``, exactly how chumpy objects pickle.
+    A ``Ch(x)`` keeps ``x`` in its state with bookkeeping next to it, exactly how chumpy objects
+    pickle. Returns (the ``Ch`` class, the ``chumpy.ch`` module).
     """
     chumpy = types.ModuleType("chumpy")
     ch = types.ModuleType("chumpy.ch")
@@ -101,6 +101,13 @@ def write_chumpy_pkl(path: Path, arrays: dict[str, np.ndarray], monkeypatch) -> 
     chumpy.ch = ch
     monkeypatch.setitem(sys.modules, "chumpy", chumpy)
     monkeypatch.setitem(sys.modules, "chumpy.ch", ch)
+    return Ch, ch
+
+
+def write_chumpy_pkl(path: Path, arrays: dict[str, np.ndarray], monkeypatch) -> Path:
+    """Write an old-style SMPL pickle: chumpy ``Ch`` objects (:func:`fake_chumpy`) and a
+    scipy.sparse regressor."""
+    Ch, _ = fake_chumpy(monkeypatch)
     data = dict(arrays)
     for key in ("shapedirs", "v_template", "weights"):
         data[key] = Ch(arrays[key])

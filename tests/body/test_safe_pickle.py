@@ -6,11 +6,11 @@ import os
 import pickle
 import subprocess
 import sys
-import types
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from synthetic import fake_chumpy
 
 from posestudio.body import load_body_model
 from posestudio.body.safe_pickle import load_safe_pickle
@@ -65,17 +65,7 @@ def test_armed_pickle_would_run_with_plain_pickle(tmp_path):
 
 
 def test_chumpy_objects_become_arrays(tmp_path, monkeypatch):
-    chumpy, ch = types.ModuleType("chumpy"), types.ModuleType("chumpy.ch")
-
-    class Ch:
-        def __init__(self, x):
-            self.x = x
-            self.label = "anything chumpy keeps"
-
-    Ch.__module__, Ch.__qualname__ = "chumpy.ch", "Ch"
-    ch.Ch, chumpy.ch = Ch, ch
-    monkeypatch.setitem(sys.modules, "chumpy", chumpy)
-    monkeypatch.setitem(sys.modules, "chumpy.ch", ch)
+    Ch, ch = fake_chumpy(monkeypatch)
     x = np.arange(12.0).reshape(4, 3)
     for protocol in (0, 2, 4):
         path = tmp_path / f"ch{protocol}.pkl"
@@ -154,16 +144,7 @@ def test_hand_built_opcode_pickle_is_armed(tmp_path, kind):
 
 
 def test_code_hidden_inside_a_chumpy_object_is_refused(tmp_path, monkeypatch):
-    chumpy, ch = types.ModuleType("chumpy"), types.ModuleType("chumpy.ch")
-
-    class Ch:
-        def __init__(self, x):
-            self.x = x
-
-    Ch.__module__, Ch.__qualname__ = "chumpy.ch", "Ch"
-    ch.Ch, chumpy.ch = Ch, ch
-    monkeypatch.setitem(sys.modules, "chumpy", chumpy)
-    monkeypatch.setitem(sys.modules, "chumpy.ch", ch)
+    Ch, _ = fake_chumpy(monkeypatch)
     marker = tmp_path / "pwned"
     path = tmp_path / "SMPL_MALE.pkl"
     path.write_bytes(pickle.dumps({"v_template": Ch(_Evil(marker))}, protocol=2))
