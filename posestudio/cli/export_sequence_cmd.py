@@ -119,6 +119,7 @@ class ProgressBar:
 def run(args: argparse.Namespace) -> int:
     from posestudio.cli.scene_args import parse_index, parse_positive, parse_size
     from posestudio.export.atomic import check_writable_dir
+    from posestudio.render.heap import retain_freed_memory
     from posestudio.sequence.export import export_sequence, plan_sequence
 
     size = parse_size(args.size) if args.size else None
@@ -129,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
     options = dict(preset=args.preset, maps=args.maps, fps=fps, start=start, end=end,
                    size=size, keyframes=args.keyframes)
     plan = plan_sequence(scene, **options)      # every option checked before rendering
+    retain_freed_memory()                       # every frame reuses the last one's buffers
     progress = ProgressBar()
     started = time.perf_counter()
     export_sequence(scene, args.out, png=args.png, previews=not args.no_preview,
