@@ -113,6 +113,7 @@ def minimize_lbfgs(objective: Callable[[], "torch.Tensor"], params: Sequence["to
     if not free or max_iter < 1:
         return 0
     sizes = [p.numel() for p in free]
+    history = max(1, int(history))
     max_calls = int(math.ceil(1.25 * max_iter))
     calls = [0]
     best = [math.inf, None]
