@@ -107,7 +107,8 @@ def test_matches_scipy_on_a_fit_polish():
                 p.grad = None
             value = objective()
             value.backward()
-            return float(value), np.concatenate([p.grad.double().reshape(-1).numpy() for p in params])
+            grad = np.concatenate([p.grad.double().reshape(-1).numpy() for p in params])
+            return float(value.detach()), grad
 
         x0 = np.concatenate([p.detach().double().reshape(-1).numpy() for p in params])
         result = scipy_optimize.minimize(value_and_grad, x0, jac=True, method="L-BFGS-B",
