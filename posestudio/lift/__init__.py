@@ -113,6 +113,7 @@ def lift(
     should_stop: StopFn | None = None,
     alternatives: bool = True,
     focal_search: bool = False,
+    shape_from_bones: bool = False,
 ) -> LiftResult:
     """Fit a 3D body to each person's 2D keypoints.
 
@@ -130,6 +131,8 @@ def lift(
         how well the first person fits there (``lift.focal``), the image diagonal's fit as start
     alternatives : search the depth alternatives of each person (``lift.ambiguity``): the best
         one becomes the person, the ranked list is ``LiftResult.alternatives``
+    shape_from_bones : when the 2D is confident, give each person the proportions its bone-length
+        ratios show (``lift.shape_from_bones``) and refit the pose with them held
 
     Raises
     ------
@@ -174,13 +177,20 @@ def lift(
 
                 focal, fit, _ = search_focal(model, targets, selection, (canvas.width, canvas.height),
                                              fit, focal, points3d=p3, settings=settings)
+            person_settings = settings
+            if shape_from_bones:
+                from posestudio.lift.shape_from_bones import fit_with_bone_shape
+
+                fit, person_settings = fit_with_bone_shape(
+                    model, body, targets, selection, fit, focal=focal,
+                    size=(canvas.width, canvas.height), points3d=p3, settings=settings)
             found = []
             if alternatives:
                 from posestudio.lift.ambiguity import best_fit_and_alternatives
 
                 fit, found = best_fit_and_alternatives(
                     model, targets, selection, fit, focal=focal, size=(canvas.width, canvas.height),
-                    points3d=p3, settings=settings)
+                    points3d=p3, settings=person_settings)
             fits.append(fit)
             targets_all.append(targets)
             alternatives_all.append(found)

@@ -7,9 +7,11 @@ shoulders to hips, torso to legs), which do not depend on the size. The betas wh
 ratios best match those, by linear least squares on the centred log-lengths with a Gaussian
 prior on the betas, are the estimate. A bone counts only when both its ends are confident and
 it lies mostly across the view (a bone along the ray has a length only its depth gives); with
-no bone counting, the betas stay at the prior.
+no bone counting, the betas stay at the prior. :func:`fit_with_bone_shape` refits a lifted body
+with the estimated proportions (``lift(shape_from_bones=True)``).
 
-Pure numpy on a body model's rest-pose joints (``BodyModel.rest_joints``). Never imports Qt.
+The estimate is pure numpy on a body model's rest-pose joints (``BodyModel.rest_joints``); the
+refit uses the fit's objective (torch). Never imports Qt.
 """
 
 from __future__ import annotations
@@ -174,3 +176,58 @@ def shape_from_fit(body, keypoints2d: np.ndarray, keypoints3d: np.ndarray, *, fo
     lengths, used = observed_bone_lengths(keypoints2d, -np.asarray(keypoints3d)[:, 2], focal=focal,
                                           size=size, settings=settings)
     return estimate_betas(body, lengths, used, prior, settings)
+
+
+def fit_with_bone_shape(model, body, targets: np.ndarray, selection: np.ndarray, fit, *,
+                        focal: float, size: tuple[int, int], points3d=None, settings=None,
+                        shape: ShapeSettings | None = None, rounds: int = 2, iters: int = 30):
+    """A fitted body given the proportions its confident 2D shows.
+
+    From ``fit`` (``fit.FitResult``, camera frame): :func:`shape_from_fit` about the fit's own
+    betas, then the pose and translation refitted (L-BFGS, ``iters``) with those betas held;
+    ``rounds`` times. Unsure 2D (no estimate) returns ``fit`` unchanged.
+
+    Parameters
+    ----------
+    model : KeypointModel; body : its BodyModel; targets : (K, 3) pixels + confidence in the
+    order of ``selection`` (rows 0-17 COCO-18); focal : pixels; size : (width, height);
+    points3d, settings : as given to ``fit.fit_person``
+
+    Returns
+    -------
+    (FitResult, FitSettings) : the refitted body and the settings that keep its betas (shape
+    fitting off), for what refines it next (``lift.ambiguity``)
+    """
+    import dataclasses
+
+    import torch
+
+    from posestudio.keypoints import openpose_points_3d
+    from posestudio.lift.fit import FitProblem, FitResult, FitSettings, Hypotheses
+    from posestudio.lift.optim import minimize_lbfgs
+
+    s = settings or FitSettings()
+    for _ in range(rounds):
+        posed = body.pose(betas=fit.betas, pose=fit.pose, transl=fit.transl)
+        points = openpose_points_3d(posed, "coco18", hands=False, face=False)["body"][0]
+        est = shape_from_fit(body, np.asarray(targets)[:18], points, focal=focal, size=size,
+                             prior=np.zeros(len(fit.betas)), settings=shape)
+        if not est.confident:
+            return fit, s
+        s = dataclasses.replace(s, fit_shape=False)
+        problem = FitProblem.for_image(model, np.asarray(targets, dtype=np.float64), selection,
+                                       focal=focal, size=size, points3d=points3d, settings=s)
+        dtype = problem.dtype
+        start = torch.tensor(fit.pose[None], dtype=dtype)
+        hyp = Hypotheses(start.clone().requires_grad_(True),
+                         torch.tensor(fit.transl[None], dtype=dtype).requires_grad_(True),
+                         torch.tensor(est.betas[None], dtype=dtype), start)
+        minimize_lbfgs(lambda: problem.objective(hyp, s.pose_prior)[0].sum(), hyp.leaves(), iters)
+        with torch.no_grad():
+            _, pose, kp = problem.objective(hyp, s.pose_prior)
+            loss = float(problem.reprojection(kp)[0])
+            uv = problem.project(kp)[0].numpy() * problem.scale + problem.centre
+        fit = FitResult(pose=pose[0].double().numpy().copy(), betas=est.betas.copy(),
+                        transl=hyp.transl[0].detach().double().numpy().copy(), loss=loss,
+                        keypoints2d=uv)
+    return fit, s

@@ -109,3 +109,46 @@ def test_unsure_2d_leaves_the_betas_at_the_prior(body):
     est = estimate_betas(body, np.ones(len(BONES)), np.arange(len(BONES)) < 3, prior,
                          ShapeSettings(min_bones=4))
     assert np.array_equal(est.betas, prior)
+
+
+def test_the_lift_takes_the_proportions_of_confident_2d(body):
+    """A differently shaped body lifted from its keypoints: the plain fit keeps proportions near
+    the mannequin's; with ``shape_from_bones`` they move towards the truth, the keypoints still
+    matched; unsure 2D changes nothing."""
+    import torch
+
+    from posestudio import camera as cam
+    from posestudio.keypoints import people_keypoints_2d
+    from posestudio.lift import _keypoint_model, lift, targets_of
+    from posestudio.lift.fit import fit_person, selection_matrix
+    from posestudio.lift.shape_from_bones import fit_with_bone_shape
+    from posestudio.scene.model import Camera, Canvas
+
+    torch.set_num_threads(1)
+    canvas = Canvas(768, 1024)
+    posed = body.pose(betas=TRUE, pose=open_pose())
+    camera = cam.frame_points(Camera(yaw_deg=20, pitch_deg=10), canvas, posed.vertices)
+    kp = people_keypoints_2d([posed], camera, canvas)[0]
+    _, model = _keypoint_model("mannequin")
+    selection, available = selection_matrix(model.landmark_names, ("body", "hand_left", "hand_right", "face"))
+    targets = targets_of(kp)
+    targets[~available] = 0.0
+    focal = cam.intrinsics(camera, canvas)[0, 0]
+    size = (canvas.width, canvas.height)
+    plain = fit_person(model, targets, selection, focal=focal, size=size)
+    shaped, settings = fit_with_bone_shape(model, body, targets, selection, plain, focal=focal, size=size)
+    assert not settings.fit_shape
+    err_plain = np.abs(plain.betas[SEEN] - TRUE[SEEN]).sum()
+    err_shaped = np.abs(shaped.betas[SEEN] - TRUE[SEEN]).sum()
+    assert err_shaped < err_plain - 0.5, (plain.betas.round(2), shaped.betas.round(2))
+    body2d = targets[:18, 2] > 0
+    assert np.abs(shaped.keypoints2d[:18][body2d] - targets[:18, :2][body2d]).max() < 6.0
+
+    unsure = targets.copy()
+    unsure[:, 2] = np.where(unsure[:, 2] > 0, 0.3, 0.0)
+    same, _ = fit_with_bone_shape(model, body, unsure, selection, plain, focal=focal, size=size)
+    assert same is plain
+
+    result = lift([kp], size, focal_px=focal, shape_from_bones=True)
+    assert np.abs(result.people[0].betas[SEEN] - TRUE[SEEN]).sum() < err_plain - 0.5
+    assert result.reprojection_px[0] < 4.0
