@@ -121,7 +121,7 @@ def plain_fit(model, selection, targets, focal, cache: Path | None):
 
 
 def run_case(body, model, selection, available, case, *, priors=(None, None), settings=None,
-             cache=None):
+             cache=None, shape=False):
     from posestudio.lift.ambiguity import SEGMENTS, best_fit_and_alternatives, depth_signs
 
     targets, focal, truth = case
@@ -130,8 +130,15 @@ def run_case(body, model, selection, available, case, *, priors=(None, None), se
     size = (CANVAS.width, CANVAS.height)
     plain, fit_cpu = plain_fit(model, selection, targets, focal, cache)
     c1 = time.process_time()
-    best, alts = best_fit_and_alternatives(model, targets, selection, plain, focal=focal, size=size,
-                                           ambiguity=settings, gmm=priors[0], limbs=priors[1])
+    start, fit_settings = plain, None
+    if shape:
+        from posestudio.lift.shape_from_bones import fit_with_bone_shape
+
+        start, fit_settings = fit_with_bone_shape(model, body, targets, selection, plain,
+                                                  focal=focal, size=size)
+    best, alts = best_fit_and_alternatives(model, targets, selection, start, focal=focal, size=size,
+                                           settings=fit_settings, ambiguity=settings,
+                                           gmm=priors[0], limbs=priors[1])
     c2 = time.process_time()
 
     def joints(f):
@@ -198,6 +205,9 @@ def main(argv=None) -> int:
                     help="a search setting (lift.ambiguity.AmbiguitySettings), repeatable")
     ap.add_argument("--cache", help="folder keeping the plain fits (tuning the search only)")
     ap.add_argument("--dump", help="JSON file: every frame's alternatives with their terms")
+    ap.add_argument("--shape-from-bones", action="store_true",
+                    help="refit with the proportions the bone lengths show before the search "
+                         "(lift(shape_from_bones=True); its cost counts as the search's)")
     ap.add_argument("--synthetic", type=int, default=12, help="cases of the synthetic table (0: skip)")
     args = ap.parse_args(argv)
     source = find_source(args.motions)
@@ -250,7 +260,7 @@ def main(argv=None) -> int:
             case = make_case(body, rng, pose, root, condition)
             if case is not None:
                 rows.append(run_case(body, model, selection, available, case, priors=prior,
-                                     settings=settings, cache=cache))
+                                     settings=settings, cache=cache, shape=args.shape_from_bones))
                 dump.append(dict(condition=condition, clip=name, **{
                     k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in rows[-1].items()}))
         plain = np.array([r["plain"] for r in rows]); best = np.array([r["best"] for r in rows])
