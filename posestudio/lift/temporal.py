@@ -277,7 +277,7 @@ def fit_sequence(model, targets: np.ndarray, selection: np.ndarray, *, focal: fl
             if s.search_every > 0 and observed[last] and \
                     (w0 + len(frames)) % s.search_every < s.window:
                 pose, trans = depth.best(last, poses[last], transl[last])
-                if pose is not None and len(frames) > 1:
+                if pose is not None:
                     _adopt_backwards(problem, terms, s, betas, start_pose, poses, transl,
                                      frames, pose, trans, depth)
             solved += frames
@@ -350,6 +350,8 @@ def _adopt_backwards(problem, terms, s: TemporalSettings, betas, start_pose, pos
     key, rest = frames[-1], frames[:-1][::-1]
     old_pose, old_transl = poses[rest].copy(), transl[rest].copy()
     poses[key], transl[key] = pose, trans
+    if not rest:
+        return
     _solve_window(problem, terms, s, betas, start_pose, poses, transl, [key], rest)
     for i, t in enumerate(rest):
         if depth.score(problem, betas, old_pose[i], old_transl[i], t) < \
