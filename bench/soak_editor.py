@@ -338,10 +338,13 @@ class Soak:
         from PySide6.QtWidgets import QDialogButtonBox
 
         dialog = self._open_export()
-        QTest.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel),
-                         Qt.MouseButton.LeftButton)
+        cancel = dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        QTest.mouseClick(cancel, Qt.MouseButton.LeftButton)
         self.process()
-        assert not dialog.isVisible()
+        assert not dialog.isVisible(), (
+            f"Cancel left the export dialog open: exporting={dialog.exporting()}, "
+            f"button enabled={cancel.isEnabled()} size={cancel.size().toTuple()}, "
+            f"message={dialog.message.text()!r}, error={dialog.error!r}")
 
     # --- the preview worker -----------------------------------------------------------------------
     def _on_scene_changed(self, *args) -> None:
