@@ -7,8 +7,9 @@ are given and write copies into the scene, so neither the caller nor the scene c
 after the fact, and undo restores bit-identical arrays.
 
 The editor keeps its history as a ``QUndoStack`` of these edits (``ui/undo.py``): each command's
-``redo()`` calls ``apply``, ``undo()`` calls ``revert``, ``mergeWith(other)`` calls ``merge`` and
-``id()`` is ``-1`` unless ``merge_key`` is set; after either, the document tells its views what
+``redo()`` calls ``apply`` and ``undo()`` calls ``revert``; the document folds the next edit of a
+gesture into the command on top by calling ``merge`` itself (not through Qt's ``mergeWith``, whose
+absorbed commands PySide keeps alive); after each, the document tells its views what
 ``edit.changes`` names. Scripts and tests use the edits directly: ``apply`` to change a scene,
 ``revert`` (in reverse order) to undo.
 
