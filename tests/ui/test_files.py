@@ -18,7 +18,7 @@ pytestmark = pytest.mark.gui
 
 def _edit_a_lot(window) -> None:
     """A mix of every kind of edit, through the same entry points the widgets use."""
-    ctl, doc = window.controller, window.doc
+    ctl = window.controller
     ctl.set_joint_rotation(0, J["left_elbow"], np.array([0.0, -1.1, 0.0]))
     ctl.move_effector(0, J["right_wrist"], np.asarray(ctl.posed[0].joints[J["right_wrist"]])
                       + [0.1, 0.2, 0.15])

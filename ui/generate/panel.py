@@ -24,7 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 
 from posestudio.errors import PoseStudioError
 from posestudio.generate.params import (DEVICES, OFFLOADS, PRECISIONS, SCHEDULERS,
