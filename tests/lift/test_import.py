@@ -98,15 +98,15 @@ def test_import_photo_reports_progress_and_can_be_cancelled(astronaut_jpg):
             import_photo(astronaut_jpg, cancelled=cancelled)
 
 
-def test_cli_imports_a_photo_and_joints_come_back_in_photo_pixels(astronaut_jpg, tmp_path, run_cli,
+def test_cli_imports_a_photo_and_joints_come_back_in_photo_pixels(astronaut_jpg, tmp_path, cli,
                                                                    astronaut_import):
     out = tmp_path / "astronaut.pose.json"
-    result = run_cli("import", astronaut_jpg, "--out", out)
+    result = cli("import", astronaut_jpg, "--out", out)
     assert result.code == 0, result.err
     assert "1 person" in result.out
     scene = load_scene(out)
     assert (scene.canvas.width, scene.canvas.height) == (512, 512)
-    joints = run_cli("joints", out)
+    joints = cli("joints", out)
     assert joints.code == 0, joints.err
     data = json.loads(joints.out)
     nose = np.array(data["joints2d"][0])
@@ -168,42 +168,42 @@ def test_json_normalised_coordinates_match_pixels(two_people_json):
     assert np.allclose(scene_px.people[0].pose, scene_n.people[0].pose, atol=1e-4)
 
 
-def test_json_frames_and_canvas_size_from_the_caller(two_people_json, tmp_path, run_cli):
+def test_json_frames_and_canvas_size_from_the_caller(two_people_json, tmp_path, cli):
     data, _ = two_people_json
     bare = {"people": data["people"][:1]}  # plain OpenPose output: no canvas size
     frames = tmp_path / "frames.json"
     frames.write_text(json.dumps([{"people": []}, bare]))
     out = tmp_path / "frame1.pose.json"
-    missing = run_cli("import", frames, "--out", out, "--frame", "1")
+    missing = cli("import", frames, "--out", out, "--frame", "1")
     assert missing.code == 2 and "canvas_width" in missing.err and not out.exists()
-    ok = run_cli("import", frames, "--out", out, "--frame", "1", "--size", "1024x768")
+    ok = cli("import", frames, "--out", out, "--frame", "1", "--size", "1024x768")
     assert ok.code == 0, ok.err
     scene = load_scene(out)
     assert len(scene.people) == 1 and (scene.canvas.width, scene.canvas.height) == (1024, 768)
-    past = run_cli("import", frames, "--out", tmp_path / "x.pose.json", "--frame", "2")
+    past = cli("import", frames, "--out", tmp_path / "x.pose.json", "--frame", "2")
     assert past.code == 2 and "2 frames" in past.err
 
 
-def test_single_person_json_from_a_file_with_person_index(tmp_path, run_cli):
+def test_single_person_json_from_a_file_with_person_index(tmp_path, cli):
     case = make_case(_zero_root(load_pose_preset("kneeling")[0]), yaw=30.0)
     path = tmp_path / "dwpose.json"
     path.write_text(json.dumps([to_openpose_json([case.keypoints], case.canvas)]))
     out = tmp_path / "kneel.pose.json"
-    result = run_cli("import", path, "--out", out, "--person", "0")
+    result = cli("import", path, "--out", out, "--person", "0")
     assert result.code == 0, result.err
     assert (load_scene(out).canvas.width, load_scene(out).canvas.height) == (768, 1024)
-    past = run_cli("import", path, "--out", tmp_path / "y.pose.json", "--person", "1")
+    past = cli("import", path, "--out", tmp_path / "y.pose.json", "--person", "1")
     assert past.code == 2 and "--person 1" in past.err and "1 person" in past.err
 
 
-def test_scene_file_is_copied(tmp_path, run_cli):
+def test_scene_file_is_copied(tmp_path, cli):
     from posestudio.scene.file_format import save_scene
     from posestudio.scene.model import Person, Scene
 
     source = tmp_path / "in.pose.json"
     save_scene(Scene(people=[Person(), Person(name="B")]), source)
     out = tmp_path / "out.pose.json"
-    result = run_cli("import", source, "--out", out, "--person", "1", "--size", "640x480")
+    result = cli("import", source, "--out", out, "--person", "1", "--size", "640x480")
     assert result.code == 0, result.err
     scene = load_scene(out)
     assert [p.name for p in scene.people] == ["B"] and scene.canvas.width == 640
@@ -274,11 +274,11 @@ BAD = ["blank", "noise", "not_an_image", "truncated", "huge", "json_no_people", 
 
 
 @pytest.mark.parametrize("kind", BAD)
-def test_bad_input_fails_cleanly_and_writes_nothing(kind, tmp_path, astronaut_jpg, run_cli):
+def test_bad_input_fails_cleanly_and_writes_nothing(kind, tmp_path, astronaut_jpg, cli):
     source, words = _bad_input(kind, tmp_path, astronaut_jpg)
     before = set(tmp_path.rglob("*"))
     out = tmp_path / "new.pose.json"
-    result = run_cli("import", source, "--out", out)
+    result = cli("import", source, "--out", out)
     assert result.code == 2
     lines = result.err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.err, result.err
@@ -288,13 +288,13 @@ def test_bad_input_fails_cleanly_and_writes_nothing(kind, tmp_path, astronaut_jp
 
 
 @pytest.mark.parametrize("kind", ["noise", "truncated", "json_no_people"])
-def test_bad_input_leaves_an_existing_scene_untouched(kind, tmp_path, astronaut_jpg, run_cli):
+def test_bad_input_leaves_an_existing_scene_untouched(kind, tmp_path, astronaut_jpg, cli):
     source, _ = _bad_input(kind, tmp_path, astronaut_jpg)
     out = tmp_path / "keep.pose.json"
     out.write_text('{"format": "posestudio-scene", "version": 1}')
     os.utime(out, (1_000_000_000, 1_000_000_000))
     content = out.read_bytes()
-    result = run_cli("import", source, "--out", out)
+    result = cli("import", source, "--out", out)
     assert result.code == 2
     assert out.read_bytes() == content and out.stat().st_mtime == 1_000_000_000
 
@@ -304,15 +304,15 @@ def test_bad_input_leaves_an_existing_scene_untouched(kind, tmp_path, astronaut_
     (["--focal-px", "0"], "--focal-px"), (["--detector", "yolo"], "--detector"),
     (["--size", "10x10"], "--size"), (["--max-people", "0"], "--max-people"),
 ])
-def test_bad_options_fail_before_any_work(argv, words, tmp_path, astronaut_jpg, run_cli):
+def test_bad_options_fail_before_any_work(argv, words, tmp_path, astronaut_jpg, cli):
     out = tmp_path / "o.pose.json"
-    result = run_cli("import", astronaut_jpg, "--out", out, *argv)
+    result = cli("import", astronaut_jpg, "--out", out, *argv)
     assert result.code == 2 and words in result.err and not out.exists()
 
 
-def test_person_past_the_last_detected_is_an_error(astronaut_jpg, tmp_path, run_cli):
+def test_person_past_the_last_detected_is_an_error(astronaut_jpg, tmp_path, cli):
     out = tmp_path / "o.pose.json"
-    result = run_cli("import", astronaut_jpg, "--out", out, "--person", "1")
+    result = cli("import", astronaut_jpg, "--out", out, "--person", "1")
     assert result.code == 2 and "--person 1" in result.err and not out.exists()
 
 

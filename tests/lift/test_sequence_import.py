@@ -39,17 +39,17 @@ def _no_canvas(frame: dict) -> dict:
     return {k: v for k, v in frame.items() if not k.startswith("canvas_")}
 
 
-def test_openpose_folder_becomes_an_animated_scene(frames_json, tmp_path, run_cli):
+def test_openpose_folder_becomes_an_animated_scene(frames_json, tmp_path, cli):
     folder = tmp_path / "kp"
     folder.mkdir()
     for t, frame in enumerate(frames_json):          # name order: 2 before 10
         (folder / f"clip_{t}_keypoints.json").write_text(json.dumps(_no_canvas(frame)))
     (folder / "notes.txt").write_text("not a frame")
     out = tmp_path / "walk.pose.json"
-    missing = run_cli("import", folder, "--out", out)
+    missing = cli("import", folder, "--out", out)
     assert missing.code == 2 and missing.err.count("\n") == 1 and "--size" in missing.err
     assert not out.exists()
-    ok = run_cli("import", folder, "--out", out, "--size", "640x480", "--fps", "24",
+    ok = cli("import", folder, "--out", out, "--size", "640x480", "--fps", "24",
                  "--person", "1")
     assert ok.code == 0, ok.err
     assert f"{FRAMES} frames at 24 fps" in ok.out
@@ -60,7 +60,7 @@ def test_openpose_folder_becomes_an_animated_scene(frames_json, tmp_path, run_cl
     assert times[0] == 0.0 and abs(times[-1] - (FRAMES - 1) / 24.0) < 1e-9
 
 
-def test_comfyui_frame_list_normalised_and_nested(frames_json, tmp_path, run_cli):
+def test_comfyui_frame_list_normalised_and_nested(frames_json, tmp_path, cli):
     frames = []
     for frame in frames_json:
         people = []
@@ -74,7 +74,7 @@ def test_comfyui_frame_list_normalised_and_nested(frames_json, tmp_path, run_cli
     path = tmp_path / "pose_keypoints.json"
     path.write_text(json.dumps(frames))
     out = tmp_path / "comfy.pose.json"
-    result = run_cli("import", path, "--out", out, "--start", "2")
+    result = cli("import", path, "--out", out, "--start", "2")
     assert result.code == 0, result.err
     scene = load_scene(out)
     assert len(scene.people) == 2 and (scene.canvas.width, scene.canvas.height) == (640, 480)
@@ -92,16 +92,16 @@ def test_comfyui_frame_list_normalised_and_nested(frames_json, tmp_path, run_cli
                                                                '"canvas_width": 64, "canvas_height": 64}')),
      "pose_keypoints_2d"),
 ])
-def test_bad_keypoint_folders_fail_in_one_line(make, expected, tmp_path, run_cli):
+def test_bad_keypoint_folders_fail_in_one_line(make, expected, tmp_path, cli):
     folder = tmp_path / "kp"
     make(folder)
     out = tmp_path / "x.pose.json"
-    result = run_cli("import", folder, "--out", out)
+    result = cli("import", folder, "--out", out)
     assert result.code == 2 and result.err.count("\n") == 1 and expected in result.err, result.err
     assert "Traceback" not in result.err and not out.exists()
 
 
-def test_bad_frame_lists_and_options_fail_in_one_line(frames_json, tmp_path, run_cli):
+def test_bad_frame_lists_and_options_fail_in_one_line(frames_json, tmp_path, cli):
     out = tmp_path / "x.pose.json"
     cases = [
         ([frames_json[0], {"people": "nobody"}], [], "frame 1"),
@@ -114,7 +114,7 @@ def test_bad_frame_lists_and_options_fail_in_one_line(frames_json, tmp_path, run
     for frames, options, expected in cases:
         path = tmp_path / "frames.json"
         path.write_text(json.dumps(frames))
-        result = run_cli("import", path, "--out", out, *options)
+        result = cli("import", path, "--out", out, *options)
         assert result.code == 2 and result.err.count("\n") == 1, result.err
         assert expected in result.err, result.err
         assert options[:1] == ["--fps"] or "frames.json" in result.err, result.err  # names the file
