@@ -94,7 +94,7 @@ def pa_per_joint(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return 1000 * np.linalg.norm(procrustes(p, g) - g, axis=1)
 
 
-def plain_fit(model, selection, targets, focal, cache: Path | None):
+def plain_fit(model, selection, targets, focal, cache: Path | None, fit_settings=None):
     """The plain fit (``fit.fit_person``) and its CPU seconds; with ``cache``, read from / kept in
     that folder by the targets' hash (for tuning the search on the same fits)."""
     import hashlib
@@ -111,7 +111,7 @@ def plain_fit(model, selection, targets, focal, cache: Path | None):
                 return FitResult(d["pose"], d["betas"], d["transl"], float(d["loss"]),
                                  d["keypoints2d"]), float(d["cpu"])
     c0 = time.process_time()
-    fit = fit_person(model, targets, selection, focal=focal, size=size)
+    fit = fit_person(model, targets, selection, focal=focal, size=size, settings=fit_settings)
     cpu = time.process_time() - c0
     if path is not None:
         cache.mkdir(parents=True, exist_ok=True)
@@ -121,14 +121,14 @@ def plain_fit(model, selection, targets, focal, cache: Path | None):
 
 
 def run_case(body, model, selection, available, case, *, priors=(None, None), settings=None,
-             cache=None, shape=False):
+             cache=None, shape=False, plain_settings=None):
     from posestudio.lift.ambiguity import SEGMENTS, best_fit_and_alternatives, depth_signs
 
     targets, focal, truth = case
     targets = targets.copy()
     targets[~available] = 0.0
     size = (CANVAS.width, CANVAS.height)
-    plain, fit_cpu = plain_fit(model, selection, targets, focal, cache)
+    plain, fit_cpu = plain_fit(model, selection, targets, focal, cache, plain_settings)
     c1 = time.process_time()
     start, fit_settings = plain, None
     if shape:
@@ -171,13 +171,13 @@ def sample_frames(source, clips, per_clip: int):
     return frames
 
 
-def settings_from(pairs) -> "object":
-    """AmbiguitySettings with ``name=value`` overrides (``--set``)."""
+def settings_from(pairs, kind=None) -> "object":
+    """AmbiguitySettings (or ``kind``) with ``name=value`` overrides (``--set``, ``--fit-set``)."""
     from dataclasses import fields
 
     from posestudio.lift.ambiguity import AmbiguitySettings
 
-    s = AmbiguitySettings()
+    s = (kind or AmbiguitySettings)()
     kinds = {f.name: type(getattr(s, f.name)) for f in fields(s)}
     for pair in pairs or ():
         name, _, value = pair.partition("=")
@@ -203,6 +203,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--set", action="append", metavar="NAME=VALUE",
                     help="a search setting (lift.ambiguity.AmbiguitySettings), repeatable")
+    ap.add_argument("--fit-set", action="append", metavar="NAME=VALUE",
+                    help="a setting of the plain fit (lift.fit.FitSettings), repeatable")
     ap.add_argument("--cache", help="folder keeping the plain fits (tuning the search only)")
     ap.add_argument("--dump", help="JSON file: every frame's alternatives with their terms")
     ap.add_argument("--shape-from-bones", action="store_true",
@@ -216,6 +218,9 @@ def main(argv=None) -> int:
               "pip download --no-deps pybullet)")
         return 0
     settings = settings_from(args.set)
+    from posestudio.lift.fit import FitSettings
+
+    fit_settings = settings_from(args.fit_set, FitSettings) if args.fit_set else None
     cache = Path(args.cache) if args.cache else None
 
     import torch
@@ -250,6 +255,8 @@ def main(argv=None) -> int:
           f"canvas {CANVAS.width}x{CANVAS.height}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     if args.set:
         print("search settings:", ", ".join(args.set))
+    if args.fit_set:
+        print("fit settings:", ", ".join(args.fit_set))
     print("PA-MPJPE mm: mean median p90 worst")
     ok = True
     dump = []
@@ -260,7 +267,8 @@ def main(argv=None) -> int:
             case = make_case(body, rng, pose, root, condition)
             if case is not None:
                 rows.append(run_case(body, model, selection, available, case, priors=prior,
-                                     settings=settings, cache=cache, shape=args.shape_from_bones))
+                                     settings=settings, cache=cache, shape=args.shape_from_bones,
+                                     plain_settings=fit_settings))
                 dump.append(dict(condition=condition, clip=name, **{
                     k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in rows[-1].items()}))
         plain = np.array([r["plain"] for r in rows]); best = np.array([r["best"] for r in rows])

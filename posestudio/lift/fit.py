@@ -21,7 +21,8 @@ SMPLify), minimising
 Stages (each a function of a :class:`FitProblem` and the batch of :class:`Hypotheses` it moves,
 so the temporal fit of ``lift.temporal`` reuses them): (0) ``initial_translation``, depth from
 the torso's size; (1) ``fit_orientation``, orientation and translation from the torso, four
-starting yaws in one batch (front, back and both sides), keeping the best two; (2)
+starting yaws in one batch (front, back and both sides; when the torso lies or stands on its head
+in the image, those four again rolled the way it lies), keeping the best two; (2)
 ``fit_starts``, everything, from every posture mode under each kept orientation, in one batch
 (2 × 12 hypotheses), the worse half dropped at 15, 30 and 45 % of the steps, by the whole
 objective: where the keypoints cannot tell modes apart (legs out of the frame) the mixture
@@ -42,7 +43,7 @@ import numpy as np
 from posestudio.errors import Cancelled, LiftError
 from posestudio.lift import priors
 from posestudio.lift.optim import Adam, minimize_lbfgs
-from posestudio.rotations import matrix_to_axis_angle
+from posestudio.rotations import axis_angle_to_matrix_one, matrix_to_axis_angle, matrix_to_axis_angle_one
 from posestudio.skeletons import (
     COCO18_NAMES, COCO18_SOURCES, FACE70_SOURCES, HAND21_NAMES, SMPLX_JOINT_INDEX, hand21_sources,
 )
@@ -98,6 +99,8 @@ class FitSettings:
     bone3d_floor: float = 0.02     # share of the 3D-bone term left at the end (2D decides last)
     polish_iters: int = 40         # L-BFGS iterations on the best start at the end (0 = none)
     prior_modes: int = 12          # posture modes of the max-mixture pose prior (1 = standing only)
+    roll_starts: float = 0.5       # torso turned this far (rad) in the image from upright: the four
+    #                                starting yaws are tried rolled that way too (0 = never)
 
 
 @dataclass
@@ -166,6 +169,31 @@ def selection_matrix(landmark_names, parts: tuple[str, ...]) -> tuple[np.ndarray
 
 def _axis_angle_y(yaw: float) -> np.ndarray:
     return np.array([0.0, yaw, 0.0])
+
+
+def image_roll(targets: np.ndarray) -> float | None:
+    """Angle (rad) by which the torso's up direction (hips' midpoint → shoulders' or neck's)
+    is turned in the image from upright, counter-clockwise as seen, about the camera's −Z view
+    axis; None when the keypoints do not show it. ``targets`` (K, 3) pixels + confidence."""
+    conf = targets[:18, 2]
+
+    def mid(names) -> np.ndarray | None:
+        idx = [C[n] for n in names if conf[C[n]] > 0]
+        return targets[idx, :2].mean(0) if idx else None
+
+    low = mid(("right_hip", "left_hip"))
+    high = mid(("right_shoulder", "left_shoulder", "neck"))
+    if low is None or high is None or np.linalg.norm(high - low) < 1e-6:
+        return None
+    up = high - low                               # pixels, y down
+    return math.atan2(-up[0], -up[1])
+
+
+def rolled(roll: float, orientation: np.ndarray) -> np.ndarray:
+    """Axis-angle (3,) of ``orientation`` (3,) followed by a turn of ``roll`` rad about the
+    camera's view axis (+Z, OpenGL camera frame)."""
+    return matrix_to_axis_angle_one(
+        axis_angle_to_matrix_one((0.0, 0.0, roll)) @ axis_angle_to_matrix_one(orientation))
 
 
 def orientation_from_points3d(points3d: np.ndarray, conf: np.ndarray) -> np.ndarray | None:
@@ -562,6 +590,10 @@ def fit_person(
         starts, keep = [orient3d], 1
     else:
         starts = [_axis_angle_y(a) for a in (0.0, math.pi / 2, math.pi, -math.pi / 2)]
+        roll = image_roll(targets)
+        # A body lying, upside down or cartwheeling: upright starts rarely turn that far.
+        if s.roll_starts > 0 and roll is not None and abs(roll) >= s.roll_starts:
+            starts += [rolled(roll, go) for go in starts]
         keep = s.orientations
     orients, transls = fit_orientation(problem, starts, start, transl0, keep, report, betas)
 
