@@ -37,6 +37,21 @@ def make_case(pose: np.ndarray, *, yaw: float = 0.0, pitch: float = 5.0, fov: fl
                 float(cam.intrinsics(camera, canvas)[0, 0]))
 
 
+def fit_inputs(keypoints, camera: Camera, canvas: Canvas):
+    """What ``fit_person`` takes for ``keypoints`` (OpenPosePerson, pixels) seen by ``camera`` on
+    ``canvas``: ``(model, targets, selection, focal, size)`` for the mannequin, every part used."""
+    from posestudio.lift import _keypoint_model, targets_of
+    from posestudio.lift.fit import selection_matrix
+
+    _, model = _keypoint_model("mannequin")
+    selection, available = selection_matrix(model.landmark_names,
+                                            ("body", "hand_left", "hand_right", "face"))
+    targets = targets_of(keypoints)
+    targets[~available] = 0.0
+    focal = float(cam.intrinsics(camera, canvas)[0, 0])
+    return model, targets, selection, focal, (canvas.width, canvas.height)
+
+
 def lifted_joints_cam(result, index: int = 0) -> np.ndarray:
     """Joints of a lifted person in the lifted scene's camera frame."""
     body = load_body_model("mannequin")

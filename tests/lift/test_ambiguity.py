@@ -116,14 +116,14 @@ def test_gmm_fit_and_the_shipped_prior():
 
 def test_search_ranks_the_true_configuration_high(body):
     """The knee-up pose through a camera: the true depth directions are among the top three."""
+    import torch
+    from lift_cases import fit_inputs
+
     from posestudio import camera as cam
     from posestudio.keypoints import people_keypoints_2d
-    from posestudio.lift import _keypoint_model, targets_of
     from posestudio.lift.ambiguity import best_fit_and_alternatives
-    from posestudio.lift.fit import fit_person, selection_matrix
+    from posestudio.lift.fit import fit_person
     from posestudio.scene.model import Camera, Canvas
-
-    import torch
 
     torch.set_num_threads(1)       # as ``lift.lift`` runs it: tiny tensors
     canvas = Canvas(512, 640)
@@ -131,12 +131,7 @@ def test_search_ranks_the_true_configuration_high(body):
     posed = body.pose(pose=pose)
     camera = cam.frame_points(Camera(yaw_deg=20, pitch_deg=10), canvas, posed.vertices)
     kp = people_keypoints_2d([posed], camera, canvas)[0]
-    _, model = _keypoint_model("mannequin")
-    selection, available = selection_matrix(model.landmark_names, ("body", "hand_left", "hand_right", "face"))
-    targets = targets_of(kp)
-    targets[~available] = 0.0
-    focal = cam.intrinsics(camera, canvas)[0, 0]
-    size = (canvas.width, canvas.height)
+    model, targets, selection, focal, size = fit_inputs(kp, camera, canvas)
     fit = fit_person(model, targets, selection, focal=focal, size=size)
     best, alts = best_fit_and_alternatives(model, targets, selection, fit, focal=focal, size=size)
     assert 2 <= len(alts) <= 8

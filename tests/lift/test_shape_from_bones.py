@@ -119,8 +119,10 @@ def test_the_lift_takes_the_proportions_of_confident_2d(body):
 
     from posestudio import camera as cam
     from posestudio.keypoints import people_keypoints_2d
-    from posestudio.lift import _keypoint_model, lift, targets_of
-    from posestudio.lift.fit import fit_person, selection_matrix
+    from lift_cases import fit_inputs
+
+    from posestudio.lift import lift
+    from posestudio.lift.fit import fit_person
     from posestudio.lift.shape_from_bones import fit_with_bone_shape
     from posestudio.scene.model import Camera, Canvas
 
@@ -129,12 +131,7 @@ def test_the_lift_takes_the_proportions_of_confident_2d(body):
     posed = body.pose(betas=TRUE, pose=open_pose())
     camera = cam.frame_points(Camera(yaw_deg=20, pitch_deg=10), canvas, posed.vertices)
     kp = people_keypoints_2d([posed], camera, canvas)[0]
-    _, model = _keypoint_model("mannequin")
-    selection, available = selection_matrix(model.landmark_names, ("body", "hand_left", "hand_right", "face"))
-    targets = targets_of(kp)
-    targets[~available] = 0.0
-    focal = cam.intrinsics(camera, canvas)[0, 0]
-    size = (canvas.width, canvas.height)
+    model, targets, selection, focal, size = fit_inputs(kp, camera, canvas)
     plain = fit_person(model, targets, selection, focal=focal, size=size)
     shaped, settings = fit_with_bone_shape(model, body, targets, selection, plain, focal=focal, size=size)
     assert not settings.fit_shape
