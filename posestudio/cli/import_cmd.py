@@ -55,6 +55,9 @@ def register(subparsers) -> None:
     p.add_argument("--focal-px", metavar="F", help="focal length in pixels (default: EXIF, else "
                                                     "the image diagonal)")
     p.add_argument("--max-people", default="4", metavar="N", help="most people detected (default 4)")
+    p.add_argument("--shape-from-bones", action="store_true",
+                   help="photo / OpenPose JSON: estimate body proportions from the bone lengths "
+                        "when the keypoints are confident")
     p.add_argument("--start", metavar="S", help="first source frame of a clip (0-based)")
     p.add_argument("--end", metavar="E", help="source frame after the last one of a clip")
     p.add_argument("--fps", metavar="F", help="frame rate of the imported animation")
@@ -113,10 +116,12 @@ def run(args: argparse.Namespace) -> int:
         if isinstance(data, list) and len(data) > 1 and frame is None:
             return _import_sequence(source, data, out, args, size, person, focal, max_people)
         if _is_scene(data):
+            _refuse_shape_from_bones(args)
             scene = _copy_scene(source, person)
         else:
             scene, keypoints = import_openpose_json(data, canvas_size=size, frame=frame,
-                                                    person=person, focal_px=focal)
+                                                    person=person, focal_px=focal,
+                                                    shape_from_bones=args.shape_from_bones)
     else:
         from posestudio.lift.importer import import_photo
 
@@ -124,7 +129,8 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"--frame {frame}: a photo has a single frame")
         _start_importing_torch()
         scene, keypoints = import_photo(source, detector=args.detector, weights=args.weights,
-                                        max_people=max_people, person=person, focal_px=focal)
+                                        max_people=max_people, person=person, focal_px=focal,
+                                        shape_from_bones=args.shape_from_bones)
     if size is not None:
         from posestudio.scene.model import Canvas
 
@@ -166,6 +172,13 @@ def _import_quietly(name: str) -> None:
         pass
 
 
+def _refuse_shape_from_bones(args: argparse.Namespace) -> None:
+    """``--shape-from-bones`` shapes the single-image lift: a clip, a sequence or a scene file
+    has no use for it, so it is refused rather than silently ignored."""
+    if getattr(args, "shape_from_bones", False):
+        raise InputError("--shape-from-bones applies to a photo or a single-frame OpenPose JSON")
+
+
 def _copy_scene(source: Path, person: int | None):
     from posestudio.scene.file_format import load_scene
 
@@ -184,6 +197,7 @@ def _import_bvh(source: Path, out: Path, args: argparse.Namespace, size) -> int:
     from posestudio.scene.file_format import save_scene
     from posestudio.scene.model import Canvas
 
+    _refuse_shape_from_bones(args)
     start = parse_index(getattr(args, "start", None), "--start")
     end = parse_index(getattr(args, "end", None), "--end")
     fps = parse_positive("--fps", getattr(args, "fps", None))
@@ -208,6 +222,7 @@ def _import_sequence(source: Path, data, out: Path, args: argparse.Namespace, si
     from posestudio.cli.scene_args import parse_index, parse_positive
     from posestudio.scene.file_format import save_scene
 
+    _refuse_shape_from_bones(args)
     start = parse_index(getattr(args, "start", None), "--start") or 0
     end = parse_index(getattr(args, "end", None), "--end")
     fps = parse_positive("--fps", getattr(args, "fps", None))

@@ -85,13 +85,14 @@ def _pick_people(people: Sequence, person: int | None, where: str) -> list:
 
 
 def _lift_people(people, canvas_size, *, focal_px, points3d, rig, progress, cancelled, span,
-                 focal_search=False):
+                 focal_search=False, shape_from_bones=False):
     from posestudio.lift import lift
 
     a, b = span
     sub = None if progress is None else (lambda f, msg: progress(a + (b - a) * f, msg))
     return lift(people, canvas_size, focal_px=focal_px, points3d=points3d, rig=rig,
-                progress=sub, should_stop=cancelled, focal_search=focal_search)
+                progress=sub, should_stop=cancelled, focal_search=focal_search,
+                shape_from_bones=shape_from_bones)
 
 
 def import_photo(
@@ -105,6 +106,7 @@ def import_photo(
     person: int | None = None,
     focal_px: float | None = None,
     rig: str = "mannequin",
+    shape_from_bones: bool = False,
 ):
     """Detect the people in a photo and lift them into a scene that overlays the photo.
 
@@ -119,6 +121,8 @@ def import_photo(
     person : 0-based index of the one person to import (largest first); None = everyone
     focal_px : focal length in pixels; None = from EXIF, else the image diagonal
     rig : body model of the new people
+    shape_from_bones : estimate each person's body proportions from the bone lengths of
+        confident keypoints (see :func:`posestudio.lift.lift`)
 
     Returns
     -------
@@ -152,7 +156,7 @@ def import_photo(
     focal = focal_px or photo.focal_px
     result = _lift_people(people, (photo.width, photo.height), focal_px=focal, points3d=None,
                           rig=rig, progress=progress, cancelled=cancelled,
-                          span=(_DETECT_SHARE, 1.0))
+                          span=(_DETECT_SHARE, 1.0), shape_from_bones=shape_from_bones)
     keypoints = ImportedKeypoints(people, (photo.width, photo.height), photo,
                                   list(result.reprojection_px), result.focal_px,
                                   {"detect": t1 - t0, "lift": result.seconds},
@@ -226,6 +230,7 @@ def import_openpose_json(
     rig: str = "mannequin",
     progress: ProgressFn | None = None,
     cancelled: CancelledFn | None = None,
+    shape_from_bones: bool = False,
 ):
     """Lift the people of an OpenPose JSON (OpenPose, A1111 ControlNet, DWPose output).
 
@@ -236,6 +241,7 @@ def import_openpose_json(
         OpenPose output), ignored otherwise
     frame : which frame of a list of frames (0-based; default 0)
     person : 0-based index of the one person to import; None = everyone
+    shape_from_bones : as :func:`import_photo`
 
     Returns
     -------
@@ -265,7 +271,8 @@ def import_openpose_json(
                         f"empty or there are none)")
     people = _pick_people(people, person, where)
     result = _lift_people(people, size, focal_px=focal_px, points3d=None, rig=rig,
-                          progress=progress, cancelled=cancelled, span=(0.0, 1.0))
+                          progress=progress, cancelled=cancelled, span=(0.0, 1.0),
+                          shape_from_bones=shape_from_bones)
     keypoints = ImportedKeypoints(people, tuple(size), None, list(result.reprojection_px),
                                   result.focal_px, {"lift": result.seconds},
                                   result.alternatives, result.alternative_labels)
