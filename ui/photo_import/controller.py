@@ -28,6 +28,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from posestudio.errors import PoseStudioError
 from posestudio.scene.edits import SetAnimation
 
+from .. import files
 from ..document import default_scene
 from ..viewport.view import person_color
 from .alternatives import Alternatives
@@ -41,6 +42,7 @@ from .labels import LEFT_OUT_COLOR, PeopleLabels, PersonMark
 from .panel import DEFAULT_OPACITY, PhotoPanel, ProgressBox
 
 MESSAGE_MS = 10000
+SHAPE_FROM_BONES_KEY = "photo_import/shape_from_bones"   # the settings key of that checkbox
 _OTHER_WINDOWS: set = set()        # windows opened for an import (kept alive until closed)
 
 
@@ -141,6 +143,9 @@ class PhotoImport(QObject):
         self.panel.resetKeypointsRequested.connect(self.reset_keypoints)
         self.panel.removeRequested.connect(self.remove_photo)
         self.panel.peopleChosen.connect(self.choose_people)
+        self.panel.shape_from_bones.setChecked(
+            files.settings().value(SHAPE_FROM_BONES_KEY, False, type=bool))
+        self.panel.shape_from_bones.toggled.connect(_remember_shape_from_bones)
         self.dock = QtWidgets.QDockWidget("Photo", self.window)
         self.dock.setObjectName("photo")
         self.dock.setWidget(self.panel)
@@ -184,11 +189,13 @@ class PhotoImport(QObject):
     def import_photo(self, path: str | Path) -> bool:
         """Start detecting + lifting ``path`` in the background; False if a job already runs or
         the user cancelled (see :meth:`_ask_target`)."""
-        work = functools.partial(fit_photo, str(path), detector=self.detector)
+        work = functools.partial(fit_photo, str(path), detector=self.detector,
+                                 shape_from_bones=self.panel.shape_from_bones.isChecked())
         return self._start_import(path, work)
 
     def import_openpose_json(self, path: str | Path) -> bool:
-        work = functools.partial(fit_openpose, str(path))
+        work = functools.partial(fit_openpose, str(path),
+                                 shape_from_bones=self.panel.shape_from_bones.isChecked())
         return self._start_import(path, work)
 
     def _start_import(self, path: str | Path, work) -> bool:
@@ -553,3 +560,10 @@ def _menu(parent, title: str) -> QtWidgets.QMenu | None:
         if menu is not None and action.text() == title:
             return menu
     return None
+
+
+def _remember_shape_from_bones(on: bool) -> None:
+    """Keep "Body proportions from the photo" for the next imports and editor sessions."""
+    settings = files.settings()
+    settings.setValue(SHAPE_FROM_BONES_KEY, bool(on))
+    settings.sync()

@@ -146,12 +146,14 @@ def _state_from_import(source, scene, imported) -> FitOutcome:
 
 def fit_photo(path: str | os.PathLike, *, progress: ProgressFn | None = None,
               should_stop: StopFn | None = None, detector: str = "mediapipe",
-              weights=None) -> FitOutcome:
-    """Detect the people in a photo and lift them (the CLI's code path); canvas = photo size."""
+              weights=None, shape_from_bones: bool = False) -> FitOutcome:
+    """Detect the people in a photo and lift them (the CLI's code path); canvas = photo size.
+    ``shape_from_bones``: see :func:`posestudio.lift.importer.import_photo`."""
     from posestudio.lift.importer import import_photo
 
     scene, imported = import_photo(path, progress=progress, cancelled=should_stop,
-                                   detector=detector, weights=weights)
+                                   detector=detector, weights=weights,
+                                   shape_from_bones=shape_from_bones)
     return _state_from_import(path, scene, imported)
 
 
@@ -182,11 +184,13 @@ def _is_scene_file(path: str, size: int, mtime_ns: int) -> bool:
 
 
 def fit_openpose(path: str | os.PathLike, *, progress: ProgressFn | None = None,
-                 should_stop: StopFn | None = None) -> FitOutcome:
-    """Lift the people of an OpenPose / DWPose JSON; the canvas is the JSON's canvas size."""
+                 should_stop: StopFn | None = None, shape_from_bones: bool = False) -> FitOutcome:
+    """Lift the people of an OpenPose / DWPose JSON; the canvas is the JSON's canvas size.
+    ``shape_from_bones``: see :func:`posestudio.lift.importer.import_photo`."""
     from posestudio.lift.importer import import_openpose_json
 
-    scene, imported = import_openpose_json(path, progress=progress, cancelled=should_stop)
+    scene, imported = import_openpose_json(path, progress=progress, cancelled=should_stop,
+                                           shape_from_bones=shape_from_bones)
     return _state_from_import(path, scene, imported)
 
 

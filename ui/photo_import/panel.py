@@ -51,7 +51,8 @@ class ProgressBox(QtWidgets.QWidget):
 
 
 class PhotoPanel(QtWidgets.QWidget):
-    """The photo behind the scene: which file, opacity, keypoints overlay, refit.
+    """The photo behind the scene: which file, opacity, keypoints overlay, refit; the import's
+    "Body proportions from the photo" option.
 
     Signals
     -------
@@ -76,6 +77,10 @@ class PhotoPanel(QtWidgets.QWidget):
         self.source.setWordWrap(True)
         self.import_button = QtWidgets.QPushButton("Import Photo…")
         self.import_button.clicked.connect(self.importRequested)
+        self.shape_from_bones = QtWidgets.QCheckBox("Body proportions from the photo")
+        self.shape_from_bones.setToolTip(
+            "On import, give each mannequin the proportions (legs, arms, torso, shoulders, hips) "
+            "its bone lengths in the photo show, when the keypoints are confident")
         self.show_photo = QtWidgets.QCheckBox("Show photo behind the scene")
         self.show_photo.setChecked(True)
         self.show_photo.toggled.connect(self.photoToggled)
@@ -107,6 +112,7 @@ class PhotoPanel(QtWidgets.QWidget):
             buttons.addWidget(button)
         form.addRow(self.source)
         form.addRow(self.import_button)
+        form.addRow(self.shape_from_bones)
         form.addRow(self.show_photo)
         form.addRow("Opacity", self.opacity)
         form.addRow(self.show_keypoints)
