@@ -47,3 +47,18 @@ def test_the_checkbox_reaches_the_import_and_is_remembered(qtbot, window, photo,
     qtbot.mouseClick(box, QtCore.Qt.MouseButton.LeftButton, pos=QtCore.QPoint(8, box.height() // 2))
     assert not box.isChecked()
     assert not files.settings().value(SHAPE_FROM_BONES_KEY, True, type=bool)
+
+
+@pytest.fixture
+def remembered_on(data_dir):
+    """The settings say the option was on when the editor last ran (set before the window opens)."""
+    from posestudio.ui import files
+    from posestudio.ui.photo_import.controller import SHAPE_FROM_BONES_KEY
+
+    settings = files.settings()
+    settings.setValue(SHAPE_FROM_BONES_KEY, True)
+    settings.sync()
+
+
+def test_a_new_window_starts_with_the_remembered_choice(remembered_on, window, photo):
+    assert photo.panel.shape_from_bones.isChecked()
