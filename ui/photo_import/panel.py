@@ -81,7 +81,8 @@ class PhotoPanel(QtWidgets.QWidget):
         self.shape_from_bones.setToolTip(
             "On import, give each mannequin the proportions (legs, arms, torso, shoulders, hips) "
             "its bone lengths in the photo show, when the keypoints are confident")
-        self.show_photo = QtWidgets.QCheckBox("Show photo behind the scene")
+        self.show_photo = QtWidgets.QCheckBox("Show photo")
+        self.show_photo.setToolTip("Show the photo behind the scene; the slider sets its opacity")
         self.show_photo.setChecked(True)
         self.show_photo.toggled.connect(self.photoToggled)
         self.opacity = QtWidgets.QSlider(Qt.Orientation.Horizontal)
@@ -113,8 +114,10 @@ class PhotoPanel(QtWidgets.QWidget):
         form.addRow(self.source)
         form.addRow(self.import_button)
         form.addRow(self.shape_from_bones)
-        form.addRow(self.show_photo)
-        form.addRow("Opacity", self.opacity)
+        photo_row = QtWidgets.QHBoxLayout()     # one row: the dock must fit a 768-px screen
+        photo_row.addWidget(self.show_photo)
+        photo_row.addWidget(self.opacity, 1)
+        form.addRow(photo_row)
         form.addRow(self.show_keypoints)
         form.addRow(self.auto_refit)
         form.addRow(self.people)
