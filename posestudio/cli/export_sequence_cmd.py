@@ -90,8 +90,9 @@ def load_source(arg: str):
 class ProgressBar:
     """Progress on stderr: a redrawn bar on a terminal, plain lines every 10 % otherwise."""
 
-    def __init__(self, stream=None, width: int = 30) -> None:
+    def __init__(self, stream=None, width: int = 30, label: str = "export-sequence") -> None:
         self.stream = stream or sys.stderr
+        self.label = label
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.width = width
         self.start = time.perf_counter()
@@ -111,7 +112,7 @@ class ProgressBar:
         decile = int(fraction * 10)
         if decile > self._last_decile:
             self._last_decile = decile
-            self.stream.write(f"export-sequence: {fraction * 100:3.0f}% {message} "
+            self.stream.write(f"{self.label}: {fraction * 100:3.0f}% {message} "
                               f"({elapsed:.1f}s)\n")
             self.stream.flush()
 

@@ -217,8 +217,6 @@ def _import_sequence(source: Path, data, out: Path, args: argparse.Namespace, si
                      focal, max_people) -> int:
     """The video / keypoint-sequence branch: tracked people lifted with the temporal fit into an
     animated scene, written atomically to ``out`` (nothing written on an error or Ctrl+C)."""
-    import sys
-
     from posestudio.cli.scene_args import parse_index, parse_positive
     from posestudio.scene.file_format import save_scene
 
@@ -228,11 +226,9 @@ def _import_sequence(source: Path, data, out: Path, args: argparse.Namespace, si
     fps = parse_positive("--fps", getattr(args, "fps", None))
     if args.frame is not None:
         raise InputError("--frame does not apply to a video or keypoint folder (use --start/--end)")
-    progress = None
-    if sys.stderr.isatty():
-        from posestudio.cli.export_sequence_cmd import ProgressBar
+    from posestudio.cli.export_sequence_cmd import ProgressBar
 
-        progress = ProgressBar()
+    progress = ProgressBar(label="import")      # a bar on a terminal, plain lines otherwise
     if isinstance(data, Path) and data.is_file():
         if args.detector != "mediapipe":
             raise InputError(f"--detector {args.detector}: videos are detected with mediapipe only")
