@@ -228,10 +228,11 @@ class StatusLabel(QtWidgets.QLabel):
 
 
 class ActionRow(QtWidgets.QWidget):
-    """Run and Cancel, a progress bar, a status line and where the results are saved, with an
-    "Open folder" button: the row a panel keeps in view below its scrolling fields."""
+    """Run and Cancel, a progress bar, a status line and (``saved_row``) where the results are
+    saved, with an "Open folder" button: the row a panel keeps in view below its scrolling fields.
+    A panel whose runs write no files (an import into the scene) leaves the saved row out."""
 
-    def __init__(self, run_text: str, parent=None) -> None:
+    def __init__(self, run_text: str, parent=None, *, saved_row: bool = True) -> None:
         super().__init__(parent)
         column = QtWidgets.QVBoxLayout(self)
         column.setContentsMargins(9, 4, 9, 6)
@@ -250,6 +251,8 @@ class ActionRow(QtWidgets.QWidget):
         self.status = StatusLabel()
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         column.addWidget(self.status)
+        if not saved_row:
+            return
         saved = QtWidgets.QHBoxLayout()
         self.saved_in = ElidedLabel()
         self.saved_in.setStyleSheet("color: #999;")

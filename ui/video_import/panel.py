@@ -8,7 +8,7 @@ import numpy as np
 from PySide6 import QtGui, QtWidgets
 from PySide6.QtCore import Qt, Signal
 
-from ..generate.widgets import StatusLabel, VerticalScroll
+from ..generate.widgets import ActionRow, VerticalScroll
 from .work import ImportOptions
 
 __all__ = ["PREVIEW_SIDE", "VideoImportPanel"]
@@ -101,28 +101,15 @@ class VideoImportPanel(QtWidgets.QWidget):
         layout.addStretch(1)
         outer.addWidget(VerticalScroll(body), 1)       # the fields scroll in a short dock,
 
-        footer = QtWidgets.QVBoxLayout()               # Import/Cancel and progress stay in view
-        footer.setContentsMargins(9, 4, 9, 6)
-        outer.addLayout(footer)
-        layout = footer
-        run = QtWidgets.QHBoxLayout()
-        self.import_button = QtWidgets.QPushButton("Import")
+        actions = ActionRow("Import", saved_row=False)  # Import/Cancel and progress stay in view
+        self.import_button, self.cancel_button = actions.run_button, actions.cancel_button
         self.import_button.setToolTip("Track and lift the motion into an animated scene (one "
                                       "undo step)")
         self.import_button.clicked.connect(self.importRequested)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancelRequested)
-        run.addWidget(self.import_button, 1)
-        run.addWidget(self.cancel_button)
-        layout.addLayout(run)
-        self.progress = QtWidgets.QProgressBar()
+        self.progress, self.status = actions.progress, actions.status
         self.progress.setRange(0, 1000)
-        self.progress.setValue(0)
-        layout.addWidget(self.progress)
-        self.status = StatusLabel()
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.status)
+        outer.addWidget(actions)
 
     # -- values ----------------------------------------------------------------------------------
     def options(self) -> ImportOptions:
