@@ -30,7 +30,7 @@ __all__ = [
     "quaternion_multiply", "quaternion_conjugate", "quaternion_normalize", "quaternion_log",
     "quaternion_exp", "quaternion_slerp", "squad_control_points", "quaternion_squad",
     "euler_to_matrix", "matrix_to_euler", "axis_angle_to_matrix_one", "matrix_to_axis_angle_one",
-    "rotation_distance", "rotation_between", "rotation_between_one",
+    "rotation_distance", "rotation_between", "rotation_between_one", "axis_angle_to_matrix_vjp",
 ]
 
 _SMALL = 1e-6  # below this angle (radians) the series expansions are exact to float64
@@ -65,6 +65,53 @@ def axis_angle_to_matrix(axis_angle) -> np.ndarray:
                   bx * y + az, 1.0 - b * (x * x + z * z), by * z - ax,
                   bx * z - ay, by * z + ax, 1.0 - b * (x * x + y * y)], axis=-1)
     return m.reshape(aa.shape[:-1] + (3, 3))
+
+
+def _skew(v: np.ndarray) -> np.ndarray:
+    x, y, z = v[..., 0], v[..., 1], v[..., 2]
+    zero = np.zeros_like(x)
+    return np.stack([zero, -z, y, z, zero, -x, -y, x, zero], axis=-1).reshape(v.shape + (3,))
+
+
+def _vee_antisymmetric(m: np.ndarray) -> np.ndarray:
+    """(..., 3) v with ⟨m, [e_i]×⟩ = v_i: the gradient of ⟨m, [ω]×⟩ with respect to ω."""
+    return np.stack([m[..., 2, 1] - m[..., 1, 2], m[..., 0, 2] - m[..., 2, 0],
+                     m[..., 1, 0] - m[..., 0, 1]], axis=-1)
+
+
+def axis_angle_to_matrix_vjp(axis_angle, grad_matrix) -> np.ndarray:
+    """Gradient with respect to the axis-angle of a scalar whose gradient with respect to
+    ``axis_angle_to_matrix(axis_angle)`` is ``grad_matrix`` (a vector-Jacobian product).
+
+    With W = [ω]×, R = I + a W + b W² (a = sin θ/θ, b = (1 − cos θ)/θ²), so
+    dL/dω = (⟨G, W⟩ a′ + ⟨G, W²⟩ b′) ω + a vee(G) − b vee(G W + W G), where a′ and b′ are the
+    derivatives of a and b with respect to θ, divided by θ (series near 0: exact and finite).
+
+    Parameters
+    ----------
+    axis_angle : (..., 3) radians; grad_matrix : (..., 3, 3)
+
+    Returns
+    -------
+    (..., 3) float64
+    """
+    aa = _f64(axis_angle)
+    g = _f64(grad_matrix)
+    theta2 = (aa * aa).sum(-1)
+    small = theta2 < 1e-4
+    t2 = np.where(small, 1.0, theta2)
+    t = np.sqrt(t2)
+    s, c = np.sin(t), np.cos(t)
+    a = np.where(small, 1.0 - theta2 / 6.0 + theta2 ** 2 / 120.0, s / t)
+    b = np.where(small, 0.5 - theta2 / 24.0 + theta2 ** 2 / 720.0, (1.0 - c) / t2)
+    da = np.where(small, -1.0 / 3.0 + theta2 / 30.0 - theta2 ** 2 / 840.0, (t * c - s) / (t2 * t))
+    db = np.where(small, -1.0 / 12.0 + theta2 / 180.0 - theta2 ** 2 / 6720.0,
+                  (t * s - 2.0 * (1.0 - c)) / (t2 * t2))
+    w = _skew(aa)
+    ww = w @ w
+    coef = (g * w).sum((-2, -1)) * da + (g * ww).sum((-2, -1)) * db
+    return (coef[..., None] * aa + a[..., None] * _vee_antisymmetric(g)
+            - b[..., None] * _vee_antisymmetric(g @ w + w @ g))
 
 
 def axis_angle_to_quaternion(axis_angle) -> np.ndarray:

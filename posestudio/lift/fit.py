@@ -1,4 +1,4 @@
-"""SMPLify-style fit of one body to 2D OpenPose keypoints, in torch, in the camera frame.
+"""SMPLify-style fit of one body to 2D OpenPose keypoints, in the camera frame.
 
 The camera sits at the origin looking down −Z (OpenGL), focal ``f`` pixels, principal point at
 the canvas centre; a body with identity global orientation faces the camera. We fit the global
@@ -43,7 +43,11 @@ import numpy as np
 from posestudio.errors import Cancelled, LiftError
 from posestudio.lift import priors
 from posestudio.lift.optim import Adam, minimize_lbfgs
-from posestudio.rotations import axis_angle_to_matrix_one, matrix_to_axis_angle, matrix_to_axis_angle_one
+from posestudio.lift.torch_bridge import apply, zeros_if_none
+from posestudio.rotations import (
+    axis_angle_to_matrix, axis_angle_to_matrix_one, axis_angle_to_matrix_vjp, matrix_to_axis_angle,
+    matrix_to_axis_angle_one,
+)
 from posestudio.skeletons import (
     COCO18_NAMES, COCO18_SOURCES, FACE70_SOURCES, HAND21_NAMES, SMPLX_JOINT_INDEX, hand21_sources,
 )
@@ -219,43 +223,59 @@ class PoseTerms:
     A max-mixture prior (as SMPLify's GMM): a stiffness-weighted pull towards the nearest posture
     mode, scaled by ``prior_w``; knees and elbows are hinges (flexion one way only, almost no
     other rotation); thighs and upper arms reach back only so far. Shared by the full fit and
-    the warm-start refit (``lift.refit``), so both judge a pose the same way.
+    the warm-start refit (``lift.refit``), so both judge a pose the same way. Numpy with its
+    gradient (:meth:`piece`); calling the object does the same on torch tensors.
     """
 
-    def __init__(self, settings: FitSettings, dtype):
-        import torch
-
+    def __init__(self, settings: FitSettings):
         self.hinge_weight = settings.hinge_weight
-        self.stiff = torch.tensor(priors.stiffness(), dtype=dtype)
-        h_idx, h_axis, h_sign = (torch.tensor(a) for a in priors.hinge_arrays())
-        self.h_idx, self.h_axis, self.h_sign = h_idx, h_axis.to(dtype), h_sign.to(dtype)
-        self.modes = torch.tensor(
-            np.stack(list(priors.start_poses().values()))[: max(1, settings.prior_modes)],
-            dtype=dtype)[None]                                                  # (1, K, 55, 3)
-        self.mode_cost = torch.tensor(priors.mode_costs()[: self.modes.shape[1]], dtype=dtype)[None]
-        self.shoulders = torch.tensor([SMPLX_JOINT_INDEX["left_shoulder"], SMPLX_JOINT_INDEX["right_shoulder"]])
-        self.arm_rest = torch.tensor([1.0, -1.0], dtype=dtype)  # T-pose arms: ±x (left, right)
-        self.hips = torch.tensor([SMPLX_JOINT_INDEX["left_hip"], SMPLX_JOINT_INDEX["right_hip"]])
+        self.stiff = priors.stiffness()                                           # (55, 3)
+        self.h_idx, self.h_axis, self.h_sign = priors.hinge_arrays()
+        self.modes = np.stack(list(priors.start_poses().values()))[: max(1, settings.prior_modes)]
+        self.mode_cost = priors.mode_costs()[: len(self.modes)]
+        self.shoulders = np.array([SMPLX_JOINT_INDEX["left_shoulder"], SMPLX_JOINT_INDEX["right_shoulder"]])
+        self.arm_rest = np.array([1.0, -1.0])  # T-pose arms: ±x (left, right)
+        self.hips = np.array([SMPLX_JOINT_INDEX["left_hip"], SMPLX_JOINT_INDEX["right_hip"]])
+
+    def piece(self, pose: np.ndarray, prior_w: float):
+        """((loss (B,),), vjp) of poses (B, 55, 3): the terms and their gradient."""
+        hw = self.hinge_weight
+        rows = np.arange(len(pose))
+        diff = pose[:, None] - self.modes[None]                                    # (B, K, 55, 3)
+        nearest = np.argmin((self.stiff * diff ** 2).sum((2, 3)) + self.mode_cost, 1)
+        d = diff[rows, nearest]                                                    # (B, 55, 3)
+        loss = prior_w * ((self.stiff * d ** 2).sum((1, 2)) + self.mode_cost[nearest])
+        hinge = pose[:, self.h_idx]                                                # (B, H, 3)
+        off_axis = 1 - self.h_axis
+        bent_back = np.maximum(-(hinge * self.h_axis).sum(-1) * self.h_sign, 0.0)  # (B, H)
+        loss = loss + hw * ((bent_back ** 2).sum(-1) + 0.1 * ((hinge * off_axis) ** 2).sum((1, 2)))
+        # Upper arms (B, 2, 3): the rotated rest directions ±x, i.e. ± the first matrix column.
+        shoulder_aa = pose[:, self.shoulders]
+        back = np.maximum(-axis_angle_to_matrix(shoulder_aa)[..., 2, 0] * self.arm_rest
+                          - priors.SHOULDER_BACK_LIMIT, 0.0)                       # (B, 2)
+        extended = np.maximum(pose[:, self.hips, 0] - priors.HIP_EXTENSION_LIMIT, 0.0)
+        loss = loss + hw * ((back ** 2).sum(-1) + (extended ** 2).sum(-1))
+
+        def vjp(g):
+            g = g[:, None, None]
+            grad = 2 * prior_w * g * self.stiff * d
+            grad[:, self.h_idx] += hw * g * (-2 * bent_back[..., None] * self.h_axis * self.h_sign[:, None]
+                                             + 0.2 * hinge * off_axis)
+            g_matrix = np.zeros(shoulder_aa.shape + (3,))
+            g_matrix[..., 2, 0] = -2 * hw * g[..., 0] * back * self.arm_rest
+            grad[:, self.shoulders] += axis_angle_to_matrix_vjp(shoulder_aa, g_matrix)
+            grad[:, self.hips, 0] += 2 * hw * g[..., 0] * extended
+            return (grad,)
+
+        return (loss,), vjp
 
     def __call__(self, pose, prior_w: float):
-        import torch
-
-        prior = (self.stiff * (pose[:, None] - self.modes) ** 2).sum((2, 3)) + self.mode_cost  # (B, K)
-        loss = prior_w * prior.min(1).values
-        flex = (pose[:, self.h_idx] * self.h_axis).sum(-1) * self.h_sign
-        off = (pose[:, self.h_idx] * (1 - self.h_axis)) ** 2
-        loss = loss + self.hinge_weight * ((torch.relu(-flex) ** 2).sum(-1) + 0.1 * off.sum((1, 2)))
-        from posestudio.rotations_torch import axis_angle_to_matrix
-
-        # Upper arms (B, 2, 3): the rotated rest directions ±x, i.e. ± the first matrix column.
-        arm = axis_angle_to_matrix(pose[:, self.shoulders])[..., 0] * self.arm_rest[:, None]
-        loss = loss + self.hinge_weight * (torch.relu(-arm[..., 2] - priors.SHOULDER_BACK_LIMIT) ** 2).sum(-1)
-        loss = loss + self.hinge_weight * (torch.relu(pose[:, self.hips, 0] - priors.HIP_EXTENSION_LIMIT) ** 2).sum(-1)
-        return loss
+        """:meth:`piece` on a torch tensor (B, 55, 3) → (B,), differentiable."""
+        return apply(lambda p: self.piece(p, prior_w), pose)[0]
 
 
 def normalised_targets(targets: np.ndarray, conf: np.ndarray, size: tuple[int, int],
-                       focal: float, selection: np.ndarray, dtype):
+                       focal: float) -> tuple[np.ndarray, np.ndarray, float, float, np.ndarray]:
     """Fitting targets in units of the person's size about the canvas centre, and their weights.
 
     Person-size units make the robust loss's scale and the optimiser's tolerances independent of
@@ -264,23 +284,52 @@ def normalised_targets(targets: np.ndarray, conf: np.ndarray, size: tuple[int, i
 
     Returns
     -------
-    targets (N, 2), weights (N,), selection: torch tensors of ``dtype``; focal in the same units
-    (float); the scale (pixels per unit) and centre (2,) to map back to pixels.
+    targets (N, 2), weights (N,) float64; focal in the same units (float); the scale (pixels
+    per unit) and centre (2,) to map back to pixels.
     """
-    import torch
-
     width, height = size
     present = targets[conf > 0, :2]
     scale = float(np.linalg.norm(present.max(0) - present.min(0)))
     scale = max(scale, 0.05 * math.hypot(width, height))
     centre = np.array([width / 2.0, height / 2.0])
-    weights = conf.copy()
+    weights = conf.astype(np.float64)
     weights[:18] *= BODY_WEIGHTS
     weights[18:60] *= HAND_WEIGHT
     weights[60:] *= FACE_WEIGHT
-    return (torch.tensor((targets[:, :2] - centre) / scale, dtype=dtype),
-            torch.tensor(weights, dtype=dtype), torch.tensor(selection, dtype=dtype),
-            focal / scale, scale, centre)
+    return (targets[:, :2] - centre) / scale, weights, focal / scale, scale, centre
+
+
+def project(points: np.ndarray, f: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(…, 3) camera-frame points → (…, 2) image coordinates (y down, like pixels) for focal
+    ``f``, with the depths (…,) used (clamped at 1 mm) and where the clamp acted."""
+    depth = -points[..., 2]
+    clamped = depth < 1e-3
+    z = np.maximum(depth, 1e-3)
+    return np.stack([f * points[..., 0] / z, -f * points[..., 1] / z], -1), z, clamped
+
+
+def robust_reprojection(points: np.ndarray, tgt: np.ndarray, w: np.ndarray, f: float,
+                        sigma: float):
+    """A piece: ((loss (B,),), vjp) of the robust (Geman-McClure) reprojection error of
+    ``points`` (B, K, 3) against ``tgt`` (K, 2) or (B, K, 2), weights ``w`` (K,) or (B, K),
+    normalised by the weights' sum per row."""
+    uv, z, clamped = project(points, f)
+    r = uv - tgt
+    r2 = (r * r).sum(-1)
+    sig2 = sigma * sigma
+    norm = np.maximum(w.sum(-1), 1e-6)
+    loss = (sig2 * r2 / (sig2 + r2) * w).sum(-1) / norm
+
+    def vjp(g):
+        g_r2 = g[:, None] * w / np.expand_dims(norm, -1) * (sig2 / (sig2 + r2)) ** 2
+        g_u, g_v = 2 * r[..., 0] * g_r2, 2 * r[..., 1] * g_r2
+        grad = np.empty_like(points)
+        grad[..., 0] = g_u * f / z
+        grad[..., 1] = -g_v * f / z
+        grad[..., 2] = np.where(clamped, 0.0, (g_u * uv[..., 0] + g_v * uv[..., 1]) / z)
+        return (grad,)
+
+    return (loss,), vjp
 
 
 def prior_weight(settings: FitSettings, t: float) -> float:
@@ -293,33 +342,35 @@ class FitProblem:
     """The fixed part of one fit: the targets, their weights, the camera and the priors.
 
     Everything is in units of the person's size in the image about the canvas centre
-    (``normalised_targets``). The batch dimension B of the tensors passed in is free: the
+    (``normalised_targets``). The batch dimension B of the arrays passed in is free: the
     single-photo fit puts hypotheses there, the temporal fit frames (then ``tgt`` and ``w``
-    carry one row per frame).
+    carry one row per frame). The maths is numpy with hand-written gradients (``*_np`` methods,
+    ``torch_bridge`` pieces); the methods without the suffix take and give torch tensors.
 
     Attributes
     ----------
     model : KeypointModel
     settings : FitSettings
-    tgt : (K, 2) or (B, K, 2) tensor, targets; w : (K,) or (B, K) tensor, their weights
-    sel : (K, 55 + L) tensor, model points → keypoints
+    tgt : (K, 2) or (B, K, 2) targets; w : (K,) or (B, K) their weights (float64)
+    sel : (K, 55 + L) model points → keypoints
     f : float, focal length in target units; scale : float, pixels per unit; centre : (2,) pixels
-    bones : (ia, ib, unit directions (M, 3)) of the detector's 3D bones, or None
+    bones : (incidence (K, M), unit directions (M, 3)) of the detector's 3D bones, or None;
+        column m of the incidence is +1 at the bone's end keypoint and −1 at its start
     pose_terms : PoseTerms
-    freeze : (55, 1) tensor, 0 for joints no keypoint drives (they keep the start pose)
+    freeze : (55, 1) 0 for joints no keypoint drives (they keep the start pose)
+    dtype : torch dtype of the hypotheses
     """
 
-    def __init__(self, model, tgt, w, sel, f: float, scale: float, centre: np.ndarray,
-                 settings: FitSettings, *, has_hands: bool, bones=None):
-        import torch
-
+    def __init__(self, model, tgt: np.ndarray, w: np.ndarray, sel: np.ndarray, f: float,
+                 scale: float, centre: np.ndarray, settings: FitSettings, *, has_hands: bool,
+                 bones=None):
         self.model, self.settings = model, settings
         self.tgt, self.w, self.sel = tgt, w, sel
         self.f, self.scale, self.centre = f, scale, centre
         self.bones = bones
-        self.dtype = tgt.dtype
-        self.pose_terms = PoseTerms(settings, self.dtype)
-        self.freeze = torch.ones(55, 1, dtype=self.dtype)
+        self.dtype = model.dtype
+        self.pose_terms = PoseTerms(settings)
+        self.freeze = np.ones((55, 1))
         self.freeze[22:25] = 0.0           # jaw and eyes: no keypoints drive them
         if not has_hands:
             self.freeze[25:55] = 0.0
@@ -329,64 +380,126 @@ class FitProblem:
                   size: tuple[int, int], points3d: np.ndarray | None,
                   settings: FitSettings) -> "FitProblem":
         """The problem of one person in one image; ``targets`` (K, 3) pixels + confidence."""
-        import torch
-
-        dtype = torch.float32
         conf = targets[:, 2]
-        tgt, w, sel, f, scale, centre = normalised_targets(targets, conf, size, focal, selection, dtype)
+        tgt, w, f, scale, centre = normalised_targets(targets, conf, size, focal)
         bones = None
         if points3d is not None and settings.bone3d_weight > 0:
             usable = [(a, b) for a, b in BONES_3D if conf[a] > 0 and conf[b] > 0]
             if usable:
-                p3 = torch.tensor(points3d, dtype=dtype)
-                ia = torch.tensor([a for a, _ in usable]); ib = torch.tensor([b for _, b in usable])
-                d3 = p3[ib] - p3[ia]
-                bones = (ia, ib, d3 / d3.norm(dim=-1, keepdim=True).clamp(min=1e-6))
+                p3 = np.asarray(points3d, dtype=np.float64)
+                incidence = np.zeros((len(targets), len(usable)))
+                for m, (a, b) in enumerate(usable):
+                    incidence[b, m] += 1.0
+                    incidence[a, m] -= 1.0
+                d3 = incidence[: len(p3)].T @ p3
+                bones = (incidence, d3 / np.maximum(np.linalg.norm(d3, axis=-1, keepdims=True), 1e-6))
         has_hands = conf[18:60].sum() > 0 and settings.fit_hands
-        return cls(model, tgt, w, sel, f, scale, centre, settings, has_hands=bool(has_hands),
-                   bones=bones)
+        return cls(model, tgt, w, np.asarray(selection, dtype=np.float64), f, scale, centre,
+                   settings, has_hands=bool(has_hands), bones=bones)
+
+    # --- numpy: values and gradients -----------------------------------------------------
+
+    def keypoints_np(self, betas: np.ndarray, pose: np.ndarray, transl: np.ndarray):
+        """A piece: ((keypoints (B, K, 3),), vjp), camera frame, in the order of the targets."""
+        (joints, landmarks), model_vjp = self.model.piece(betas, pose, transl)
+        nj = joints.shape[1]
+        kp = self.sel @ np.concatenate([joints, landmarks], 1)
+
+        def vjp(g_kp):
+            g_points = self.sel.T @ g_kp
+            return model_vjp(g_points[:, :nj], g_points[:, nj:])
+
+        return (kp,), vjp
+
+    def reprojection_np(self, points: np.ndarray, mask: np.ndarray | None = None):
+        """A piece: ((loss (B,),), vjp), the robust reprojection error, weight-normalised per
+        row; ``mask`` (K,) scales the weights (the torso alone, say)."""
+        w = self.w if mask is None else self.w * mask
+        return robust_reprojection(points, self.tgt, w, self.f, self.settings.robust_sigma)
+
+    def _bone3d_np(self, kp: np.ndarray, weight: float):
+        """A piece: ((loss (B,),), vjp), ``weight`` × the mean of 1 − cos(angle) between the
+        model's bones and the detector's 3D bones."""
+        incidence, d3 = self.bones
+        dm = np.einsum("km,bkc->bmc", incidence, kp)
+        length = np.linalg.norm(dm, axis=-1, keepdims=True)
+        unit = dm / np.maximum(length, 1e-6)
+        loss = weight * (1 - (unit * d3).sum(-1)).mean(-1)
+
+        def vjp(g):
+            g_unit = -(weight / len(d3)) * g[:, None, None] * d3
+            radial = np.where(length > 1e-6, (g_unit * unit).sum(-1, keepdims=True), 0.0)
+            g_dm = (g_unit - radial * unit) / np.maximum(length, 1e-6)
+            return (np.einsum("km,bmc->bkc", incidence, g_dm),)
+
+        return (loss,), vjp
+
+    def objective_np(self, pose: np.ndarray, transl: np.ndarray, betas: np.ndarray,
+                     start: np.ndarray, prior_w: float):
+        """A piece: ((loss (B,), effective pose (B, 55, 3), keypoints (B, K, 3)), vjp); the
+        vjp gives the gradients of pose, transl, betas (and None for the start)."""
+        s = self.settings
+        freeze = self.freeze
+        posed = pose * freeze + start * (1 - freeze)
+        (kp,), kp_vjp = self.keypoints_np(betas, posed, transl)
+        (loss,), reproj_vjp = self.reprojection_np(kp)
+        (prior,), prior_vjp = self.pose_terms.piece(posed, prior_w)
+        loss = loss + prior
+        if s.fit_shape:
+            loss = loss + s.shape_prior * (betas ** 2).sum(-1)
+        bone_vjp = None
+        if self.bones is not None:
+            fade = prior_w / s.pose_prior_start + s.bone3d_floor
+            (bone,), bone_vjp = self._bone3d_np(kp, s.bone3d_weight * fade)
+            loss = loss + bone
+
+        def vjp(g_loss, g_posed, g_kp):
+            g_loss = zeros_if_none(g_loss, loss)
+            g_kp = zeros_if_none(g_kp, kp) + reproj_vjp(g_loss)[0]
+            if bone_vjp is not None:
+                g_kp = g_kp + bone_vjp(g_loss)[0]
+            g_betas, g_pose, g_transl = kp_vjp(g_kp)
+            g_pose = g_pose + prior_vjp(g_loss)[0] + zeros_if_none(g_posed, posed)
+            if s.fit_shape:
+                g_betas = g_betas + 2 * s.shape_prior * g_loss[:, None] * betas
+            return g_pose * freeze, g_transl, g_betas, None
+
+        return (loss, posed, kp), vjp
+
+    # --- the same on torch tensors --------------------------------------------------------
 
     def keypoints(self, betas, pose, transl):
         """Model keypoints (B, K, 3), camera frame, in the order of the targets."""
-        import torch
+        return apply(self.keypoints_np, betas, pose, transl)[0]
 
-        joints, landmarks = self.model.forward(betas, pose, transl)
-        return self.sel @ torch.cat([joints, landmarks], 1)
+    def select(self, joints, landmarks):
+        """Keypoints (B, K, 3) of posed joints (B, 55, 3) and landmarks (B, L, 3)."""
+        return apply(lambda j, lm: ((self.sel @ np.concatenate([j, lm], 1),),
+                                    lambda g: tuple(np.split(self.sel.T @ g, [j.shape[1]], 1))),
+                     joints, landmarks)[0]
 
     def project(self, points):
-        """(…, 3) camera-frame points → (…, 2) target units (y down, like pixels)."""
+        """(…, 3) camera-frame points → (…, 2) target units (y down, like pixels); not
+        differentiable."""
         import torch
 
-        z = (-points[..., 2]).clamp(min=1e-3)
-        return torch.stack([self.f * points[..., 0] / z, -self.f * points[..., 1] / z], -1)
+        return torch.from_numpy(project(points.detach().double().numpy(), self.f)[0])
 
     def reprojection(self, points, mask=None):
         """(B,) robust (Geman-McClure) reprojection error, weight-normalised per row."""
-        r2 = ((self.project(points) - self.tgt) ** 2).sum(-1)
-        sig2 = self.settings.robust_sigma ** 2
-        rho = sig2 * r2 / (sig2 + r2)
-        ww = self.w if mask is None else self.w * mask
-        return (rho * ww).sum(-1) / ww.sum(-1).clamp(min=1e-6)
+        return apply(lambda kp: self.reprojection_np(kp, mask), points)[0]
 
     def posed(self, hyp: "Hypotheses"):
         """The pose each row really has: free joints from ``hyp.pose``, frozen ones from its start."""
-        return hyp.pose * self.freeze + hyp.start * (1 - self.freeze)
+        import torch
+
+        freeze = torch.from_numpy(self.freeze).to(hyp.pose.dtype)
+        return hyp.pose * freeze + hyp.start * (1 - freeze)
 
     def objective(self, hyp: "Hypotheses", prior_w: float):
         """(B,) whole objective, the effective pose (B, 55, 3) and the keypoints (B, K, 3)."""
-        s = self.settings
-        pose = self.posed(hyp)
-        kp = self.keypoints(hyp.betas, pose, hyp.transl)
-        loss = self.reprojection(kp) + self.pose_terms(pose, prior_w)
-        if s.fit_shape:
-            loss = loss + s.shape_prior * (hyp.betas ** 2).sum(-1)
-        if self.bones is not None:
-            ia, ib, d3 = self.bones
-            dm = kp[:, ib] - kp[:, ia]
-            dm = dm / dm.norm(dim=-1, keepdim=True).clamp(min=1e-6)
-            fade = prior_w / s.pose_prior_start + s.bone3d_floor
-            loss = loss + s.bone3d_weight * (1 - (dm * d3).sum(-1)).mean(-1) * fade
-        return loss, pose, kp
+        return apply(lambda *a: self.objective_np(*a, prior_w), hyp.pose, hyp.transl, hyp.betas,
+                     hyp.start)
 
 
 @dataclass
@@ -473,7 +586,7 @@ def fit_orientation(problem: FitProblem, starts: list[np.ndarray], start_pose, t
     pose_rest = start_pose.expand(bsz, -1, -1)
     betas = (torch.zeros(bsz, problem.model.num_betas, dtype=dtype) if betas is None else
              torch.tensor(np.asarray(betas, dtype=np.float64)[None], dtype=dtype).repeat(bsz, 1))
-    mask = torch.zeros(problem.tgt.shape[-2], dtype=dtype)
+    mask = np.zeros(problem.tgt.shape[-2])
     mask[TORSO] = 1.0
     mask[HEAD] = 0.3
     opt = Adam([go, transl], lr=0.05)

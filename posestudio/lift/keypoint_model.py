@@ -11,17 +11,30 @@ surface points (nose, eyes, ears, toes, fingertips, face-70), not the ~10k mesh 
   exact for the rigidly skinned mannequin, the dominant bone for smooth-skinned SMPL files),
 
 and pose them with forward kinematics batched over the tree's depth levels (11 levels for the
-55 SMPL-X joints). ``check_against`` measures the difference to the full model.
+55 SMPL-X joints), in float64 numpy with a hand-written gradient (:meth:`KeypointModel.vjp`);
+``forward`` offers the same to torch code. ``check_against`` measures the difference to the
+full model.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from posestudio.lift.torch_bridge import apply, zeros_if_none
+from posestudio.rotations import axis_angle_to_matrix
 from posestudio.skeletons import SMPLX_PARENTS
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
+
+
+def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cross products over the last axis (np.cross costs ~10× more on small arrays)."""
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    return np.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], -1)
 
 
 class KeypointModel:
@@ -88,6 +101,33 @@ class KeypointModel:
         self.landmark_local_rest = self.landmarks_rest - self.joints_rest[lj]
         self.landmark_local_dirs = self.landmarks_dirs - self.joints_dirs[lj]
         self.landmark_slot = self.stack_order[lj]
+        self._build_numpy()
+
+    def _build_numpy(self) -> None:
+        """float64 numpy copies of the model for :meth:`forward_np` / :meth:`vjp`, and the
+        one-hot matrices that gather each level's gradients into its parents."""
+        as_np = lambda t: t.detach().double().numpy().copy()  # noqa: E731
+        self.np_bones_rest, self.np_bones_dirs = as_np(self.bones_rest), as_np(self.bones_dirs)
+        self.np_local_rest = as_np(self.landmark_local_rest)
+        self.np_local_dirs = as_np(self.landmark_local_dirs)
+        self.np_level_order = self.level_order.numpy().copy()
+        self.np_stack_order = self.stack_order.numpy().copy()
+        self.np_slot = self.landmark_slot.numpy().copy()
+        # Per level: its slice and its parents (level-order indices).
+        self.np_levels, previous = [], 0
+        for (a, b), local in zip(self.level_bounds, self.level_parent_local):
+            self.np_levels.append(((a, b), previous + local.numpy()))
+            previous = a
+        # Level-order parent of each joint (the root: itself), and which points (joints in
+        # level order, then landmarks) each joint's rotation moves: the subtree indicator.
+        n = self.num_joints
+        order = list(self.np_level_order)
+        parent = np.array([0] + [order.index(self.parents[j]) for j in order[1:]])
+        self.np_parent = parent
+        below = np.eye(n)
+        for k in range(n - 1, 0, -1):          # children come after parents in level order
+            below[parent[k]] += below[k]
+        self.np_subtree = np.concatenate([below, below[:, self.np_slot]], 1)
 
     def _find_landmark_joints(self, body_model):
         """Rotate each joint alone; a landmark belongs to the deepest joint that moves it."""
@@ -115,7 +155,8 @@ class KeypointModel:
         return joints, landmarks
 
     def forward(self, betas, pose, transl):
-        """Posed joints (B, J, 3) and landmarks (B, L, 3), model frame + ``transl``.
+        """Posed joints (B, J, 3) and landmarks (B, L, 3), model frame + ``transl``, as torch
+        tensors (differentiable: :meth:`forward_np` and :meth:`vjp` through ``torch_bridge``).
 
         Parameters
         ----------
@@ -123,26 +164,82 @@ class KeypointModel:
         pose : (B, J, 3) axis-angle, SMPL-X order, row 0 = global orientation about the pelvis
         transl : (B, 3) metres
         """
-        import torch
+        return apply(self.piece, betas, pose, transl)
 
-        from posestudio.rotations_torch import axis_angle_to_matrix
+    def piece(self, betas: np.ndarray, pose: np.ndarray, transl: np.ndarray):
+        """:meth:`forward_np` as a ``torch_bridge`` piece: ((joints, landmarks), vjp)."""
+        joints, landmarks, cache = self.forward_np(betas, pose, transl)
 
-        bt = betas.T
-        rot = axis_angle_to_matrix(pose[:, self.level_order])           # (B, J, 3, 3) level order
-        bones = self.bones_rest + (self.bones_dirs @ bt).permute(2, 0, 1)  # (B, J, 3)
-        # Level by level: R_j = R_parent @ r_j and p_j = p_parent + R_parent @ bone_j.
-        rots, positions = [rot[:, :1]], [bones[:, :1]]
-        for (a, b), local in zip(self.level_bounds, self.level_parent_local):
-            pr = rots[-1][:, local]                                     # (B, n, 3, 3)
-            positions.append(positions[-1][:, local] + (pr @ bones[:, a:b, :, None])[..., 0])
-            rots.append(pr @ rot[:, a:b])
-        world_rot = torch.cat(rots, 1)
-        world_pos = torch.cat(positions, 1)
-        slot = self.landmark_slot
-        local = self.landmark_local_rest + (self.landmark_local_dirs @ bt).permute(2, 0, 1)
+        def vjp(g_joints, g_landmarks):
+            return self.vjp(cache, zeros_if_none(g_joints, joints), zeros_if_none(g_landmarks, landmarks))
+
+        return (joints, landmarks), vjp
+
+    def forward_np(self, betas: np.ndarray, pose: np.ndarray, transl: np.ndarray):
+        """:meth:`forward` in float64 numpy, with what :meth:`vjp` needs to go back.
+
+        Parameters
+        ----------
+        betas : (B, NB); pose : (B, J, 3) axis-angle, SMPL-X order; transl : (B, 3) metres
+
+        Returns
+        -------
+        joints (B, J, 3), landmarks (B, L, 3), and an opaque cache for :meth:`vjp`
+        """
+        aa = pose[:, self.np_level_order]
+        rot = axis_angle_to_matrix(aa)                                      # (B, J, 3, 3)
+        bones = self.np_bones_rest + np.einsum("jcn,bn->bjc", self.np_bones_dirs, betas)
+        world_rot = np.empty_like(rot)
+        world_pos = np.empty_like(bones)
+        world_rot[:, 0], world_pos[:, 0] = rot[:, 0], bones[:, 0]
+        for (a, b), parent in self.np_levels:
+            pr = world_rot[:, parent]
+            world_pos[:, a:b] = world_pos[:, parent] + (pr @ bones[:, a:b, :, None])[..., 0]
+            world_rot[:, a:b] = pr @ rot[:, a:b]
+        local = self.np_local_rest + np.einsum("lcn,bn->blc", self.np_local_dirs, betas)
+        slot = self.np_slot
         landmarks = world_pos[:, slot] + (world_rot[:, slot] @ local[..., None])[..., 0]
         t = transl[:, None, :]
-        return world_pos[:, self.stack_order] + t, landmarks + t
+        cache = (aa, world_pos, world_rot, landmarks)
+        return world_pos[:, self.np_stack_order] + t, landmarks + t, cache
+
+    def vjp(self, cache, grad_joints: np.ndarray, grad_landmarks: np.ndarray):
+        """Gradients (betas (B, NB), pose (B, J, 3), transl (B, 3)) of a scalar whose gradients
+        with respect to :meth:`forward_np`'s joints and landmarks are the ones given.
+
+        Every output is a point, so no pass back through the tree is needed: turning joint k
+        by a small world-frame rotation δ moves every point q below it by δ × (q − p_k), hence
+        dL/dδ_k = Σ_q (q − p_k) × g_q = Σ q × g_q − p_k × Σ g_q, the sums over the points of
+        k's subtree (one matrix product with the subtree indicator). δ = R_parent J_l(ω) dω
+        (J_l the left Jacobian of the exponential map) gives dL/dω. A bone's length moves every
+        point below it along R_parent · bone direction, which gives dL/dβ the same way.
+        """
+        aa, world_pos, world_rot, landmarks = cache
+        g_points = np.concatenate([grad_joints[:, self.np_level_order], grad_landmarks], 1)
+        points = np.concatenate([world_pos, landmarks], 1)                    # (B, J + L, 3)
+        below = self.np_subtree                                               # (J, J + L)
+        g_sub = below @ g_points                                              # (B, J, 3)
+        torque = below @ _cross(points, g_points) - _cross(world_pos, g_sub)
+        rot_parent = world_rot[:, self.np_parent]
+        rot_parent[:, 0] = np.eye(3)
+        u = (torque[..., None, :] @ rot_parent)[..., 0, :]                   # R_parentᵀ τ
+        theta2 = (aa * aa).sum(-1, keepdims=True)
+        small = theta2 < 1e-4
+        t2 = np.where(small, 1.0, theta2)
+        t = np.sqrt(t2)
+        b = np.where(small, 0.5 - theta2 / 24.0 + theta2 ** 2 / 720.0, (1.0 - np.cos(t)) / t2)
+        c = np.where(small, 1.0 / 6.0 - theta2 / 120.0 + theta2 ** 2 / 5040.0, (t - np.sin(t)) / (t2 * t))
+        wu = _cross(aa, u)
+        g_aa = u - b * wu + c * _cross(aa, wu)                              # J_lᵀ u
+        g_pose = np.empty_like(aa)
+        g_pose[:, self.np_level_order] = g_aa
+        # Shape: bone k moves its subtree by R_parent(k) · dirs_k β; a landmark's offset moves
+        # it alone by R_slot · local_dirs β.
+        g_bone = (g_sub[..., None, :] @ rot_parent)[..., 0, :]
+        g_local = (grad_landmarks[..., None, :] @ world_rot[:, self.np_slot])[..., 0, :]
+        g_betas = (np.einsum("jcn,bjc->bn", self.np_bones_dirs, g_bone)
+                   + np.einsum("lcn,blc->bn", self.np_local_dirs, g_local))
+        return g_betas, g_pose, g_points.sum(1)
 
     def check_against(self, body_model, betas, pose, transl) -> float:
         """Largest distance (metres) between our joints/landmarks and the full model's."""

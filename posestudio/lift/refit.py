@@ -22,6 +22,7 @@ so the camera and everyone else in the scene stay where they are.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable
 
 import numpy as np
@@ -151,7 +152,7 @@ def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | 
     from posestudio import camera as cam
     from posestudio.lift import _keypoint_model
     from posestudio.lift.fit import (
-        FitSettings, PoseTerms, check_enough_keypoints, normalised_targets, selection_matrix,
+        FitProblem, FitSettings, check_enough_keypoints, normalised_targets, selection_matrix,
     )
     from posestudio.lift.optim import minimize_lbfgs
 
@@ -194,12 +195,12 @@ def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | 
         transl0 = rc @ (j0 + np.asarray(person.transl, dtype=np.float64)) + tc - j0
 
         focal = float(cam.intrinsics(camera, canvas)[0, 0])
-        tgt, w, sel, f, _, _ = normalised_targets(targets, conf, (canvas.width, canvas.height),
-                                                  focal, selection, dtype)
-        sig2 = REFIT_SIGMA ** 2
+        tgt, w, f, scale, centre = normalised_targets(targets, conf, (canvas.width, canvas.height), focal)
+        problem = FitProblem(model, tgt, w, selection, f, scale, centre,
+                             replace(s, robust_sigma=REFIT_SIGMA), has_hands=bool(conf[18:60].any()))
 
         start = torch.tensor(pose0[None], dtype=dtype)
-        stay = PoseTerms(s, dtype).stiff.clone()
+        stay = torch.tensor(problem.pose_terms.stiff, dtype=dtype)
         stay[0] = STAY_ORIENT
         freeze = torch.ones(55, 1, dtype=dtype)
         freeze[22:25] = 0.0  # jaw and eyes: no keypoints drive them
@@ -208,7 +209,6 @@ def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | 
         for joints_of_limb, rows in _UNSEEN_LIMBS:
             if not conf[list(rows)].any():   # no keypoint sees this limb: leave it as it was
                 freeze[[SMPLX_JOINT_INDEX[n] for n in joints_of_limb]] = 0.0
-        pose_terms = PoseTerms(s, dtype)
         pose_p = start.clone().requires_grad_(True)
         transl_start = torch.tensor(transl0[None], dtype=dtype)
         transl = transl_start.clone().requires_grad_(True)
@@ -217,12 +217,8 @@ def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | 
         def objective():
             pose = pose_p * freeze + start * (1 - freeze)
             joints, landmarks = model.forward(betas, pose, transl)
-            kp = sel @ torch.cat([joints, landmarks], 1)
-            z = (-kp[..., 2]).clamp(min=1e-3)
-            uv = torch.stack([f * kp[..., 0] / z, -f * kp[..., 1] / z], -1)
-            r2 = ((uv - tgt) ** 2).sum(-1)
-            loss = (sig2 * r2 / (sig2 + r2) * w).sum(-1) / w.sum().clamp(min=1e-6)
-            loss = loss + pose_terms(pose, s.pose_prior)
+            loss = problem.reprojection(problem.select(joints, landmarks))
+            loss = loss + problem.pose_terms(pose, s.pose_prior)
             loss = loss + STAY_WEIGHT * (stay * (pose - start) ** 2).sum((1, 2))
             moved = (joints[:, :22] - joints_start) ** 2
             loss = loss + STAY_JOINTS * moved[..., :2].sum((1, 2)) + STAY_DEPTH * moved[:, trunk, 2].sum(1)

@@ -148,8 +148,6 @@ def _sequence_problem(model, targets: np.ndarray, selection: np.ndarray, focal: 
                       size: tuple[int, int], fit_settings: FitSettings) -> FitProblem:
     """A :class:`FitProblem` over all T frames: targets (T, K, 2) in one unit for the clip (the
     median size of the person), weights (T, K) (zero rows for unobserved frames)."""
-    import torch
-
     from posestudio.lift.fit import BODY_WEIGHTS, FACE_WEIGHT, HAND_WEIGHT
 
     width, height = size
@@ -164,11 +162,10 @@ def _sequence_problem(model, targets: np.ndarray, selection: np.ndarray, focal: 
     weights[:, :18] *= BODY_WEIGHTS
     weights[:, 18:60] *= HAND_WEIGHT
     weights[:, 60:] *= FACE_WEIGHT
-    dtype = torch.float32
     has_hands = bool(targets[:, 18:60, 2].sum() > 0 and fit_settings.fit_hands)
-    return FitProblem(model, torch.tensor((targets[:, :, :2] - centre) / scale, dtype=dtype),
-                      torch.tensor(weights, dtype=dtype), torch.tensor(selection, dtype=dtype),
-                      focal / scale, scale, centre, fit_settings, has_hands=has_hands)
+    return FitProblem(model, (targets[:, :, :2] - centre) / scale, weights,
+                      np.asarray(selection, dtype=np.float64), focal / scale, scale, centre,
+                      fit_settings, has_hands=has_hands)
 
 
 def _reference_frame(targets: np.ndarray, observed: np.ndarray, fps: float) -> int:
@@ -407,7 +404,7 @@ def _solve_window(problem, terms, s: TemporalSettings, betas, start_pose, poses,
     def objective():
         pose = sub.posed(hyp)
         joints, landmarks = problem.model.forward(hyp.betas, pose, hyp.transl)
-        kp = sub.sel @ torch.cat([joints, landmarks], 1)
+        kp = sub.select(joints, landmarks)
         loss = (sub.reprojection(kp) + sub.pose_terms(pose, fs.pose_prior)).sum()
         loss = loss + terms.steadiness(torch.cat([ctx_joints[:, BODY], joints[:, BODY]]),
                                        torch.cat([ctx_pose, pose]))
@@ -458,7 +455,7 @@ def _refine_chunk(problem, terms, s: TemporalSettings, betas, start_pose, poses,
     planted = torch.tensor(contacts[lo:hi], dtype=dtype) if contacts.any() else None
     sub = _frame_problem(problem, frames)
     fs = problem.settings
-    freeze = problem.freeze
+    freeze = torch.tensor(problem.freeze, dtype=dtype)
 
     def objective():
         pose_free = pose_p * freeze + start_pose * (1 - freeze)
@@ -467,7 +464,7 @@ def _refine_chunk(problem, terms, s: TemporalSettings, betas, start_pose, poses,
         joints, landmarks = problem.model.forward(betas.expand(len(pose_all), -1), pose_all,
                                                   transl_all)
         mid = slice(c0 - lo, c0 - lo + k)
-        kp = sub.sel @ torch.cat([joints[mid], landmarks[mid]], 1)
+        kp = sub.select(joints[mid], landmarks[mid])
         loss = (sub.reprojection(kp) + sub.pose_terms(pose_free, fs.pose_prior)).sum()
         loss = loss + terms.smoothness(joints[:, BODY], pose_all)
         loss = loss + terms.contact(joints, planted)

@@ -112,15 +112,16 @@ def test_matches_scipy_on_a_fit_polish():
 
         x0 = np.concatenate([p.detach().double().reshape(-1).numpy() for p in params])
         result = scipy_optimize.minimize(value_and_grad, x0, jac=True, method="L-BFGS-B",
-                                         options={"maxiter": 60, "maxfun": 75, "maxcor": 20,
+                                         options={"maxiter": 100, "maxfun": 125, "maxcor": 20,
                                                   "ftol": 1e-12, "gtol": 1e-9})
         value_and_grad(result.x)
 
     with torch.no_grad():
         before = float(problem.objective(hyp0, weight)[0])
-    ours = polish_with(lambda objective, params: minimize_lbfgs(objective, params, 60))
+    ours = polish_with(lambda objective, params: minimize_lbfgs(objective, params, 100))
     reference = polish_with(scipy_lbfgs)
-    # A non-convex objective: the two may settle a little apart (8 % here), but not by the
-    # factor of 4 that a one-pair memory (nearly gradient descent) leaves.
+    # A non-convex objective from a far start (the relaxed pose): midway the two paths may be
+    # 20 % apart; near convergence (100 iterations) within a few %, not the factor of 4 that a
+    # one-pair memory (nearly gradient descent) leaves.
     assert ours < 0.05 * before
     assert ours <= 1.15 * reference, (ours, reference)
