@@ -127,7 +127,6 @@ def run(args: argparse.Namespace) -> int:
 
         if frame not in (None, 0):
             raise InputError(f"--frame {frame}: a photo has a single frame")
-        _start_importing_torch()
         scene, keypoints = import_photo(source, detector=args.detector, weights=args.weights,
                                         max_people=max_people, person=person, focal_px=focal,
                                         shape_from_bones=args.shape_from_bones)
@@ -148,28 +147,6 @@ def run(args: argparse.Namespace) -> int:
                     f", reprojection {errors} px)")
     print(summary)
     return 0
-
-
-def _start_importing_torch() -> None:
-    """Import torch (the fit's autograd, ~1.5 s of a cold start) in a thread while the photo is
-    decoded and MediaPipe loads its graph and detects: those run in native code that releases
-    the GIL much of the time, so the two overlap. A plain (non-daemon) thread: the interpreter
-    waits for it before exiting, also when detection fails."""
-    import sys
-    import threading
-
-    if "torch" not in sys.modules:
-        threading.Thread(target=_import_quietly, args=("torch",), name="import-torch").start()
-
-
-def _import_quietly(name: str) -> None:
-    """Import ``name``; a failure is left for the main thread's own import to report."""
-    import importlib
-
-    try:
-        importlib.import_module(name)
-    except Exception:  # noqa: BLE001 - reported where the fit imports it
-        pass
 
 
 def _refuse_shape_from_bones(args: argparse.Namespace) -> None:

@@ -139,8 +139,6 @@ def lift(
     LiftError : no people, or a person with too few keypoints
     Cancelled : ``should_stop()`` returned True
     """
-    import torch
-
     from posestudio.detect.photo import default_focal_px
     from posestudio.lift.camera_match import scene_camera, world_offset
 
@@ -151,64 +149,59 @@ def lift(
     if not (math.isfinite(focal) and focal > 0):
         raise InputError(f"focal length must be a positive number of pixels, got {focal_px!r}")
     t0 = time.perf_counter()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny tensors: more threads only add overhead (and stall under load)
-    try:
-        body, model = _keypoint_model(rig)
-        from posestudio.lift.fit import fit_person, selection_matrix
+    body, model = _keypoint_model(rig)
+    from posestudio.lift.fit import fit_person, selection_matrix
 
-        selection, available = selection_matrix(model.landmark_names, ("body", "hand_left", "hand_right", "face"))
-        fits, targets_all, alternatives_all = [], [], []
-        n = len(people)
-        for i, person in enumerate(people):
-            targets = targets_of(person)
-            targets[~available] = 0.0
-            p3 = points3d[i] if points3d is not None else getattr(person, "points3d", None)
-            try:
-                fit = fit_person(
-                    model, targets, selection, focal=focal, size=(canvas.width, canvas.height),
-                    points3d=p3, settings=settings, progress=progress, should_stop=should_stop,
-                    progress_span=(i / n, (i + 1) / n),
-                )
-            except LiftError as exc:
-                raise LiftError(f"person {i}: {exc}") from None
-            if focal_search and not focal_px and i == 0:
-                from posestudio.lift.focal import search_focal
+    selection, available = selection_matrix(model.landmark_names, ("body", "hand_left", "hand_right", "face"))
+    fits, targets_all, alternatives_all = [], [], []
+    n = len(people)
+    for i, person in enumerate(people):
+        targets = targets_of(person)
+        targets[~available] = 0.0
+        p3 = points3d[i] if points3d is not None else getattr(person, "points3d", None)
+        try:
+            fit = fit_person(
+                model, targets, selection, focal=focal, size=(canvas.width, canvas.height),
+                points3d=p3, settings=settings, progress=progress, should_stop=should_stop,
+                progress_span=(i / n, (i + 1) / n),
+            )
+        except LiftError as exc:
+            raise LiftError(f"person {i}: {exc}") from None
+        if focal_search and not focal_px and i == 0:
+            from posestudio.lift.focal import search_focal
 
-                focal, fit, _ = search_focal(model, targets, selection, (canvas.width, canvas.height),
-                                             fit, focal, points3d=p3, settings=settings)
-            person_settings = settings
-            if shape_from_bones:
-                from posestudio.lift.shape_from_bones import fit_with_bone_shape
+            focal, fit, _ = search_focal(model, targets, selection, (canvas.width, canvas.height),
+                                         fit, focal, points3d=p3, settings=settings)
+        person_settings = settings
+        if shape_from_bones:
+            from posestudio.lift.shape_from_bones import fit_with_bone_shape
 
-                fit, person_settings = fit_with_bone_shape(
-                    model, body, targets, selection, fit, focal=focal,
-                    size=(canvas.width, canvas.height), points3d=p3, settings=settings)
-            found = []
-            if alternatives:
-                from posestudio.lift.ambiguity import best_fit_and_alternatives
+            fit, person_settings = fit_with_bone_shape(
+                model, body, targets, selection, fit, focal=focal,
+                size=(canvas.width, canvas.height), points3d=p3, settings=settings)
+        found = []
+        if alternatives:
+            from posestudio.lift.ambiguity import best_fit_and_alternatives
 
-                fit, found = best_fit_and_alternatives(
-                    model, targets, selection, fit, focal=focal, size=(canvas.width, canvas.height),
-                    points3d=p3, settings=person_settings)
-            fits.append(fit)
-            targets_all.append(targets)
-            alternatives_all.append(found)
+            fit, found = best_fit_and_alternatives(
+                model, targets, selection, fit, focal=focal, size=(canvas.width, canvas.height),
+                points3d=p3, settings=person_settings)
+        fits.append(fit)
+        targets_all.append(targets)
+        alternatives_all.append(found)
 
-        # Place everyone in the world and measure the reprojection with the real body model.
-        posed = [body.pose(betas=f.betas, pose=f.pose, transl=f.transl) for f in fits]
-        pelvis = posed[0].joints[0].astype(np.float64)
-        lowest = min(float(p.vertices[:, 1].min()) for p in posed)
-        offset = world_offset(pelvis, lowest)
-        camera = scene_camera(offset, pelvis, focal, canvas)
-        result_people, errors = [], []
-        for i, (f, p, targets) in enumerate(zip(fits, posed, targets_all)):
-            person = Person(name=f"Person {i + 1}", rig=rig, betas=_pad(f.betas, 10),
-                            pose=f.pose, transl=f.transl + offset)
-            result_people.append(person)
-            errors.append(_reprojection_px(p, targets, focal, canvas))
-    finally:
-        torch.set_num_threads(threads)
+    # Place everyone in the world and measure the reprojection with the real body model.
+    posed = [body.pose(betas=f.betas, pose=f.pose, transl=f.transl) for f in fits]
+    pelvis = posed[0].joints[0].astype(np.float64)
+    lowest = min(float(p.vertices[:, 1].min()) for p in posed)
+    offset = world_offset(pelvis, lowest)
+    camera = scene_camera(offset, pelvis, focal, canvas)
+    result_people, errors = [], []
+    for i, (f, p, targets) in enumerate(zip(fits, posed, targets_all)):
+        person = Person(name=f"Person {i + 1}", rig=rig, betas=_pad(f.betas, 10),
+                        pose=f.pose, transl=f.transl + offset)
+        result_people.append(person)
+        errors.append(_reprojection_px(p, targets, focal, canvas))
     if progress is not None:
         progress(1.0, "done")
     alt_people = [[Person(name=result_people[i].name, rig=rig, betas=_pad(a.betas, 10), pose=a.pose,

@@ -217,64 +217,59 @@ def flip_lean(pose: np.ndarray, joints: np.ndarray, min_move: float = 0.03) -> n
 
 
 def _hypotheses(problem: "FitProblem", poses, transl, betas):
-    import torch
-
     from posestudio.lift.fit import Hypotheses
 
-    dtype = problem.dtype
-    start = torch.tensor(np.asarray(poses), dtype=dtype)
-    return Hypotheses(start.clone().requires_grad_(True),
-                      torch.tensor(np.asarray(transl), dtype=dtype).requires_grad_(True),
-                      torch.tensor(np.asarray(betas), dtype=dtype).requires_grad_(problem.settings.fit_shape),
-                      start)
+    return Hypotheses.of(np.asarray(poses), np.asarray(transl), np.asarray(betas),
+                         problem.model.num_betas)
 
 
-def _loss(problem: "FitProblem", hyp, settings: AmbiguitySettings, gmm):
-    loss, pose, _ = problem.objective(hyp, problem.settings.pose_prior)
-    if gmm is not None:
-        loss = loss + settings.gmm_weight * gmm.torch_nll(pose)
-    return loss
+def _prior(settings: AmbiguitySettings, gmm):
+    """The mocap pose prior as a piece of the effective pose, weighted, or None."""
+    if gmm is None:
+        return None
+
+    def piece(pose: np.ndarray):
+        (nll,), vjp = gmm.nll_piece(pose)
+        return (settings.gmm_weight * nll,), lambda g: vjp(settings.gmm_weight * g)
+
+    return piece
 
 
 def _refine(problem: "FitProblem", hyp, settings: AmbiguitySettings, gmm, steps: int):
     """``steps`` of batched Adam (a cosine-decayed step) on the fit's objective + the pose
-    prior, in place on ``hyp``'s leaves."""
+    prior, in place on ``hyp``'s arrays."""
     from posestudio.lift.optim import Adam
 
     opt = Adam(hyp.leaves(), lr=settings.lr)
+    extra = _prior(settings, gmm)
     for step in range(steps):
         opt.lr = settings.lr * (0.2 + 0.4 * (1 + math.cos(math.pi * step / max(1, steps))))
-        opt.zero_grad()
-        _loss(problem, hyp, settings, gmm).sum().backward()
-        opt.step()
+        _, grads = problem.objective_and_grad(hyp, problem.settings.pose_prior, extra)
+        if not problem.settings.fit_shape:
+            grads[2] = None
+        opt.step(grads)
     return hyp
 
 
 def _score(problem: "FitProblem", hyp, settings: AmbiguitySettings, gmm, limbs=None):
-    """Scores (B,) of the rows of ``hyp`` with their terms, and the rows as numpy:
+    """Scores (B,) of the rows of ``hyp`` with their terms, and the rows:
     (pose (B,55,3), transl (B,3), betas (B,NB), joints (B,55,3), score, terms)."""
-    import torch
-
     from posestudio.lift.plausibility import balance, collision
 
-    with torch.no_grad():
-        fit, pose, kp = problem.objective(hyp, problem.settings.pose_prior)
-        reprojection = problem.reprojection(kp)
-        joints, _ = problem.model.forward(hyp.betas, pose, hyp.transl)
-    pose_np = pose.double().numpy()
-    joints_np = joints.double().numpy()
-    none = np.zeros(len(pose_np))
+    fit, pose, kp = problem.objective(hyp, problem.settings.pose_prior)
+    reprojection = problem.reprojection_piece(kp)[0][0]
+    joints = problem.model.forward_np(hyp.betas, pose, hyp.transl)[0]
+    none = np.zeros(len(pose))
     terms = {
-        "fit": fit.double().numpy(),
-        "prior": settings.gmm_weight * gmm.nll(pose_np) if gmm is not None else none,
-        "collision": settings.collision_weight * collision(joints_np),
-        "balance": settings.balance_weight * balance(joints_np),
-        "limbs": settings.limb_weight * limbs.nll(joints_np) if limbs is not None else none,
+        "fit": fit,
+        "prior": settings.gmm_weight * gmm.nll(pose) if gmm is not None else none,
+        "collision": settings.collision_weight * collision(joints),
+        "balance": settings.balance_weight * balance(joints),
+        "limbs": settings.limb_weight * limbs.nll(joints) if limbs is not None else none,
     }
     score = sum(terms.values())
-    terms["reprojection"] = reprojection.double().numpy()   # the 2D part of "fit", for reports
-    return (pose_np, hyp.transl.detach().double().numpy(), hyp.betas.detach().double().numpy(),
-            joints_np, score, terms)
+    terms["reprojection"] = reprojection   # the 2D part of "fit", for reports
+    return pose, hyp.transl.copy(), hyp.betas.copy(), joints, score, terms
 
 
 def search_alternatives(problem: "FitProblem", fit: "FitResult",
@@ -294,14 +289,8 @@ def search_alternatives(problem: "FitProblem", fit: "FitResult",
     list of Alternative, at most ``settings.top_k``, distinct depth configurations (by
     ``signs``), sorted by score.
     """
-    import torch
-
     s = settings or AmbiguitySettings()
-    with torch.no_grad():
-        joints0 = problem.model.forward(
-            torch.tensor(fit.betas[None], dtype=problem.dtype),
-            torch.tensor(fit.pose[None], dtype=problem.dtype),
-            torch.tensor(fit.transl[None], dtype=problem.dtype))[0][0].double().numpy()
+    joints0 = problem.model.forward_np(fit.betas[None], fit.pose[None], fit.transl[None])[0][0]
     # Round 1: the plain fit, every single-limb variant and the lean, refined together.
     poses, owners = [fit.pose.copy()], [None]
     for limb in LIMBS:
@@ -384,11 +373,11 @@ def _combinations(pose1: np.ndarray, owners: list, score1: np.ndarray, per_limb:
 def _polish(problem: "FitProblem", alt: Alternative, settings: AmbiguitySettings, gmm,
             limbs=None) -> Alternative:
     """The winning alternative to convergence (L-BFGS, as ``fit.polish``), rescored."""
-    from posestudio.lift.optim import minimize_lbfgs
+    from posestudio.lift.fit import minimize_hypotheses
 
     hyp = _hypotheses(problem, alt.pose[None], alt.transl[None], alt.betas[None])
-    minimize_lbfgs(lambda: _loss(problem, hyp, settings, gmm).sum(), hyp.leaves(),
-                   settings.polish_iters)
+    hyp = minimize_hypotheses(problem, hyp, problem.settings.pose_prior, settings.polish_iters,
+                              extra=_prior(settings, gmm))
     pose, transl, betas, joints, score, terms = _score(problem, hyp, settings, gmm, limbs)
     return Alternative(pose[0], betas[0], transl[0], float(score[0]), alt.changed,
                        {k: float(v[0]) for k, v in terms.items()}, depth_signs(joints[0]), joints[0])

@@ -27,22 +27,22 @@ in the image, those four again rolled the way it lies), keeping the best two; (2
 (2 × 12 hypotheses), the worse half dropped at 15, 30 and 45 % of the steps, by the whole
 objective: where the keypoints cannot tell modes apart (legs out of the frame) the mixture
 weights (``priors.mode_costs``) pick the commoner posture; (3) ``polish``, L-BFGS on the best.
-A keypoint-only body (``KeypointModel``) and a couple of hundred batched Adam steps
-(``lift.optim``: no ``torch.optim``, whose first use imports the compiler stack) keep it under
-a second of one CPU core.
+A keypoint-only body (``KeypointModel``), objectives with hand-written gradients in numpy
+(``*_piece`` methods: value and vector-Jacobian product) and a couple of hundred batched Adam
+steps (``lift.optim``) keep it well under a second of one CPU core, without importing torch.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import numpy as np
 
 from posestudio.errors import Cancelled, LiftError
 from posestudio.lift import priors
-from posestudio.lift.optim import Adam, minimize_lbfgs
+from posestudio.lift.optim import Adam, lbfgs
 from posestudio.lift.torch_bridge import apply, zeros_if_none
 from posestudio.rotations import (
     axis_angle_to_matrix, axis_angle_to_matrix_one, axis_angle_to_matrix_vjp, matrix_to_axis_angle,
@@ -51,9 +51,6 @@ from posestudio.rotations import (
 from posestudio.skeletons import (
     COCO18_NAMES, COCO18_SOURCES, FACE70_SOURCES, HAND21_NAMES, SMPLX_JOINT_INDEX, hand21_sources,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    import torch
 
 ProgressFn = Callable[[float, str], None]
 StopFn = Callable[[], bool]
@@ -224,7 +221,7 @@ class PoseTerms:
     mode, scaled by ``prior_w``; knees and elbows are hinges (flexion one way only, almost no
     other rotation); thighs and upper arms reach back only so far. Shared by the full fit and
     the warm-start refit (``lift.refit``), so both judge a pose the same way. Numpy with its
-    gradient (:meth:`piece`); calling the object does the same on torch tensors.
+    gradient (:meth:`piece`); :meth:`torch` does the same on torch tensors.
     """
 
     def __init__(self, settings: FitSettings):
@@ -269,7 +266,7 @@ class PoseTerms:
 
         return (loss,), vjp
 
-    def __call__(self, pose, prior_w: float):
+    def torch(self, pose, prior_w: float):
         """:meth:`piece` on a torch tensor (B, 55, 3) → (B,), differentiable."""
         return apply(lambda p: self.piece(p, prior_w), pose)[0]
 
@@ -344,8 +341,8 @@ class FitProblem:
     Everything is in units of the person's size in the image about the canvas centre
     (``normalised_targets``). The batch dimension B of the arrays passed in is free: the
     single-photo fit puts hypotheses there, the temporal fit frames (then ``tgt`` and ``w``
-    carry one row per frame). The maths is numpy with hand-written gradients (``*_np`` methods,
-    ``torch_bridge`` pieces); the methods without the suffix take and give torch tensors.
+    carry one row per frame). The maths is numpy with hand-written gradients (the ``*_piece``
+    methods); ``torch_*`` methods offer it to torch code.
 
     Attributes
     ----------
@@ -358,7 +355,6 @@ class FitProblem:
         column m of the incidence is +1 at the bone's end keypoint and −1 at its start
     pose_terms : PoseTerms
     freeze : (55, 1) 0 for joints no keypoint drives (they keep the start pose)
-    dtype : torch dtype of the hypotheses
     """
 
     def __init__(self, model, tgt: np.ndarray, w: np.ndarray, sel: np.ndarray, f: float,
@@ -368,7 +364,6 @@ class FitProblem:
         self.tgt, self.w, self.sel = tgt, w, sel
         self.f, self.scale, self.centre = f, scale, centre
         self.bones = bones
-        self.dtype = model.dtype
         self.pose_terms = PoseTerms(settings)
         self.freeze = np.ones((55, 1))
         self.freeze[22:25] = 0.0           # jaw and eyes: no keypoints drive them
@@ -397,9 +392,9 @@ class FitProblem:
         return cls(model, tgt, w, np.asarray(selection, dtype=np.float64), f, scale, centre,
                    settings, has_hands=bool(has_hands), bones=bones)
 
-    # --- numpy: values and gradients -----------------------------------------------------
+    # --- pieces: values and their vector-Jacobian products (``torch_bridge``) -------------
 
-    def keypoints_np(self, betas: np.ndarray, pose: np.ndarray, transl: np.ndarray):
+    def keypoints_piece(self, betas: np.ndarray, pose: np.ndarray, transl: np.ndarray):
         """A piece: ((keypoints (B, K, 3),), vjp), camera frame, in the order of the targets."""
         (joints, landmarks), model_vjp = self.model.piece(betas, pose, transl)
         nj = joints.shape[1]
@@ -411,13 +406,13 @@ class FitProblem:
 
         return (kp,), vjp
 
-    def reprojection_np(self, points: np.ndarray, mask: np.ndarray | None = None):
+    def reprojection_piece(self, points: np.ndarray, mask: np.ndarray | None = None):
         """A piece: ((loss (B,),), vjp), the robust reprojection error, weight-normalised per
         row; ``mask`` (K,) scales the weights (the torso alone, say)."""
         w = self.w if mask is None else self.w * mask
         return robust_reprojection(points, self.tgt, w, self.f, self.settings.robust_sigma)
 
-    def _bone3d_np(self, kp: np.ndarray, weight: float):
+    def _bone3d_piece(self, kp: np.ndarray, weight: float):
         """A piece: ((loss (B,),), vjp), ``weight`` × the mean of 1 − cos(angle) between the
         model's bones and the detector's 3D bones."""
         incidence, d3 = self.bones
@@ -434,15 +429,15 @@ class FitProblem:
 
         return (loss,), vjp
 
-    def objective_np(self, pose: np.ndarray, transl: np.ndarray, betas: np.ndarray,
+    def objective_piece(self, pose: np.ndarray, transl: np.ndarray, betas: np.ndarray,
                      start: np.ndarray, prior_w: float):
         """A piece: ((loss (B,), effective pose (B, 55, 3), keypoints (B, K, 3)), vjp); the
         vjp gives the gradients of pose, transl, betas (and None for the start)."""
         s = self.settings
         freeze = self.freeze
         posed = pose * freeze + start * (1 - freeze)
-        (kp,), kp_vjp = self.keypoints_np(betas, posed, transl)
-        (loss,), reproj_vjp = self.reprojection_np(kp)
+        (kp,), kp_vjp = self.keypoints_piece(betas, posed, transl)
+        (loss,), reproj_vjp = self.reprojection_piece(kp)
         (prior,), prior_vjp = self.pose_terms.piece(posed, prior_w)
         loss = loss + prior
         if s.fit_shape:
@@ -450,7 +445,7 @@ class FitProblem:
         bone_vjp = None
         if self.bones is not None:
             fade = prior_w / s.pose_prior_start + s.bone3d_floor
-            (bone,), bone_vjp = self._bone3d_np(kp, s.bone3d_weight * fade)
+            (bone,), bone_vjp = self._bone3d_piece(kp, s.bone3d_weight * fade)
             loss = loss + bone
 
         def vjp(g_loss, g_posed, g_kp):
@@ -466,63 +461,101 @@ class FitProblem:
 
         return (loss, posed, kp), vjp
 
-    # --- the same on torch tensors --------------------------------------------------------
+    def objective(self, hyp: "Hypotheses", prior_w: float):
+        """(B,) whole objective, the effective pose (B, 55, 3) and the keypoints (B, K, 3)."""
+        return self.objective_piece(hyp.pose, hyp.transl, hyp.betas, hyp.start, prior_w)[0]
 
-    def keypoints(self, betas, pose, transl):
-        """Model keypoints (B, K, 3), camera frame, in the order of the targets."""
-        return apply(self.keypoints_np, betas, pose, transl)[0]
+    def objective_and_grad(self, hyp: "Hypotheses", prior_w: float, extra=None):
+        """(B,) objective and the gradients [pose, transl, betas] of its sum; ``extra``, a
+        piece of the effective pose (B, 55, 3) → (B,) (a learned pose prior), is added."""
+        (loss, posed, _), vjp = self.objective_piece(hyp.pose, hyp.transl, hyp.betas, hyp.start, prior_w)
+        ones = np.ones(len(loss))
+        g_posed = None
+        if extra is not None:
+            (more,), extra_vjp = extra(posed)
+            loss = loss + more
+            g_posed = extra_vjp(ones)[0]
+        g_pose, g_transl, g_betas, _ = vjp(ones, g_posed, None)
+        return loss, [g_pose, g_transl, g_betas]
 
-    def select(self, joints, landmarks):
-        """Keypoints (B, K, 3) of posed joints (B, 55, 3) and landmarks (B, L, 3)."""
+    def result(self, hyp: "Hypotheses", row: int = 0) -> FitResult:
+        """Row ``row`` of ``hyp`` as a :class:`FitResult`: the effective pose, shape and
+        translation, the plain reprojection error and the model's keypoints in pixels."""
+        _, pose, kp = self.objective(hyp.take([row]), self.settings.pose_prior)
+        return FitResult(pose=pose[0], betas=hyp.betas[row].copy(), transl=hyp.transl[row].copy(),
+                         loss=float(self.reprojection_piece(kp)[0][0][0]),
+                         keypoints2d=project(kp[0], self.f)[0] * self.scale + self.centre)
+
+    # --- torch adapters, for fits that add torch terms (temporal, refit) -------------------
+
+    def torch_keypoints(self, betas, pose, transl):
+        """Model keypoints (B, K, 3), camera frame, in the order of the targets (torch)."""
+        return apply(self.keypoints_piece, betas, pose, transl)[0]
+
+    def torch_select(self, joints, landmarks):
+        """Keypoints (B, K, 3) of posed joints (B, 55, 3) and landmarks (B, L, 3) (torch)."""
         return apply(lambda j, lm: ((self.sel @ np.concatenate([j, lm], 1),),
                                     lambda g: tuple(np.split(self.sel.T @ g, [j.shape[1]], 1))),
                      joints, landmarks)[0]
 
-    def project(self, points):
-        """(…, 3) camera-frame points → (…, 2) target units (y down, like pixels); not
-        differentiable."""
-        import torch
-
-        return torch.from_numpy(project(points.detach().double().numpy(), self.f)[0])
-
-    def reprojection(self, points, mask=None):
-        """(B,) robust (Geman-McClure) reprojection error, weight-normalised per row."""
-        return apply(lambda kp: self.reprojection_np(kp, mask), points)[0]
-
-    def posed(self, hyp: "Hypotheses"):
-        """The pose each row really has: free joints from ``hyp.pose``, frozen ones from its start."""
-        import torch
-
-        freeze = torch.from_numpy(self.freeze).to(hyp.pose.dtype)
-        return hyp.pose * freeze + hyp.start * (1 - freeze)
-
-    def objective(self, hyp: "Hypotheses", prior_w: float):
-        """(B,) whole objective, the effective pose (B, 55, 3) and the keypoints (B, K, 3)."""
-        return apply(lambda *a: self.objective_np(*a, prior_w), hyp.pose, hyp.transl, hyp.betas,
-                     hyp.start)
+    def torch_reprojection(self, points, mask=None):
+        """(B,) robust reprojection error of torch keypoints (B, K, 3) (torch)."""
+        return apply(lambda kp: self.reprojection_piece(kp, mask), points)[0]
 
 
 @dataclass
 class Hypotheses:
-    """A batch of B candidate bodies (or B frames) being fitted; the tensors are the leaves the
-    optimiser moves.
+    """A batch of B candidate bodies (or B frames) being fitted; the arrays the optimisers move.
 
     pose : (B, 55, 3) axis-angle; transl : (B, 3) metres, camera frame; betas : (B, NB);
     start : (B, 55, 3) the starting pose, which the frozen joints keep.
     """
 
-    pose: "torch.Tensor"
-    transl: "torch.Tensor"
-    betas: "torch.Tensor"
-    start: "torch.Tensor"
+    pose: np.ndarray
+    transl: np.ndarray
+    betas: np.ndarray
+    start: np.ndarray
 
-    def leaves(self) -> list:
+    def leaves(self) -> list[np.ndarray]:
         return [self.pose, self.transl, self.betas]
 
     def take(self, rows) -> "Hypotheses":
-        """Rows ``rows`` as new leaf tensors (same ``requires_grad``)."""
-        return Hypotheses(*(t.detach()[rows].clone().requires_grad_(t.requires_grad)
-                            for t in self.leaves()), self.start[rows])
+        """Rows ``rows`` as new arrays."""
+        return Hypotheses(*(a[rows].copy() for a in (self.pose, self.transl, self.betas, self.start)))
+
+    @classmethod
+    def of(cls, pose: np.ndarray, transl: np.ndarray, betas: np.ndarray | None, num_betas: int,
+           start: np.ndarray | None = None) -> "Hypotheses":
+        """Hypotheses from poses (B, 55, 3), translations (B, 3) and one shape (NB,) or one per
+        row (B, NB) (None: 0); ``start`` defaults to the poses."""
+        pose = np.array(pose, dtype=np.float64)
+        rows = len(pose)
+        shape = (np.zeros((rows, num_betas)) if betas is None else
+                 np.broadcast_to(np.asarray(betas, dtype=np.float64), (rows, num_betas)).copy())
+        return cls(pose, np.array(transl, dtype=np.float64).reshape(rows, 3), shape,
+                   pose.copy() if start is None else np.array(start, dtype=np.float64))
+
+
+def minimize_hypotheses(problem: "FitProblem", hyp: Hypotheses, prior_w: float, max_iter: int, *,
+                        extra=None, check: StopFn | None = None, fit_shape: bool | None = None) -> Hypotheses:
+    """L-BFGS on the summed objective of ``hyp``'s rows (each row independent), from their
+    current values; ``extra`` as :meth:`FitProblem.objective_and_grad`. Returns new rows."""
+    fit_shape = problem.settings.fit_shape if fit_shape is None else fit_shape
+    moving = hyp.leaves() if fit_shape else hyp.leaves()[:2]
+    shapes = [a.shape for a in moving]
+    cuts = np.cumsum([a.size for a in moving])[:-1]
+
+    def unpack(x: np.ndarray) -> Hypotheses:
+        parts = [c.reshape(shape) for c, shape in zip(np.split(x, cuts), shapes)]
+        return Hypotheses(parts[0], parts[1], parts[2] if fit_shape else hyp.betas, hyp.start)
+
+    def value_and_grad(x: np.ndarray):
+        loss, grads = problem.objective_and_grad(unpack(x), prior_w, extra)
+        return float(loss.sum()), np.concatenate([g.reshape(-1) for g in grads[:len(moving)]])
+
+    x, _ = lbfgs(value_and_grad, np.concatenate([a.reshape(-1) for a in moving]), max_iter, check=check)
+    out = unpack(x)
+    return Hypotheses(out.pose.copy(), out.transl.copy(), out.betas.copy(), hyp.start.copy())
 
 
 class _Reporter:
@@ -542,19 +575,15 @@ class _Reporter:
             self.progress(a + (b - a) * step / self.total, message)
 
 
-def initial_translation(problem: FitProblem, targets: np.ndarray, start_pose, focal: float,
-                        size: tuple[int, int], betas: np.ndarray | None = None) -> np.ndarray:
+def initial_translation(problem: FitProblem, targets: np.ndarray, start_pose: np.ndarray,
+                        focal: float, size: tuple[int, int],
+                        betas: np.ndarray | None = None) -> np.ndarray:
     """Stage 0: the body's translation (3,) from the torso's size in the image (SMPLify's
-    similar triangles), the torso centred on its keypoints; ``start_pose`` (1, 55, 3) tensor,
+    similar triangles), the torso centred on its keypoints; ``start_pose`` (1, 55, 3),
     ``betas`` (NB,) or None (0)."""
-    import torch
-
     conf, body = targets[:, 2], targets[:18]
-    shape = (torch.zeros(1, problem.model.num_betas, dtype=problem.dtype) if betas is None else
-             torch.tensor(np.asarray(betas, dtype=np.float64)[None], dtype=problem.dtype))
-    with torch.no_grad():
-        rest_kp = problem.keypoints(shape, start_pose,
-                                    torch.zeros(1, 3, dtype=problem.dtype))[0].numpy()
+    shape = np.zeros((1, problem.model.num_betas)) if betas is None else np.asarray(betas, dtype=np.float64)[None]
+    rest_kp = problem.keypoints_piece(shape, start_pose, np.zeros((1, 3)))[0][0][0]
     pairs = [(C["neck"], C["right_hip"]), (C["neck"], C["left_hip"]),
              (C["right_shoulder"], C["left_shoulder"]), (C["neck"], C["nose"]),
              (C["right_hip"], C["left_hip"])]
@@ -569,52 +598,49 @@ def initial_translation(problem: FitProblem, targets: np.ndarray, start_pose, fo
     return np.array([xy[0], xy[1], -depth - model_anchor[2]])
 
 
-def fit_orientation(problem: FitProblem, starts: list[np.ndarray], start_pose, transl0: np.ndarray,
-                    keep: int, report: _Reporter,
+def fit_orientation(problem: FitProblem, starts: list[np.ndarray], start_pose: np.ndarray,
+                    transl0: np.ndarray, keep: int, report: _Reporter,
                     betas: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Stage 1: global orientation and translation from the torso (and head), one row per
     starting orientation; the best ``keep`` rows, those far worse than the best dropped.
 
     Returns orientations (M, 3) axis-angle and translations (M, 3), best first.
     """
-    import torch
-
-    dtype = problem.dtype
     bsz = len(starts)
-    go = torch.tensor(np.stack(starts), dtype=dtype, requires_grad=True)
-    transl = torch.tensor(np.repeat(transl0[None], bsz, 0), dtype=dtype, requires_grad=True)
-    pose_rest = start_pose.expand(bsz, -1, -1)
-    betas = (torch.zeros(bsz, problem.model.num_betas, dtype=dtype) if betas is None else
-             torch.tensor(np.asarray(betas, dtype=np.float64)[None], dtype=dtype).repeat(bsz, 1))
+    go = np.array(starts, dtype=np.float64)
+    transl = np.repeat(transl0[None], bsz, 0).astype(np.float64)
+    pose = np.repeat(start_pose, bsz, 0)
+    shape = (np.zeros((bsz, problem.model.num_betas)) if betas is None else
+             np.repeat(np.asarray(betas, dtype=np.float64)[None], bsz, 0))
     mask = np.zeros(problem.tgt.shape[-2])
     mask[TORSO] = 1.0
     mask[HEAD] = 0.3
     opt = Adam([go, transl], lr=0.05)
 
-    def losses():
-        pose = torch.cat([go[:, None], pose_rest[:, 1:]], 1)
-        return problem.reprojection(problem.keypoints(betas, pose, transl), mask)
+    def losses(grad: bool):
+        pose[:, 0] = go
+        (kp,), kp_vjp = problem.keypoints_piece(shape, pose, transl)
+        (loss,), reproj_vjp = problem.reprojection_piece(kp, mask)
+        if not grad:
+            return loss
+        _, g_pose, g_transl = kp_vjp(reproj_vjp(np.ones(bsz))[0])
+        return [g_pose[:, 0], g_transl]
 
     for step in range(problem.settings.steps_global):
         report(step, "fitting body orientation")
-        opt.zero_grad()
-        losses().sum().backward()
-        opt.step()
-    with torch.no_grad():
-        values = losses()
-        best = torch.argsort(values)[:keep]
-        # A candidate much worse than the best is no candidate (a side view of a torso that is
-        # clearly frontal): drop it rather than spend the batch on it.
-        best = best[values[best] <= 4.0 * values[best[0]] + 1e-4]
-    return go.detach()[best].double().numpy(), transl.detach()[best].double().numpy()
+        opt.step(losses(grad=True))
+    values = losses(grad=False)
+    best = np.argsort(values, kind="stable")[:keep]
+    # A candidate much worse than the best is no candidate (a side view of a torso that is
+    # clearly frontal): drop it rather than spend the batch on it.
+    best = best[values[best] <= 4.0 * values[best[0]] + 1e-4]
+    return go[best].copy(), transl[best].copy()
 
 
 def fit_starts(problem: FitProblem, hyp: Hypotheses, report: _Reporter, step0: int) -> Hypotheses:
     """Stage 2: every parameter of every row, Adam with a cosine-decayed step, the pose prior
     annealed; the worse half of the rows dropped at ``settings.prune_at`` (by the whole
     objective, or the reprojection alone). Returns the surviving rows."""
-    import torch
-
     s = problem.settings
     opt = Adam(hyp.leaves(), lr=s.lr)
     prune_at = {int(f * s.steps_full) for f in s.prune_at}
@@ -624,29 +650,25 @@ def fit_starts(problem: FitProblem, hyp: Hypotheses, report: _Reporter, step0: i
         opt.lr = s.lr * (0.1 + 0.45 * (1 + math.cos(math.pi * t)))  # cosine decay to a tenth
         prior_w = prior_weight(s, t)
         if step in prune_at and len(hyp.start) > 1:
-            with torch.no_grad():
-                losses, _, kp = problem.objective(hyp, prior_w)
-                if not s.prune_total:
-                    losses = problem.reprojection(kp)
-                rows = torch.argsort(losses)[: max(1, len(losses) // 2)]
+            losses, _, kp = problem.objective(hyp, prior_w)
+            if not s.prune_total:
+                losses = problem.reprojection_piece(kp)[0][0]
+            rows = np.argsort(losses, kind="stable")[: max(1, len(losses) // 2)]
             hyp = Hypotheses(*opt.keep_rows(rows), hyp.start[rows])
-        opt.zero_grad()
-        problem.objective(hyp, prior_w)[0].sum().backward()
-        opt.step()
+        _, grads = problem.objective_and_grad(hyp, prior_w)
+        if not s.fit_shape:
+            grads[2] = None
+        opt.step(grads)
     return hyp
 
 
 def polish(problem: FitProblem, hyp: Hypotheses, max_iter: int) -> Hypotheses:
     """Stage 3: the best row alone, quasi-Newton (L-BFGS) to convergence (Adam stops short),
     at the final prior weight. Returns one row."""
-    import torch
-
-    with torch.no_grad():
-        best = int(torch.argmin(problem.objective(hyp, problem.settings.pose_prior)[0]))
-    hyp = hyp.take(torch.tensor([best]))
+    best = int(np.argmin(problem.objective(hyp, problem.settings.pose_prior)[0]))
+    hyp = hyp.take([best])
     if max_iter > 0:
-        minimize_lbfgs(lambda: problem.objective(hyp, problem.settings.pose_prior)[0].sum(),
-                       hyp.leaves(), max_iter)
+        hyp = minimize_hypotheses(problem, hyp, problem.settings.pose_prior, max_iter)
     return hyp
 
 
@@ -682,19 +704,16 @@ def fit_person(
     progress : called as ``progress(fraction, message)``; should_stop : checked every few steps,
         True → :class:`Cancelled`.
     """
-    import torch
-
     s = settings or FitSettings()
     targets = np.asarray(targets, dtype=np.float64)
     conf = targets[:, 2]
     check_enough_keypoints(conf, "lift")
     problem = FitProblem.for_image(model, targets, selection, focal=focal, size=size,
                                    points3d=points3d, settings=s)
-    dtype = problem.dtype
     total = s.steps_global + s.steps_full
     report = _Reporter(progress, should_stop, progress_span, total)
 
-    start = torch.tensor(priors.mean_pose() if init_pose is None else init_pose, dtype=dtype)[None]
+    start = np.array(priors.mean_pose() if init_pose is None else init_pose, dtype=np.float64)[None]
     start[:, 0] = 0.0
     transl0 = initial_translation(problem, targets, start, focal, size, betas)
 
@@ -716,32 +735,14 @@ def fit_person(
     else:
         library = list(priors.start_poses().values())[: max(1, s.start_poses)]
     n_p = len(library)
-    start_b = torch.tensor(np.stack(library), dtype=dtype).repeat(len(orients), 1, 1)
-    start_b[:, 0] = torch.tensor(orients, dtype=dtype).repeat_interleave(n_p, 0)
-    hyp = Hypotheses(
-        pose=start_b.clone().requires_grad_(True),
-        transl=torch.tensor(transls, dtype=dtype).repeat_interleave(n_p, 0).requires_grad_(True),
-        betas=(torch.zeros(len(start_b), model.num_betas, dtype=dtype) if betas is None else
-               torch.tensor(np.asarray(betas, dtype=np.float64)[None], dtype=dtype)
-               .repeat(len(start_b), 1)).requires_grad_(s.fit_shape),
-        start=start_b,
-    )
+    start_b = np.tile(np.stack(library), (len(orients), 1, 1))
+    start_b[:, 0] = np.repeat(orients, n_p, 0)
+    hyp = Hypotheses.of(start_b, np.repeat(transls, n_p, 0), betas, model.num_betas)
     hyp = fit_starts(problem, hyp, report, s.steps_global)
     report(total, "refining")
     hyp = polish(problem, hyp, s.polish_iters)
     report(total, "done")
-
-    with torch.no_grad():
-        _, pose, kp = problem.objective(hyp, s.pose_prior)
-        final = float(problem.reprojection(kp)[0])
-        uv = problem.project(kp)[0].numpy() * problem.scale + problem.centre
-    return FitResult(
-        pose=pose[0].double().numpy().copy(),
-        betas=hyp.betas[0].detach().double().numpy().copy(),
-        transl=hyp.transl[0].detach().double().numpy().copy(),
-        loss=final,
-        keypoints2d=uv,
-    )
+    return problem.result(hyp)
 
 
 def check_enough_keypoints(conf: np.ndarray, what: str) -> None:

@@ -47,48 +47,29 @@ def search_focal(model, targets: np.ndarray, selection: np.ndarray, size: tuple[
     fit : FitResult at that focal length
     scores : dict {focal_35mm: score} (lower is better)
     """
-    import dataclasses
-
-    import torch
-
-    from posestudio.lift.fit import Hypotheses
-    from posestudio.lift.optim import minimize_lbfgs
+    from posestudio.lift.fit import Hypotheses, minimize_hypotheses
     from posestudio.lift.pose_prior_gmm import load_pose_gmm
 
     s = settings or FitSettings()
     gmm = load_pose_gmm()
     targets = np.asarray(targets, dtype=np.float64)
-    with torch.no_grad():
-        pelvis = model.forward(torch.tensor(fit.betas[None], dtype=torch.float32),
-                               torch.tensor(fit.pose[None], dtype=torch.float32),
-                               torch.tensor(fit.transl[None], dtype=torch.float32))[0][0, 0].double().numpy()
+    pelvis = model.forward_np(fit.betas[None], fit.pose[None], fit.transl[None])[0][0, 0]
+
+    def prior(pose: np.ndarray):
+        (nll,), vjp = gmm.nll_piece(pose)
+        return (GMM_WEIGHT * nll,), lambda g: vjp(GMM_WEIGHT * g)
+
     scores, fits = {}, {}
     for mm in candidates_35mm:
         focal = focal_px_of(mm, size)
         problem = FitProblem.for_image(model, targets, selection, focal=focal, size=size,
                                        points3d=points3d, settings=s)
-        dtype = problem.dtype
         # the same body, as far away as keeps its size in the image
         transl = fit.transl + pelvis * (focal / focal_px - 1.0)
-        pose = torch.tensor(fit.pose[None], dtype=dtype)
-        hyp = Hypotheses(pose.clone().requires_grad_(True),
-                         torch.tensor(transl[None], dtype=dtype).requires_grad_(True),
-                         torch.tensor(fit.betas[None], dtype=dtype).requires_grad_(s.fit_shape),
-                         pose)
-
-        def loss():
-            value, p, _ = problem.objective(hyp, s.pose_prior)
-            return (value + GMM_WEIGHT * gmm.torch_nll(p)).sum()
-
-        minimize_lbfgs(loss, hyp.leaves(), polish_iters)
-        with torch.no_grad():
-            scores[mm] = float(loss())
-            _, p, kp = problem.objective(hyp, s.pose_prior)
-            uv = problem.project(kp)[0].numpy() * problem.scale + problem.centre
-            fits[mm] = dataclasses.replace(
-                fit, pose=p[0].double().numpy().copy(),
-                betas=hyp.betas[0].detach().double().numpy().copy(),
-                transl=hyp.transl[0].detach().double().numpy().copy(),
-                loss=float(problem.reprojection(kp)[0]), keypoints2d=uv)
+        hyp = Hypotheses.of(fit.pose[None], transl[None], fit.betas, model.num_betas)
+        hyp = minimize_hypotheses(problem, hyp, s.pose_prior, polish_iters, extra=prior)
+        value, pose, _ = problem.objective(hyp, s.pose_prior)
+        scores[mm] = float(value[0] + prior(pose)[0][0][0])
+        fits[mm] = problem.result(hyp)
     best = min(scores, key=scores.get)
     return focal_px_of(best, size), fits[best], scores

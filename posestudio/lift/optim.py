@@ -1,17 +1,16 @@
-"""Small optimisers for the fits, on plain torch tensors, with their state in the open.
+"""Small optimisers for the fits, in numpy, with their state in the open.
 
-``torch.optim`` wraps every optimiser method in ``torch._disable_dynamo``, whose first call
-imports the compiler stack (``torch._dynamo``, ~1.5–2 s of a cold photo import) for nothing we
-use. The fits need two things only:
+The fits' objectives come with hand-written gradients (numpy), so neither ``torch.optim``
+(whose first use imports the compiler stack, ~1.5–2 s) nor ``scipy.optimize`` (with
+``scipy.sparse`` and ``scipy.spatial``, half a second of a cold photo import) is needed:
 
-* :class:`Adam`: batched first-order steps over a few leaf tensors whose rows are independent
+* :class:`Adam`: batched first-order steps over a few arrays whose rows are independent
   hypotheses; the moments are attributes, so dropping hypotheses (:meth:`Adam.keep_rows`) keeps
   the moments of the rows that stay;
-* :func:`minimize_lbfgs`: a quasi-Newton polish to convergence: L-BFGS (Nocedal & Wright,
-  algorithms 7.4 and 3.5/3.6: the two-loop recursion and a strong-Wolfe line search with cubic
-  interpolation) in float64 numpy over the flattened free parameters, the objective and its
-  gradient from torch. Written here rather than borrowed from ``scipy.optimize``, whose import
-  (with ``scipy.sparse`` and ``scipy.spatial``) is half a second of a cold photo import.
+* :func:`lbfgs`: a quasi-Newton polish to convergence: L-BFGS (Nocedal & Wright, algorithms
+  7.4 and 3.5/3.6: the two-loop recursion and a strong-Wolfe line search with cubic
+  interpolation) in float64 over a flat vector; :func:`minimize_lbfgs` runs it on a torch
+  objective (the temporal fit's and the refit's, which add torch terms).
 """
 
 from __future__ import annotations
@@ -26,75 +25,64 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class Adam:
-    """Adam (Kingma & Ba) over leaf tensors, the same update as ``torch.optim.Adam``.
+    """Adam (Kingma & Ba) over numpy arrays, the same update as ``torch.optim.Adam``.
 
     Parameters
     ----------
-    params : sequence of leaf tensors with ``requires_grad``; a tensor without it is left alone
+    params : sequence of float arrays, updated in place by :meth:`step`
     lr : step size (may be changed between steps through the ``lr`` attribute)
     betas, eps : Adam's decay rates and denominator guard
 
     Attributes
     ----------
-    params : list of tensors being optimised (replaced by :meth:`keep_rows`)
-    moments : list of ``(m, v)`` tensor pairs, the running first and second moments per parameter
+    params : list of arrays being optimised (replaced by :meth:`keep_rows`)
+    moments : list of ``(m, v)`` array pairs, the running first and second moments per parameter
     steps : int, steps taken (the bias correction's t)
     """
 
-    def __init__(self, params: Sequence["torch.Tensor"], lr: float,
+    def __init__(self, params: Sequence[np.ndarray], lr: float,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
-        import torch
-
         self.params = list(params)
         self.lr = float(lr)
         self.betas = betas
         self.eps = eps
-        self.moments = [(torch.zeros_like(p), torch.zeros_like(p)) for p in self.params]
+        self.moments = [(np.zeros_like(p), np.zeros_like(p)) for p in self.params]
         self.steps = 0
 
-    def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad = None
-
-    def step(self) -> None:
-        """One update from the gradients in ``p.grad`` (a parameter with none is skipped)."""
-        import torch
-
+    def step(self, grads: Sequence[np.ndarray | None]) -> None:
+        """One update from ``grads`` (one per parameter; None leaves that parameter alone)."""
         b1, b2 = self.betas
         self.steps += 1
         c1 = 1 - b1 ** self.steps
         c2 = math.sqrt(1 - b2 ** self.steps)
-        with torch.no_grad():
-            for p, (m, v) in zip(self.params, self.moments):
-                if p.grad is None or not p.requires_grad:
-                    continue
-                g = p.grad
-                m.mul_(b1).add_(g, alpha=1 - b1)
-                v.mul_(b2).addcmul_(g, g, value=1 - b2)
-                p.addcdiv_(m, (v.sqrt() / c2).add_(self.eps), value=-self.lr / c1)
+        for p, (m, v), g in zip(self.params, self.moments, grads):
+            if g is None:
+                continue
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * g * g
+            p -= (self.lr / c1) * m / (np.sqrt(v) / c2 + self.eps)
 
-    def keep_rows(self, rows: "torch.Tensor") -> list["torch.Tensor"]:
-        """Keep only ``rows`` (along dim 0) of every parameter and of its moments.
+    def keep_rows(self, rows: np.ndarray) -> list[np.ndarray]:
+        """Keep only ``rows`` (along axis 0) of every parameter and of its moments.
 
-        Returns the new leaf tensors (also in ``params``), in the order given.
+        Returns the new arrays (also in ``params``), in the order given.
         """
-        kept, moments = [], []
-        for p, (m, v) in zip(self.params, self.moments):
-            kept.append(p.detach()[rows].clone().requires_grad_(p.requires_grad))
-            moments.append((m[rows].clone(), v[rows].clone()))
-        self.params, self.moments = kept, moments
-        return kept
+        self.params = [p[rows].copy() for p in self.params]
+        self.moments = [(m[rows].copy(), v[rows].copy()) for m, v in self.moments]
+        return self.params
 
 
-def minimize_lbfgs(objective: Callable[[], "torch.Tensor"], params: Sequence["torch.Tensor"],
-                   max_iter: int, *, check: Callable[[], None] | None = None,
-                   tolerance: float = 1e-12, history: int = 20) -> int:
-    """Minimise a scalar torch objective of ``params`` in place with L-BFGS.
+def lbfgs(value_and_grad: Callable[[np.ndarray], tuple[float, np.ndarray]], x0: np.ndarray,
+          max_iter: int, *, check: Callable[[], None] | None = None, tolerance: float = 1e-12,
+          history: int = 20) -> tuple[np.ndarray, int]:
+    """Minimise a function of a float64 vector with L-BFGS.
 
     Parameters
     ----------
-    objective : () -> 0-dim tensor, evaluated at the current values of ``params``
-    params : leaf tensors (any shape and float dtype); those without ``requires_grad`` stay fixed
+    value_and_grad : x (N,) -> (value, gradient (N,))
+    x0 : (N,) start
     max_iter : iterations at most (the function is evaluated at most ``1.25 × max_iter`` times)
     check : called before every evaluation (may raise, e.g. :class:`~posestudio.errors.Cancelled`)
     tolerance : relative decrease of the objective in one iteration below which it stops
@@ -102,50 +90,33 @@ def minimize_lbfgs(objective: Callable[[], "torch.Tensor"], params: Sequence["to
 
     Returns
     -------
-    int : evaluations of the objective
+    x : (N,) the best point evaluated (never worse than ``x0``); evaluations : int
 
-    The parameters end at the best point evaluated, never a worse one; an evaluation that is
-    not finite counts as +inf (the line search backs off from it).
+    An evaluation that is not finite counts as +inf (the line search backs off from it).
     """
-    import torch
-
-    free = [p for p in params if p.requires_grad]
-    if not free or max_iter < 1:
-        return 0
-    sizes = [p.numel() for p in free]
+    x0 = np.asarray(x0, dtype=np.float64)
+    if max_iter < 1 or x0.size == 0:
+        return x0.copy(), 0
     history = max(1, int(history))
     max_calls = int(math.ceil(1.25 * max_iter))
     calls = [0]
     best = [math.inf, None]
 
-    def load(x: np.ndarray) -> None:
-        with torch.no_grad():
-            offset = 0
-            for p, n in zip(free, sizes):
-                p.copy_(torch.from_numpy(x[offset:offset + n]).reshape(p.shape))
-                offset += n
-
-    def value_and_grad(x: np.ndarray) -> tuple[float, np.ndarray]:
+    def fg(x: np.ndarray) -> tuple[float, np.ndarray]:
         if check is not None:
             check()
         calls[0] += 1
-        load(x)
-        for p in free:
-            p.grad = None
-        value = objective()
-        value.backward()
-        grad = np.concatenate([(p.grad if p.grad is not None else torch.zeros_like(p))
-                               .detach().reshape(-1).double().numpy() for p in free])
-        f = float(value.detach())
+        f, grad = value_and_grad(x)
+        f = float(f)
+        grad = np.asarray(grad, dtype=np.float64)
         if not math.isfinite(f) or not np.all(np.isfinite(grad)):
             return math.inf, np.zeros_like(x)
         if f < best[0]:
             best[0], best[1] = f, x.copy()
         return f, grad
 
-    x = np.concatenate([p.detach().reshape(-1).double().numpy() for p in free])
-    x0 = x.copy()
-    f, g = value_and_grad(x)
+    x = x0.copy()
+    f, g = fg(x)
     s_hist: list[np.ndarray] = []
     y_hist: list[np.ndarray] = []
     rho_hist: list[float] = []
@@ -159,8 +130,7 @@ def minimize_lbfgs(objective: Callable[[], "torch.Tensor"], params: Sequence["to
             d, slope = -g, -float(g @ g)
         # No curvature known yet: try a step of at most unit length along -g.
         step0 = min(1.0, 1.0 / max(float(np.linalg.norm(g)), 1e-300)) if not s_hist else 1.0
-        step, f_new, g_new = _strong_wolfe(value_and_grad, x, f, g, d, slope, step0,
-                                           max_calls - calls[0])
+        step, f_new, g_new = _strong_wolfe(fg, x, f, g, d, slope, step0, max_calls - calls[0])
         if step == 0.0:
             break
         x_new = x + step * d
@@ -174,10 +144,54 @@ def minimize_lbfgs(objective: Callable[[], "torch.Tensor"], params: Sequence["to
         x, f, g = x_new, f_new, g_new
         if decrease <= tolerance * max(abs(f), abs(f + decrease), 1.0):
             break
-    load(best[1] if best[1] is not None else x0)   # the best point seen, never a worse one
+    return (best[1] if best[1] is not None else x0.copy()), calls[0]
+
+
+def minimize_lbfgs(objective: Callable[[], "torch.Tensor"], params: Sequence["torch.Tensor"],
+                   max_iter: int, *, check: Callable[[], None] | None = None,
+                   tolerance: float = 1e-12, history: int = 20) -> int:
+    """:func:`lbfgs` on a scalar torch objective of leaf tensors, in place.
+
+    Parameters
+    ----------
+    objective : () -> 0-dim tensor, evaluated at the current values of ``params``
+    params : leaf tensors (any shape and float dtype); those without ``requires_grad`` stay fixed
+    max_iter, check, tolerance, history : as :func:`lbfgs`
+
+    Returns
+    -------
+    int : evaluations of the objective; the parameters end at the best point evaluated
+    """
+    import torch
+
+    free = [p for p in params if p.requires_grad]
+    if not free or max_iter < 1:
+        return 0
+    sizes = [p.numel() for p in free]
+
+    def load(x: np.ndarray) -> None:
+        with torch.no_grad():
+            offset = 0
+            for p, n in zip(free, sizes):
+                p.copy_(torch.from_numpy(x[offset:offset + n]).reshape(p.shape))
+                offset += n
+
+    def value_and_grad(x: np.ndarray) -> tuple[float, np.ndarray]:
+        load(x)
+        for p in free:
+            p.grad = None
+        value = objective()
+        value.backward()
+        grad = np.concatenate([(p.grad if p.grad is not None else torch.zeros_like(p))
+                               .detach().reshape(-1).double().numpy() for p in free])
+        return float(value.detach()), grad
+
+    x0 = np.concatenate([p.detach().reshape(-1).double().numpy() for p in free])
+    x, calls = lbfgs(value_and_grad, x0, max_iter, check=check, tolerance=tolerance, history=history)
+    load(x)
     for p in free:
         p.grad = None
-    return calls[0]
+    return calls
 
 
 def _two_loop(g: np.ndarray, s_hist: list, y_hist: list, rho_hist: list) -> np.ndarray:

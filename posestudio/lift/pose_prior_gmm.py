@@ -6,8 +6,8 @@ alternatives of a lift (``lift.ambiguity``): a limb flipped the wrong way in dep
 a rotation that people rarely make. The features are the axis-angle rotations (radians, SMPL-X
 order, model frame) of ``JOINTS``; the score is the mixture's negative log-likelihood.
 
-Pure numpy to evaluate and to fit (a small EM, no scikit-learn); ``torch_nll`` is the
-differentiable twin for the refinement of alternatives. Never imports Qt.
+Pure numpy to evaluate and to fit (a small EM, no scikit-learn); ``nll_piece`` adds the
+gradient, for the refinement of alternatives. Never imports Qt.
 """
 
 from __future__ import annotations
@@ -65,17 +65,23 @@ class PoseGMM:
         x = self.features(pose)
         return -_log_likelihood(x.reshape(-1, x.shape[-1]), self).reshape(x.shape[:-1])
 
-    def torch_nll(self, pose):
-        """Differentiable :meth:`nll` of a (B, 55, 3) torch tensor → (B,)."""
-        import torch
+    def nll_piece(self, pose: np.ndarray):
+        """((nll (B,),), vjp) of (B, 55, 3) poses: :meth:`nll` and its gradient (a
+        responsibility-weighted sum of each component's precision pull)."""
+        ids = self.joint_ids
+        x = pose[:, ids].reshape(len(pose), -1)
+        y = np.einsum("nkd,kde->nke", x[:, None] - self.means[None], self.prec_chol)
+        log_p = self.log_norm[None] - 0.5 * (y ** 2).sum(-1)                 # (B, K)
+        total = _logsumexp(log_p, axis=1)
+        resp = np.exp(log_p - total[:, None])
 
-        dtype = pose.dtype
-        x = pose[:, torch.as_tensor(self.joint_ids)].reshape(pose.shape[0], -1)
-        mu = torch.as_tensor(self.means, dtype=dtype)
-        chol = torch.as_tensor(self.prec_chol, dtype=dtype)
-        y = torch.einsum("bkd,kde->bke", x[:, None] - mu[None], chol)
-        log_p = torch.as_tensor(self.log_norm, dtype=dtype)[None] - 0.5 * (y ** 2).sum(-1)
-        return -torch.logsumexp(log_p, dim=1)
+        def vjp(g):
+            g_x = np.einsum("nk,kde,nke->nd", resp * g[:, None], self.prec_chol, y)
+            grad = np.zeros_like(pose)
+            grad[:, ids] = g_x.reshape(len(pose), len(ids), 3)
+            return (grad,)
+
+        return (-total,), vjp
 
     def save(self, path: str | Path, **meta) -> None:
         np.savez_compressed(path, means=self.means, prec_chol=self.prec_chol,

@@ -186,8 +186,7 @@ def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | 
         betas0[: min(nb, len(person.betas))] = np.asarray(person.betas, dtype=np.float64)[:nb]
 
         def pelvis(betas: np.ndarray) -> np.ndarray:
-            with torch.no_grad():
-                return model.rest(torch.tensor(betas[None], dtype=dtype))[0][0, 0].double().numpy()
+            return model.rest_joints(betas[None])[0, 0]
 
         j0 = pelvis(betas0)
         pose0 = np.asarray(person.pose, dtype=np.float64).copy()
@@ -217,8 +216,8 @@ def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | 
         def objective():
             pose = pose_p * freeze + start * (1 - freeze)
             joints, landmarks = model.forward(betas, pose, transl)
-            loss = problem.reprojection(problem.select(joints, landmarks))
-            loss = loss + problem.pose_terms(pose, s.pose_prior)
+            loss = problem.torch_reprojection(problem.torch_select(joints, landmarks))
+            loss = loss + problem.pose_terms.torch(pose, s.pose_prior)
             loss = loss + STAY_WEIGHT * (stay * (pose - start) ** 2).sum((1, 2))
             moved = (joints[:, :22] - joints_start) ** 2
             loss = loss + STAY_JOINTS * moved[..., :2].sum((1, 2)) + STAY_DEPTH * moved[:, trunk, 2].sum(1)

@@ -11,7 +11,7 @@ no bone counting, the betas stay at the prior. :func:`fit_with_bone_shape` refit
 with the estimated proportions (``lift(shape_from_bones=True)``).
 
 The estimate is pure numpy on a body model's rest-pose joints (``BodyModel.rest_joints``); the
-refit uses the fit's objective (torch). Never imports Qt.
+refit uses the fit's objective. Never imports Qt.
 """
 
 from __future__ import annotations
@@ -200,11 +200,8 @@ def fit_with_bone_shape(model, body, targets: np.ndarray, selection: np.ndarray,
     """
     import dataclasses
 
-    import torch
-
     from posestudio.keypoints import openpose_points_3d
-    from posestudio.lift.fit import FitProblem, FitResult, FitSettings, Hypotheses
-    from posestudio.lift.optim import minimize_lbfgs
+    from posestudio.lift.fit import FitProblem, FitSettings, Hypotheses, minimize_hypotheses
 
     s = settings or FitSettings()
     for _ in range(rounds):
@@ -217,17 +214,6 @@ def fit_with_bone_shape(model, body, targets: np.ndarray, selection: np.ndarray,
         s = dataclasses.replace(s, fit_shape=False)
         problem = FitProblem.for_image(model, np.asarray(targets, dtype=np.float64), selection,
                                        focal=focal, size=size, points3d=points3d, settings=s)
-        dtype = problem.dtype
-        start = torch.tensor(fit.pose[None], dtype=dtype)
-        hyp = Hypotheses(start.clone().requires_grad_(True),
-                         torch.tensor(fit.transl[None], dtype=dtype).requires_grad_(True),
-                         torch.tensor(est.betas[None], dtype=dtype), start)
-        minimize_lbfgs(lambda: problem.objective(hyp, s.pose_prior)[0].sum(), hyp.leaves(), iters)
-        with torch.no_grad():
-            _, pose, kp = problem.objective(hyp, s.pose_prior)
-            loss = float(problem.reprojection(kp)[0])
-            uv = problem.project(kp)[0].numpy() * problem.scale + problem.centre
-        fit = FitResult(pose=pose[0].double().numpy().copy(), betas=est.betas.copy(),
-                        transl=hyp.transl[0].detach().double().numpy().copy(), loss=loss,
-                        keypoints2d=uv)
+        hyp = Hypotheses.of(fit.pose[None], fit.transl[None], est.betas, model.num_betas)
+        fit = problem.result(minimize_hypotheses(problem, hyp, s.pose_prior, iters))
     return fit, s

@@ -43,7 +43,7 @@ import numpy as np
 
 from posestudio.errors import Cancelled, LiftError
 from posestudio.lift.fit import (
-    FitProblem, FitSettings, Hypotheses, fit_person, has_enough_keypoints,
+    FitProblem, FitSettings, fit_person, has_enough_keypoints,
 )
 from posestudio.skeletons import SMPLX_JOINT_INDEX
 
@@ -235,7 +235,7 @@ def fit_sequence(model, targets: np.ndarray, selection: np.ndarray, *, focal: fl
         if pose is not None:
             first = replace(first, pose=pose, transl=trans)
     problem = _sequence_problem(model, targets, selection, focal, size, fs)
-    dtype = problem.dtype
+    dtype = problem.model.dtype
     betas = torch.tensor(first.betas[None], dtype=dtype)
     poses = np.zeros((n, 55, 3))
     transl = np.zeros((n, 3))
@@ -357,14 +357,12 @@ def _adopt_backwards(problem, terms, s: TemporalSettings, betas, start_pose, pos
 
 
 def _frame_cost(problem: FitProblem, betas, pose: np.ndarray, transl: np.ndarray, frame: int) -> float:
-    """The single-frame objective (reprojection + pose priors) of one body at ``frame``."""
-    import torch
-
+    """The single-frame objective (reprojection + pose priors) of one body at ``frame``;
+    ``betas`` (1, NB) tensor."""
     sub = _frame_problem(problem, [frame])
-    with torch.no_grad():
-        p = torch.tensor(pose[None], dtype=problem.dtype)
-        kp = sub.keypoints(betas, p, torch.tensor(transl[None], dtype=problem.dtype))
-        return float(sub.reprojection(kp)[0] + sub.pose_terms(p, problem.settings.pose_prior)[0])
+    shape = betas.detach().double().numpy()
+    (kp,), _ = sub.keypoints_piece(shape, pose[None], transl[None])
+    return float(sub.reprojection_piece(kp)[0][0][0] + sub.pose_terms.piece(pose[None], problem.settings.pose_prior)[0][0][0])
 
 
 def _frame_problem(problem: FitProblem, frames: Sequence[int]) -> FitProblem:
@@ -383,17 +381,13 @@ def _solve_window(problem, terms, s: TemporalSettings, betas, start_pose, poses,
 
     from posestudio.lift.optim import minimize_lbfgs
 
-    dtype = problem.dtype
+    dtype = problem.model.dtype
     k = len(frames)
     # Warm start: the last solved frame.
     last = context[-1]
-    init_transl = np.repeat(transl[last][None], k, 0)
-    hyp = Hypotheses(
-        pose=torch.tensor(np.repeat(poses[last][None], k, 0), dtype=dtype).requires_grad_(True),
-        transl=torch.tensor(init_transl, dtype=dtype).requires_grad_(True),
-        betas=betas.expand(k, -1),
-        start=start_pose.expand(k, -1, -1),
-    )
+    pose_p = torch.tensor(np.repeat(poses[last][None], k, 0), dtype=dtype).requires_grad_(True)
+    transl_p = torch.tensor(np.repeat(transl[last][None], k, 0), dtype=dtype).requires_grad_(True)
+    freeze = torch.tensor(problem.freeze, dtype=dtype)
     ctx_pose = torch.tensor(poses[context], dtype=dtype)
     ctx_transl = torch.tensor(transl[context], dtype=dtype)
     with torch.no_grad():
@@ -401,19 +395,22 @@ def _solve_window(problem, terms, s: TemporalSettings, betas, start_pose, poses,
     sub = _frame_problem(problem, frames)
     fs = problem.settings
 
+    def posed():
+        return pose_p * freeze + start_pose * (1 - freeze)
+
     def objective():
-        pose = sub.posed(hyp)
-        joints, landmarks = problem.model.forward(hyp.betas, pose, hyp.transl)
-        kp = sub.select(joints, landmarks)
-        loss = (sub.reprojection(kp) + sub.pose_terms(pose, fs.pose_prior)).sum()
+        pose = posed()
+        joints, landmarks = problem.model.forward(betas.expand(k, -1), pose, transl_p)
+        kp = sub.torch_select(joints, landmarks)
+        loss = (sub.torch_reprojection(kp) + sub.pose_terms.torch(pose, fs.pose_prior)).sum()
         loss = loss + terms.steadiness(torch.cat([ctx_joints[:, BODY], joints[:, BODY]]),
                                        torch.cat([ctx_pose, pose]))
         return 1e3 * loss   # the scale of L-BFGS's tolerances
 
-    minimize_lbfgs(objective, [hyp.pose, hyp.transl], s.steps)
+    minimize_lbfgs(objective, [pose_p, transl_p], s.steps)
     with torch.no_grad():
-        poses[frames] = sub.posed(hyp).double().numpy()
-        transl[frames] = hyp.transl.double().numpy()
+        poses[frames] = posed().double().numpy()
+        transl[frames] = transl_p.double().numpy()
 
 
 def _planted_feet(problem, betas, poses, transl, fps: float, speed: float) -> np.ndarray:
@@ -423,8 +420,8 @@ def _planted_feet(problem, betas, poses, transl, fps: float, speed: float) -> np
 
     n = len(poses)
     with torch.no_grad():
-        joints = problem.model.forward(betas.expand(n, -1), torch.tensor(poses, dtype=problem.dtype),
-                                       torch.tensor(transl, dtype=problem.dtype))[0].double().numpy()
+        joints = problem.model.forward(betas.expand(n, -1), torch.tensor(poses, dtype=problem.model.dtype),
+                                       torch.tensor(transl, dtype=problem.model.dtype))[0].double().numpy()
     feet = joints[:, FEET]                                        # (T, 4, 3)
     up = joints[:, SMPLX_JOINT_INDEX["neck"]] - joints[:, 0]
     up = up.mean(0) / max(np.linalg.norm(up.mean(0)), 1e-9)
@@ -443,7 +440,7 @@ def _refine_chunk(problem, terms, s: TemporalSettings, betas, start_pose, poses,
 
     from posestudio.lift.optim import minimize_lbfgs
 
-    dtype = problem.dtype
+    dtype = problem.model.dtype
     n = len(poses)
     lo, hi = max(0, c0 - 2), min(n, c1 + 2)          # fixed context on both sides
     frames = list(range(c0, c1))
@@ -464,8 +461,8 @@ def _refine_chunk(problem, terms, s: TemporalSettings, betas, start_pose, poses,
         joints, landmarks = problem.model.forward(betas.expand(len(pose_all), -1), pose_all,
                                                   transl_all)
         mid = slice(c0 - lo, c0 - lo + k)
-        kp = sub.select(joints[mid], landmarks[mid])
-        loss = (sub.reprojection(kp) + sub.pose_terms(pose_free, fs.pose_prior)).sum()
+        kp = sub.torch_select(joints[mid], landmarks[mid])
+        loss = (sub.torch_reprojection(kp) + sub.pose_terms.torch(pose_free, fs.pose_prior)).sum()
         loss = loss + terms.smoothness(joints[:, BODY], pose_all)
         loss = loss + terms.contact(joints, planted)
         return 1e3 * loss   # the scale of L-BFGS's tolerances

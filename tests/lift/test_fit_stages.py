@@ -1,5 +1,5 @@
 """The fit's building blocks: the orientation from a detector's 3D torso (near 180° too), the
-hand-written optimisers against torch's own, and a fit that never loads the compiler stack."""
+hand-written optimisers against torch's own, and a fit that never loads torch."""
 
 from __future__ import annotations
 
@@ -51,39 +51,42 @@ def test_orientation_from_random_torsos():
 
 
 def test_adam_matches_torch_adam_and_its_lr_is_used():
-    def run(make, lr):
-        torch.manual_seed(0)
-        x = torch.randn(4, 3, requires_grad=True)
-        opt = make([x], lr)
-        for _ in range(25):
-            opt.zero_grad()
-            ((x - 1.0) ** 4 + x.sin()).sum().backward()
-            opt.step()
-        return x.detach()
+    def objective(x):
+        return ((x - 1.0) ** 4 + x.sin()).sum()
 
-    ours = run(lambda p, lr: Adam(p, lr=lr), 0.05)
-    reference = run(lambda p, lr: torch.optim.Adam(p, lr=lr), 0.05)
-    assert torch.allclose(ours, reference, atol=1e-6)
-    assert not torch.allclose(run(lambda p, lr: Adam(p, lr=lr), 0.01), ours, atol=1e-3)
+    def ours(lr):
+        x = torch.randn(4, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64).numpy()
+        opt = Adam([x], lr=lr)
+        for _ in range(25):
+            t = torch.tensor(x, requires_grad=True)
+            objective(t).backward()
+            opt.step([t.grad.numpy()])
+        return x
+
+    x = torch.randn(4, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64).requires_grad_(True)
+    reference = torch.optim.Adam([x], lr=0.05)
+    for _ in range(25):
+        reference.zero_grad()
+        objective(x).backward()
+        reference.step()
+    np.testing.assert_allclose(ours(0.05), x.detach().numpy(), atol=1e-9)
+    assert not np.allclose(ours(0.01), ours(0.05), atol=1e-3)
 
 
 def test_adam_keep_rows_carries_the_moments_of_the_rows_kept():
-    x = torch.arange(12.0).reshape(4, 3).requires_grad_(True)
+    x = np.arange(12.0).reshape(4, 3)
     opt = Adam([x], lr=0.1)
     for _ in range(3):
-        opt.zero_grad()
-        (x ** 2).sum().backward()
-        opt.step()
+        opt.step([2 * x])
     m, v = opt.moments[0]
-    rows = torch.tensor([3, 1])
-    expected_m, expected_v = m[rows].clone(), v[rows].clone()
+    rows = np.array([3, 1])
+    expected_m, expected_v = m[rows].copy(), v[rows].copy()
     (kept,) = opt.keep_rows(rows)
-    assert kept.shape == (2, 3) and kept.requires_grad and kept.is_leaf
-    assert torch.equal(opt.moments[0][0], expected_m) and torch.equal(opt.moments[0][1], expected_v)
-    opt.zero_grad()
-    (kept ** 2).sum().backward()
-    opt.step()
-    assert opt.steps == 4
+    assert kept.shape == (2, 3)
+    assert np.array_equal(opt.moments[0][0], expected_m) and np.array_equal(opt.moments[0][1], expected_v)
+    before = kept.copy()
+    opt.step([2 * kept])
+    assert opt.steps == 4 and np.all(np.abs(kept) < np.abs(before))
 
 
 def test_lbfgs_reaches_the_minimum_and_leaves_fixed_tensors_alone():
@@ -97,7 +100,7 @@ def test_lbfgs_reaches_the_minimum_and_leaves_fixed_tensors_alone():
     assert torch.equal(fixed, torch.tensor([1.0, 100.0]))
 
 
-def test_a_lift_never_imports_the_compiler_stack():
+def test_a_lift_never_imports_torch():
     code = textwrap.dedent("""
         import sys
         sys.path.insert(0, "tests/lift")
@@ -110,7 +113,7 @@ def test_a_lift_never_imports_the_compiler_stack():
         from posestudio.lift.fit import FitSettings
         lift([case.keypoints], (768, 1024), focal_px=case.focal,
              settings=FitSettings(steps_global=5, steps_full=10, polish_iters=5))
-        print("dynamo" if "torch._dynamo" in sys.modules else "clean")
+        print("torch" if "torch" in sys.modules else "clean")
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
@@ -125,8 +128,7 @@ def test_the_keypoint_model_poses_like_the_full_body_model():
 
     body = load_body_model("mannequin")
     model = KeypointModel(body)
-    g = torch.Generator().manual_seed(3)
-    betas = torch.randn(6, model.num_betas, generator=g)
-    pose = 0.6 * torch.randn(6, 55, 3, generator=g)
-    transl = torch.randn(6, 3, generator=g)
-    assert model.check_against(body, betas, pose, transl) < 1e-4
+    rng = np.random.default_rng(3)
+    for _ in range(6):
+        betas, pose, transl = rng.normal(size=model.num_betas), 0.6 * rng.normal(size=(55, 3)), rng.normal(size=3)
+        assert model.check_against(body, betas, pose, transl) < 1e-4

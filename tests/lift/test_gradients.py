@@ -119,12 +119,12 @@ def test_whole_objective_gradient_matches_finite_differences_with_every_term_on(
     start = np.zeros_like(pose)
     transl = np.array([[0.1, -0.2, -3.0]])
     betas = rng.normal(size=(1, model.num_betas)) * 0.3
-    (loss, posed, kp), vjp = problem.objective_np(pose, transl, betas, start, 3e-4)
+    (loss, posed, kp), vjp = problem.objective_piece(pose, transl, betas, start, 3e-4)
     g_posed, g_kp = rng.normal(size=posed.shape) * 1e-3, rng.normal(size=kp.shape) * 1e-3
     g_pose, g_transl, g_betas, _ = vjp(np.ones(1), g_posed, g_kp)
 
     def scalar(p, t, b):
-        value, q, k = problem.objective_np(p, t, b, start, 3e-4)[0]
+        value, q, k = problem.objective_piece(p, t, b, start, 3e-4)[0]
         return float(value.sum() + (q * g_posed).sum() + (k * g_kp).sum())
 
     for ours, x, f in ((g_pose, pose, lambda x: scalar(x, transl, betas)),

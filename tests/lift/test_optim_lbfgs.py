@@ -1,4 +1,4 @@
-"""The fits' own L-BFGS (``lift.optim.minimize_lbfgs``): it finds known minima, matches SciPy's
+"""The fits' own L-BFGS (``lift.optim.lbfgs`` and its torch wrapper ``minimize_lbfgs``): it finds known minima, matches SciPy's
 L-BFGS-B on a real fit for the same budget, and never leaves the parameters worse or non-finite."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from posestudio.errors import Cancelled
-from posestudio.lift.optim import minimize_lbfgs
+from posestudio.lift.optim import lbfgs, minimize_lbfgs
 
 
 def _rosenbrock(x):
@@ -83,43 +83,25 @@ def test_matches_scipy_on_a_fit_polish():
     settings = fit.FitSettings(steps_global=20, steps_full=40)
     problem = fit.FitProblem.for_image(model, targets, selection, focal=case.focal, size=(768, 1024),
                                        points3d=None, settings=settings)
-    start = torch.tensor(fit.priors.mean_pose(), dtype=torch.float32)[None]
+    start = fit.priors.mean_pose()[None]
     transl = fit.initial_translation(problem, targets, start, case.focal, (768, 1024))
-    hyp0 = fit.Hypotheses(start.clone().requires_grad_(True),
-                          torch.tensor(transl[None], dtype=torch.float32).requires_grad_(True),
-                          torch.zeros(1, model.num_betas).requires_grad_(True), start)
+    hyp0 = fit.Hypotheses.of(start, transl[None], None, model.num_betas)
     weight = settings.pose_prior
+    moving = [hyp0.pose, hyp0.transl, hyp0.betas]
+    cuts = np.cumsum([a.size for a in moving])[:-1]
 
-    def polish_with(minimise):
-        hyp = hyp0.take(torch.tensor([0]))
-        minimise(lambda: problem.objective(hyp, weight)[0].sum(), hyp.leaves())
-        with torch.no_grad():
-            return float(problem.objective(hyp, weight)[0])
+    def value_and_grad(x):
+        pose, transl_, betas = (c.reshape(a.shape) for c, a in zip(np.split(x, cuts), moving))
+        loss, grads = problem.objective_and_grad(fit.Hypotheses(pose, transl_, betas, hyp0.start), weight)
+        return float(loss.sum()), np.concatenate([g.reshape(-1) for g in grads])
 
-    def scipy_lbfgs(objective, params):
-        sizes = [p.numel() for p in params]
-
-        def value_and_grad(x):
-            with torch.no_grad():
-                for p, chunk in zip(params, np.split(x, np.cumsum(sizes)[:-1])):
-                    p.copy_(torch.from_numpy(chunk).reshape(p.shape))
-            for p in params:
-                p.grad = None
-            value = objective()
-            value.backward()
-            grad = np.concatenate([p.grad.double().reshape(-1).numpy() for p in params])
-            return float(value.detach()), grad
-
-        x0 = np.concatenate([p.detach().double().reshape(-1).numpy() for p in params])
-        result = scipy_optimize.minimize(value_and_grad, x0, jac=True, method="L-BFGS-B",
-                                         options={"maxiter": 100, "maxfun": 125, "maxcor": 20,
-                                                  "ftol": 1e-12, "gtol": 1e-9})
-        value_and_grad(result.x)
-
-    with torch.no_grad():
-        before = float(problem.objective(hyp0, weight)[0])
-    ours = polish_with(lambda objective, params: minimize_lbfgs(objective, params, 100))
-    reference = polish_with(scipy_lbfgs)
+    x0 = np.concatenate([a.reshape(-1) for a in moving])
+    before = value_and_grad(x0)[0]
+    ours = value_and_grad(lbfgs(value_and_grad, x0, 100)[0])[0]
+    result = scipy_optimize.minimize(value_and_grad, x0, jac=True, method="L-BFGS-B",
+                                     options={"maxiter": 100, "maxfun": 125, "maxcor": 20,
+                                              "ftol": 1e-12, "gtol": 1e-9})
+    reference = value_and_grad(result.x)[0]
     # A non-convex objective from a far start (the relaxed pose): midway the two paths may be
     # 20 % apart; near convergence (100 iterations) within a few %, not the factor of 4 that a
     # one-pair memory (nearly gradient descent) leaves.
