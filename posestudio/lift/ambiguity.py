@@ -272,6 +272,16 @@ def _score(problem: "FitProblem", hyp, settings: AmbiguitySettings, gmm, limbs=N
     return pose, hyp.transl.copy(), hyp.betas.copy(), joints, score, terms
 
 
+def score_bodies(problem: "FitProblem", pose: np.ndarray, transl: np.ndarray, betas: np.ndarray,
+                 settings: AmbiguitySettings | None = None, gmm=None, limbs=None) -> np.ndarray:
+    """The score (B,) the search ranks depth solutions by (lower is better): the fit's
+    objective, the pose and limb-direction priors, collision and balance, of bodies with poses
+    (B, 55, 3) axis-angle, translations (B, 3) (camera frame, metres) and shapes (B, NB) or one
+    (NB,); ``gmm``, ``limbs`` as :func:`search_alternatives` (None: that prior left out)."""
+    hyp = _hypotheses(problem, pose, transl, betas)
+    return _score(problem, hyp, settings or AmbiguitySettings(), gmm, limbs)[4]
+
+
 def search_alternatives(problem: "FitProblem", fit: "FitResult",
                         settings: AmbiguitySettings | None = None, gmm=None,
                         limbs=None) -> list[Alternative]:
