@@ -60,11 +60,13 @@ def axis_angle_to_matrix(axis_angle) -> np.ndarray:
     b = np.where(small, 0.5 - theta2 / 24.0, (1.0 - np.cos(t)) / t2)  # (1 - cos θ) / θ²
     x, y, z = aa[..., 0], aa[..., 1], aa[..., 2]
     bx, by, ax, ay, az = b * x, b * y, a * x, a * y, a * z
+    bxy, bxz, byz = bx * y, bx * z, by * z
     # R = I + a K + b K², K the cross-product matrix of the rotation vector
-    m = np.stack([1.0 - b * (y * y + z * z), bx * y - az, bx * z + ay,
-                  bx * y + az, 1.0 - b * (x * x + z * z), by * z - ax,
-                  bx * z - ay, by * z + ax, 1.0 - b * (x * x + y * y)], axis=-1)
-    return m.reshape(aa.shape[:-1] + (3, 3))
+    m = np.empty(aa.shape[:-1] + (3, 3))
+    m[..., 0, 0], m[..., 0, 1], m[..., 0, 2] = 1.0 - b * (y * y + z * z), bxy - az, bxz + ay
+    m[..., 1, 0], m[..., 1, 1], m[..., 1, 2] = bxy + az, 1.0 - b * (x * x + z * z), byz - ax
+    m[..., 2, 0], m[..., 2, 1], m[..., 2, 2] = bxz - ay, byz + ax, 1.0 - b * (x * x + y * y)
+    return m
 
 
 def _skew(v: np.ndarray) -> np.ndarray:

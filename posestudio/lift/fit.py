@@ -416,7 +416,7 @@ class FitProblem:
         """A piece: ((loss (B,),), vjp), ``weight`` × the mean of 1 − cos(angle) between the
         model's bones and the detector's 3D bones."""
         incidence, d3 = self.bones
-        dm = np.einsum("km,bkc->bmc", incidence, kp)
+        dm = incidence.T @ kp
         length = np.linalg.norm(dm, axis=-1, keepdims=True)
         unit = dm / np.maximum(length, 1e-6)
         loss = weight * (1 - (unit * d3).sum(-1)).mean(-1)
@@ -425,7 +425,7 @@ class FitProblem:
             g_unit = -(weight / len(d3)) * g[:, None, None] * d3
             radial = np.where(length > 1e-6, (g_unit * unit).sum(-1, keepdims=True), 0.0)
             g_dm = (g_unit - radial * unit) / np.maximum(length, 1e-6)
-            return (np.einsum("km,bmc->bkc", incidence, g_dm),)
+            return (incidence @ g_dm,)
 
         return (loss,), vjp
 

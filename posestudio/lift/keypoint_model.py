@@ -27,7 +27,9 @@ def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Cross products over the last axis (np.cross costs ~10× more on small arrays)."""
     a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
     b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
-    return np.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], -1)
+    out = np.empty(np.broadcast_shapes(a.shape, b.shape))
+    out[..., 0], out[..., 1], out[..., 2] = a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0
+    return out
 
 
 class KeypointModel:
@@ -89,6 +91,9 @@ class KeypointModel:
         for k in range(self.num_joints - 1, 0, -1):   # children come after parents in level order
             below[self.parent[k]] += below[k]
         self.subtree = np.concatenate([below, below[:, self.slot]], 1)
+        # Shape directions flattened to (P * 3, NB): a matrix product beats einsum here.
+        self.bones_dirs_flat = self.bones_dirs.reshape(-1, nb).copy()
+        self.local_dirs_flat = self.local_dirs.reshape(-1, nb).copy()
 
     @property
     def dtype(self):
@@ -115,7 +120,7 @@ class KeypointModel:
 
     def rest_joints(self, betas: np.ndarray) -> np.ndarray:
         """Rest joints (B, J, 3) for betas (B, NB)."""
-        return self.joints_rest + np.einsum("jcn,bn->bjc", self.joints_dirs, betas)
+        return self.joints_rest + (betas @ self.joints_dirs.reshape(-1, self.num_betas).T).reshape(len(betas), -1, 3)
 
     def forward(self, betas, pose, transl):
         """Posed joints (B, J, 3) and landmarks (B, L, 3), model frame + ``transl``, as torch
@@ -151,7 +156,7 @@ class KeypointModel:
         """
         aa = pose[:, self.level_order]
         rot = axis_angle_to_matrix(aa)                                      # (B, J, 3, 3)
-        bones = self.bones_rest + np.einsum("jcn,bn->bjc", self.bones_dirs, betas)
+        bones = self.bones_rest + (betas @ self.bones_dirs_flat.T).reshape(len(betas), -1, 3)
         world_rot = np.empty_like(rot)
         world_pos = np.empty_like(bones)
         world_rot[:, 0], world_pos[:, 0] = rot[:, 0], bones[:, 0]
@@ -159,7 +164,7 @@ class KeypointModel:
             pr = world_rot[:, parent]
             world_pos[:, a:b] = world_pos[:, parent] + (pr @ bones[:, a:b, :, None])[..., 0]
             world_rot[:, a:b] = pr @ rot[:, a:b]
-        local = self.local_rest + np.einsum("lcn,bn->blc", self.local_dirs, betas)
+        local = self.local_rest + (betas @ self.local_dirs_flat.T).reshape(len(betas), -1, 3)
         slot = self.slot
         landmarks = world_pos[:, slot] + (world_rot[:, slot] @ local[..., None])[..., 0]
         t = transl[:, None, :]
@@ -200,8 +205,8 @@ class KeypointModel:
         # it alone by R_slot · local_dirs β.
         g_bone = (g_sub[..., None, :] @ rot_parent)[..., 0, :]
         g_local = (grad_landmarks[..., None, :] @ world_rot[:, self.slot])[..., 0, :]
-        g_betas = (np.einsum("jcn,bjc->bn", self.bones_dirs, g_bone)
-                   + np.einsum("lcn,blc->bn", self.local_dirs, g_local))
+        n = len(g_bone)
+        g_betas = g_bone.reshape(n, -1) @ self.bones_dirs_flat + g_local.reshape(n, -1) @ self.local_dirs_flat
         return g_betas, g_pose, g_points.sum(1)
 
     def check_against(self, body_model, betas: np.ndarray, pose: np.ndarray, transl: np.ndarray) -> float:
