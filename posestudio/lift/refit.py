@@ -147,14 +147,12 @@ def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | 
     ------
     LiftError : too few body keypoints; Cancelled
     """
-    import torch
-
     from posestudio import camera as cam
     from posestudio.lift import _keypoint_model
     from posestudio.lift.fit import (
         FitProblem, FitSettings, check_enough_keypoints, normalised_targets, selection_matrix,
     )
-    from posestudio.lift.optim import minimize_lbfgs
+    from posestudio.lift.optim import lbfgs
 
     def check() -> None:
         if cancelled is not None and cancelled():
@@ -166,86 +164,91 @@ def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | 
     check_enough_keypoints(conf, "refit")
     if progress is not None:
         progress(0.0, "refitting")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny tensors: more threads only add overhead
-    try:
-        _, model = _keypoint_model(person.rig)
-        selection, available = selection_matrix(model.landmark_names,
-                                                ("body", "hand_left", "hand_right", "face"))
-        targets[~available] = 0.0
-        conf = targets[:, 2]
-        dtype = torch.float32
-        nb = model.num_betas
-        s = FitSettings()
+    _, model = _keypoint_model(person.rig)
+    selection, available = selection_matrix(model.landmark_names,
+                                            ("body", "hand_left", "hand_right", "face"))
+    targets[~available] = 0.0
+    conf = targets[:, 2]
+    nb = model.num_betas
+    s = FitSettings()
 
-        # World → OpenGL camera frame: v_cam = Rc v + tc. SMPL rotates about the pelvis J0, so
-        # the global orientation becomes Rc R and the translation Rc (J0 + t) + tc − J0.
-        w2c = cam.world_to_camera(camera)
-        rc, tc = w2c[:3, :3], w2c[:3, 3]
-        betas0 = np.zeros(nb)
-        betas0[: min(nb, len(person.betas))] = np.asarray(person.betas, dtype=np.float64)[:nb]
+    # World → OpenGL camera frame: v_cam = Rc v + tc. SMPL rotates about the pelvis J0, so
+    # the global orientation becomes Rc R and the translation Rc (J0 + t) + tc − J0.
+    w2c = cam.world_to_camera(camera)
+    rc, tc = w2c[:3, :3], w2c[:3, 3]
+    betas0 = np.zeros(nb)
+    betas0[: min(nb, len(person.betas))] = np.asarray(person.betas, dtype=np.float64)[:nb]
 
-        def pelvis(betas: np.ndarray) -> np.ndarray:
-            return model.rest_joints(betas[None])[0, 0]
+    def pelvis(betas: np.ndarray) -> np.ndarray:
+        return model.rest_joints(betas[None])[0, 0]
 
-        j0 = pelvis(betas0)
-        pose0 = np.asarray(person.pose, dtype=np.float64).copy()
-        pose0[0] = matrix_to_axis_angle(rc @ axis_angle_to_matrix(pose0[0]))
-        transl0 = rc @ (j0 + np.asarray(person.transl, dtype=np.float64)) + tc - j0
+    j0 = pelvis(betas0)
+    pose0 = np.asarray(person.pose, dtype=np.float64).copy()
+    pose0[0] = matrix_to_axis_angle(rc @ axis_angle_to_matrix(pose0[0]))
+    transl0 = rc @ (j0 + np.asarray(person.transl, dtype=np.float64)) + tc - j0
 
-        focal = float(cam.intrinsics(camera, canvas)[0, 0])
-        tgt, w, f, scale, centre = normalised_targets(targets, conf, (canvas.width, canvas.height), focal)
-        problem = FitProblem(model, tgt, w, selection, f, scale, centre,
-                             replace(s, robust_sigma=REFIT_SIGMA), has_hands=bool(conf[18:60].any()))
+    focal = float(cam.intrinsics(camera, canvas)[0, 0])
+    tgt, w, f, scale, centre = normalised_targets(targets, conf, (canvas.width, canvas.height), focal)
+    problem = FitProblem(model, tgt, w, selection, f, scale, centre,
+                         replace(s, robust_sigma=REFIT_SIGMA), has_hands=bool(conf[18:60].any()))
+    stay = problem.pose_terms.stiff.copy()
+    stay[0] = STAY_ORIENT
+    freeze = np.ones((55, 1))
+    freeze[22:25] = 0.0  # jaw and eyes: no keypoints drive them
+    if not conf[18:60].any():
+        freeze[25:55] = 0.0
+    for joints_of_limb, rows in _UNSEEN_LIMBS:
+        if not conf[list(rows)].any():   # no keypoint sees this limb: leave it as it was
+            freeze[[SMPLX_JOINT_INDEX[n] for n in joints_of_limb]] = 0.0
+    start, transl_start = pose0[None], transl0[None]
+    joints_start = model.forward_np(betas0[None], start, transl_start)[0][:, :22]
+    trunk = [SMPLX_JOINT_INDEX[n] for n in TRUNK]
+    nj = model.num_joints
+    cut = start.size + 3
 
-        start = torch.tensor(pose0[None], dtype=dtype)
-        stay = torch.tensor(problem.pose_terms.stiff, dtype=dtype)
-        stay[0] = STAY_ORIENT
-        freeze = torch.ones(55, 1, dtype=dtype)
-        freeze[22:25] = 0.0  # jaw and eyes: no keypoints drive them
-        if not conf[18:60].any():
-            freeze[25:55] = 0.0
-        for joints_of_limb, rows in _UNSEEN_LIMBS:
-            if not conf[list(rows)].any():   # no keypoint sees this limb: leave it as it was
-                freeze[[SMPLX_JOINT_INDEX[n] for n in joints_of_limb]] = 0.0
-        pose_p = start.clone().requires_grad_(True)
-        transl_start = torch.tensor(transl0[None], dtype=dtype)
-        transl = transl_start.clone().requires_grad_(True)
-        betas = torch.tensor(betas0[None], dtype=dtype, requires_grad=fit_shape)
+    def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
+        """1e3 × (reprojection + priors + the pulls towards where the person stood), and its
+        gradient with respect to x = [free pose, translation (, betas)] (the scale suits
+        L-BFGS's stopping tolerances)."""
+        pose = x[:start.size].reshape(start.shape) * freeze + start * (1 - freeze)
+        transl = x[start.size:cut].reshape(1, 3)
+        betas = x[cut:].reshape(1, nb) if fit_shape else betas0[None]
+        (joints, landmarks), model_vjp = model.piece(betas, pose, transl)
+        kp = problem.sel @ np.concatenate([joints, landmarks], 1)
+        (reprojection,), reprojection_vjp = problem.reprojection_piece(kp)
+        (prior,), prior_vjp = problem.pose_terms.piece(pose, s.pose_prior)
+        moved = joints[:, :22] - joints_start
+        loss = (reprojection + prior + STAY_WEIGHT * (stay * (pose - start) ** 2).sum((1, 2))
+                + STAY_JOINTS * (moved[..., :2] ** 2).sum((1, 2)) + STAY_DEPTH * (moved[:, trunk, 2] ** 2).sum(1)
+                + STAY_TRANSL * ((transl - transl_start) ** 2).sum(-1))
+        one = np.ones(1)
+        g_points = problem.sel.T @ reprojection_vjp(one)[0]
+        g_joints, g_landmarks = g_points[:, :nj].copy(), g_points[:, nj:]
+        g_joints[:, :22, :2] += 2 * STAY_JOINTS * moved[..., :2]
+        g_joints[:, trunk, 2] += 2 * STAY_DEPTH * moved[:, trunk, 2]
+        g_betas, g_pose, g_transl = model_vjp(g_joints, g_landmarks)
+        g_pose = (g_pose + prior_vjp(one)[0] + 2 * STAY_WEIGHT * stay * (pose - start)) * freeze
+        g_transl = g_transl + 2 * STAY_TRANSL * (transl - transl_start)
+        grads = [g_pose.reshape(-1), g_transl.reshape(-1)]
+        if fit_shape:
+            loss = loss + s.shape_prior * (betas ** 2).sum(-1)
+            grads.append((g_betas + 2 * s.shape_prior * betas).reshape(-1))
+        return 1e3 * float(loss.sum()), 1e3 * np.concatenate(grads)
 
-        def objective():
-            pose = pose_p * freeze + start * (1 - freeze)
-            joints, landmarks = model.forward(betas, pose, transl)
-            loss = problem.torch_reprojection(problem.torch_select(joints, landmarks))
-            loss = loss + problem.pose_terms.torch(pose, s.pose_prior)
-            loss = loss + STAY_WEIGHT * (stay * (pose - start) ** 2).sum((1, 2))
-            moved = (joints[:, :22] - joints_start) ** 2
-            loss = loss + STAY_JOINTS * moved[..., :2].sum((1, 2)) + STAY_DEPTH * moved[:, trunk, 2].sum(1)
-            loss = loss + STAY_TRANSL * ((transl - transl_start) ** 2).sum(-1)
-            if fit_shape:
-                loss = loss + s.shape_prior * (betas ** 2).sum(-1)
-            return 1e3 * loss.sum()  # the scale of L-BFGS's stopping tolerances
+    calls = [0]
 
-        with torch.no_grad():
-            joints_start = model.forward(betas, start, transl_start)[0][:, :22]
-        trunk = torch.tensor([SMPLX_JOINT_INDEX[n] for n in TRUNK])
-        params = [pose_p, transl] + ([betas] if fit_shape else [])
-        calls = [0]
-
-        def check_and_report() -> None:
-            check()
-            calls[0] += 1
-            if progress is not None and calls[0] % 10 == 0:
-                progress(min(0.95, calls[0] / (1.5 * iterations)), "refitting")
-
-        minimize_lbfgs(objective, params, max(1, int(iterations)), check=check_and_report)
+    def check_and_report() -> None:
         check()
-        with torch.no_grad():
-            pose = (pose_p * freeze + start * (1 - freeze))[0].double().numpy()
-            transl_cam = transl[0].double().numpy()
-            betas_new = betas[0].double().numpy()
-    finally:
-        torch.set_num_threads(threads)
+        calls[0] += 1
+        if progress is not None and calls[0] % 10 == 0:
+            progress(min(0.95, calls[0] / (1.5 * iterations)), "refitting")
+
+    x0 = np.concatenate([start.reshape(-1), transl_start.reshape(-1)] + ([betas0] if fit_shape else []))
+    x, _ = lbfgs(objective, x0, max(1, int(iterations)), check=check_and_report)
+    check()
+    pose = (x[:start.size].reshape(start.shape) * freeze + start * (1 - freeze))[0]
+    transl_cam = x[start.size:cut]
+    betas_new = x[cut:] if fit_shape else betas0
     if not np.all(np.isfinite(pose)) or not np.all(np.isfinite(transl_cam)):
         raise LiftError("the refit diverged; the person is left as they were")
 
