@@ -115,8 +115,6 @@ def lift_tracks(tracks: Sequence[TrackedPerson], num_frames: int, canvas_size: t
     """
     import time
 
-    import torch
-
     from posestudio.anim import animation_from_samples
     from posestudio.detect.photo import default_focal_px
     from posestudio.lift import _keypoint_model, _pad, _reprojection_px
@@ -132,64 +130,59 @@ def lift_tracks(tracks: Sequence[TrackedPerson], num_frames: int, canvas_size: t
     canvas = Canvas(int(canvas_size[0]), int(canvas_size[1]))
     focal = float(focal_px) if focal_px else default_focal_px(canvas.width, canvas.height)
     t0 = time.perf_counter()
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # small tensors: more threads only add overhead
-    try:
-        body, model = _keypoint_model(rig)
-        selection, available = selection_matrix(
-            model.landmark_names, ("body", "hand_left", "hand_right", "face"))
-        fits, spans, all_targets = [], [], []
-        for i, track in enumerate(tracks):
-            if cancelled is not None and cancelled():
-                raise Cancelled("import stopped by the user")
-            targets, points3d = track_targets(track, num_frames, available)
-            seen = sorted(track.detections)
-            if not seen:
-                raise LiftError(f"person {i}: never seen")
-            first, last = seen[0], seen[-1]
-            sub = None if progress is None else (
-                lambda f, msg, i=i: progress((i + f) / len(tracks), f"person {i + 1}: {msg}"))
-            try:
-                fit = fit_sequence(model, targets[first:last + 1], selection, focal=focal,
-                                   size=(canvas.width, canvas.height), fps=fps,
-                                   points3d=points3d[first:last + 1], settings=settings,
-                                   progress=sub, should_stop=cancelled)
-            except LiftError as exc:
-                raise LiftError(f"person {i}: {exc}") from None
-            fits.append(fit)
-            spans.append((first, last))
-            all_targets.append(targets)
+    body, model = _keypoint_model(rig)
+    selection, available = selection_matrix(
+        model.landmark_names, ("body", "hand_left", "hand_right", "face"))
+    fits, spans, all_targets = [], [], []
+    for i, track in enumerate(tracks):
+        if cancelled is not None and cancelled():
+            raise Cancelled("import stopped by the user")
+        targets, points3d = track_targets(track, num_frames, available)
+        seen = sorted(track.detections)
+        if not seen:
+            raise LiftError(f"person {i}: never seen")
+        first, last = seen[0], seen[-1]
+        sub = None if progress is None else (
+            lambda f, msg, i=i: progress((i + f) / len(tracks), f"person {i + 1}: {msg}"))
+        try:
+            fit = fit_sequence(model, targets[first:last + 1], selection, focal=focal,
+                               size=(canvas.width, canvas.height), fps=fps,
+                               points3d=points3d[first:last + 1], settings=settings,
+                               progress=sub, should_stop=cancelled)
+        except LiftError as exc:
+            raise LiftError(f"person {i}: {exc}") from None
+        fits.append(fit)
+        spans.append((first, last))
+        all_targets.append(targets)
 
-        # Whole-clip arrays (held outside each person's span), camera frame.
-        poses, transls = [], []
-        for fit, (first, last) in zip(fits, spans):
-            index = np.clip(np.arange(num_frames) - first, 0, last - first)
-            poses.append(fit.poses[index])
-            transls.append(fit.transl[index])
-        # World placement from the first person's first frame and everyone's lowest point.
-        ref_posed = body.pose(betas=fits[0].betas, pose=poses[0][spans[0][0]],
-                              transl=transls[0][spans[0][0]])
-        pelvis = ref_posed.joints[0].astype(np.float64)
-        lowest = math.inf
-        for fit, pose, transl in zip(fits, poses, transls):
-            for t in range(0, num_frames, max(1, num_frames // 30)):
-                posed = body.pose(betas=fit.betas, pose=pose[t], transl=transl[t])
-                lowest = min(lowest, float(posed.vertices[:, 1].min()))
-        offset = world_offset(pelvis, lowest)
-        camera = scene_camera(offset, pelvis, focal, canvas)
-        people, errors, observed = [], [], []
-        for i, (fit, pose, transl, targets) in enumerate(zip(fits, poses, transls, all_targets)):
-            people.append(Person(name=f"Person {i + 1}", rig=rig, betas=_pad(fit.betas, 10),
-                                 pose=pose[0], transl=transl[0] + offset))
-            frames = [t for t in range(num_frames) if targets[t, :18, 2].any()]
-            sample = frames[:: max(1, len(frames) // 20)]
-            errors.append(float(np.nanmean([
-                _reprojection_px(body.pose(betas=fit.betas, pose=pose[t], transl=transl[t]),
-                                 targets[t], focal, canvas) for t in sample])) if sample else math.nan)
-            observed.append(float(fit.observed.mean()))
-        animation = animation_from_samples(poses, [t + offset for t in transls], fps)
-    finally:
-        torch.set_num_threads(threads)
+    # Whole-clip arrays (held outside each person's span), camera frame.
+    poses, transls = [], []
+    for fit, (first, last) in zip(fits, spans):
+        index = np.clip(np.arange(num_frames) - first, 0, last - first)
+        poses.append(fit.poses[index])
+        transls.append(fit.transl[index])
+    # World placement from the first person's first frame and everyone's lowest point.
+    ref_posed = body.pose(betas=fits[0].betas, pose=poses[0][spans[0][0]],
+                          transl=transls[0][spans[0][0]])
+    pelvis = ref_posed.joints[0].astype(np.float64)
+    lowest = math.inf
+    for fit, pose, transl in zip(fits, poses, transls):
+        for t in range(0, num_frames, max(1, num_frames // 30)):
+            posed = body.pose(betas=fit.betas, pose=pose[t], transl=transl[t])
+            lowest = min(lowest, float(posed.vertices[:, 1].min()))
+    offset = world_offset(pelvis, lowest)
+    camera = scene_camera(offset, pelvis, focal, canvas)
+    people, errors, observed = [], [], []
+    for i, (fit, pose, transl, targets) in enumerate(zip(fits, poses, transls, all_targets)):
+        people.append(Person(name=f"Person {i + 1}", rig=rig, betas=_pad(fit.betas, 10),
+                             pose=pose[0], transl=transl[0] + offset))
+        frames = [t for t in range(num_frames) if targets[t, :18, 2].any()]
+        sample = frames[:: max(1, len(frames) // 20)]
+        errors.append(float(np.nanmean([
+            _reprojection_px(body.pose(betas=fit.betas, pose=pose[t], transl=transl[t]),
+                             targets[t], focal, canvas) for t in sample])) if sample else math.nan)
+        observed.append(float(fit.observed.mean()))
+    animation = animation_from_samples(poses, [t + offset for t in transls], fps)
     scene = Scene(canvas=canvas, camera=camera, people=people, animation=animation)
     report = SequenceReport(num_frames, float(fps), (canvas.width, canvas.height), focal,
                             [t.track_id for t in tracks], observed, spans, errors,

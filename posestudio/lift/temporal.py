@@ -27,6 +27,11 @@ priors), and across frames
   lowest) is held still in a second, two-sided pass (no skating);
 * the camera is fixed (the clip's focal length, principal point at the centre).
 
+The objective of a window or a chunk is float64 numpy with hand-written gradients: the fit's
+pieces (``KeypointModel.piece``, ``FitProblem.reprojection_piece``, ``PoseTerms.piece``) and
+the cross-frame terms of ``_SequenceTerms``, minimised by ``optim.lbfgs``; torch is not
+imported.
+
 ``fit_sequence`` returns poses and translations in the camera frame; ``lift_tracks`` turns
 several people's fits into an animated :class:`~posestudio.scene.model.Scene` with ordinary
 keyframes (``posestudio.anim.animation_from_samples``).
@@ -37,6 +42,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Callable, Sequence
 
 import numpy as np
@@ -45,6 +51,8 @@ from posestudio.errors import Cancelled, LiftError
 from posestudio.lift.fit import (
     FitProblem, FitSettings, fit_person, has_enough_keypoints,
 )
+from posestudio.lift.optim import lbfgs
+from posestudio.rotations import axis_angle_to_matrix, axis_angle_to_matrix_vjp
 from posestudio.skeletons import SMPLX_JOINT_INDEX
 
 ProgressFn = Callable[[float, str], None]
@@ -101,47 +109,82 @@ class SequenceFit:
 
 
 class _SequenceTerms:
-    """The cross-frame terms of a batch of consecutive frames (B along time)."""
+    """The cross-frame terms of a batch of consecutive frames (B along time), each a piece
+    (``torch_bridge``'s convention): ``((value,), vjp)``, the value a 0-d array, ``vjp(g)``
+    the gradients of ``g`` × value with respect to the inputs."""
 
     def __init__(self, settings: TemporalSettings, fps: float):
         self.s = settings
         self.rate = (fps / 30.0) ** 2    # accelerations per frame² → per (1/30 s)²
 
-    def smoothness(self, joints, pose):
-        """(scalar) acceleration penalty of ``joints`` (B, J, 3) and local rotations of ``pose``
-        (B, 55, 3) along the batch (needs B ≥ 3)."""
-        from posestudio.rotations_torch import axis_angle_to_matrix
+    def smoothness(self, joints: np.ndarray, pose: np.ndarray):
+        """Acceleration penalty of ``joints`` (B, J, 3) and of the local rotation matrices of
+        the body joints of ``pose`` (B, 55, 3) along the batch (0 when B < 3); the vjp gives
+        (joints (B, J, 3), pose (B, 55, 3))."""
+        return self._motion(joints, pose, 2, self.rate, self.s.smooth_joints,
+                            self.s.smooth_rotations)
 
-        if joints.shape[0] < 3:
-            return joints.sum() * 0.0
-        acc = (joints[2:] - 2 * joints[1:-1] + joints[:-2]) * self.rate
-        rot = axis_angle_to_matrix(pose[:, BODY])
-        racc = (rot[2:] - 2 * rot[1:-1] + rot[:-2]) * self.rate
-        return (self.s.smooth_joints * (acc ** 2).sum(-1).mean(-1).sum()
-                + self.s.smooth_rotations * (racc ** 2).sum((-1, -2)).mean(-1).sum())
+    def steadiness(self, joints: np.ndarray, pose: np.ndarray):
+        """Velocity penalty, the one-sided pass's smoothness (0 when B < 2): a one-sided
+        acceleration prior would carry a velocity error (in depth, which the keypoints do not
+        see) on and on; a velocity prior only damps. Inputs and vjp as :meth:`smoothness`."""
+        return self._motion(joints, pose, 1, math.sqrt(self.rate), self.s.steady_joints,
+                            self.s.steady_rotations)
 
-    def steadiness(self, joints, pose):
-        """(scalar) velocity penalty, the one-sided pass's smoothness: a one-sided acceleration
-        prior would carry a velocity error (in depth, which the keypoints do not see) on and on;
-        a velocity prior only damps."""
-        from posestudio.rotations_torch import axis_angle_to_matrix
+    def contact(self, joints: np.ndarray, planted: np.ndarray):
+        """Motion of planted feet: ``joints`` (B, J ≥ 22, 3), ``planted`` (B, 4) float (the
+        ``FEET`` joints), a step from frame t − 1 to t counting where both plant the foot; the
+        vjp gives (joints,)."""
+        step = joints[1:, FEET] - joints[:-1, FEET]                        # (B-1, 4, 3)
+        both = (planted[1:] * planted[:-1])[..., None]
+        weight = self.s.contact_weight
+        value = weight * (step * step * both).sum()
 
-        if joints.shape[0] < 2:
-            return joints.sum() * 0.0
-        rate = math.sqrt(self.rate)
-        vel = (joints[1:] - joints[:-1]) * rate
-        rot = axis_angle_to_matrix(pose[:, BODY])
-        rvel = (rot[1:] - rot[:-1]) * rate
-        return (self.s.steady_joints * (vel ** 2).sum(-1).mean(-1).sum()
-                + self.s.steady_rotations * (rvel ** 2).sum((-1, -2)).mean(-1).sum())
+        def vjp(g):
+            g_joints = np.zeros_like(joints)
+            g_joints[:, FEET] = _difference_adjoint(2 * weight * g * both * step, 1)
+            return (g_joints,)
 
-    def contact(self, joints, planted):
-        """(scalar) motion of planted feet; ``planted`` (B, 4) float, frame t vs t − 1."""
-        if joints.shape[0] < 2 or planted is None:
-            return joints.sum() * 0.0
-        step = ((joints[1:, FEET] - joints[:-1, FEET]) ** 2).sum(-1)     # (B-1, 4)
-        both = planted[1:] * planted[:-1]
-        return self.s.contact_weight * (step * both).sum()
+        return (np.asarray(value),), vjp
+
+    def _motion(self, joints, pose, order: int, rate: float, w_joints: float, w_rotations: float):
+        """``w_joints`` × the mean over joints of the squared ``order``-th differences of the
+        joints along time (× ``rate``), summed over time, plus ``w_rotations`` × the same of
+        the body joints' rotation matrices (squared Frobenius norm)."""
+        aa = pose[:, BODY]
+        (v_joints,), joints_vjp = _difference_penalty(joints, order, rate, w_joints)
+        (v_rot,), rot_vjp = _difference_penalty(axis_angle_to_matrix(aa), order, rate, w_rotations)
+
+        def vjp(g):
+            g_pose = np.zeros_like(pose)
+            g_pose[:, BODY] = axis_angle_to_matrix_vjp(aa, rot_vjp(g)[0])
+            return joints_vjp(g)[0], g_pose
+
+        return (np.asarray(v_joints + v_rot),), vjp
+
+
+def _difference_penalty(x: np.ndarray, order: int, rate: float, weight: float):
+    """A piece: ``weight`` × Σ_t mean_n |Δᵒ x_t,n|² × rate², Δᵒ the ``order``-th difference
+    along axis 0 of ``x`` (T, N, ...) (the norm over the axes after the second); 0 when
+    T ≤ order."""
+    if len(x) <= order:
+        return (np.asarray(0.0),), lambda g: (np.zeros_like(x),)
+    d = np.diff(x, n=order, axis=0) * rate
+    scale = weight / x.shape[1]
+
+    def vjp(g):
+        return (_difference_adjoint(2 * scale * rate * g * d, order),)
+
+    return (np.asarray(scale * (d * d).sum()),), vjp
+
+
+def _difference_adjoint(g: np.ndarray, order: int) -> np.ndarray:
+    """The transpose of ``np.diff(·, n=order, axis=0)`` applied to ``g`` (T − order, ...):
+    (T, ...)."""
+    for _ in range(order):
+        pad = np.zeros((1,) + g.shape[1:])
+        g = np.concatenate([pad, g]) - np.concatenate([g, pad])
+    return g
 
 
 def _sequence_problem(model, targets: np.ndarray, selection: np.ndarray, focal: float,
@@ -200,8 +243,6 @@ def fit_sequence(model, targets: np.ndarray, selection: np.ndarray, *, focal: fl
     ------
     LiftError : no frame has enough keypoints
     """
-    import torch
-
     t0 = time.perf_counter()
     s = settings or TemporalSettings()
     fs = fit_settings or FitSettings()
@@ -229,19 +270,18 @@ def fit_sequence(model, targets: np.ndarray, selection: np.ndarray, *, focal: fl
     first = fit_person(model, targets[ref], selection, focal=focal, size=size, points3d=p3,
                        settings=fs, progress=progress, should_stop=should_stop,
                        progress_span=(a, a + 0.25 * (b - a)))
-    depth = _DepthSearch(model, targets, selection, focal, size, points3d, first.betas, fs)
+    depth = _DepthSearch(model, targets, observed, selection, focal, size, points3d, first.betas, fs)
     if s.search_every > 0:
         pose, trans = depth.best(ref, first.pose, first.transl)
         if pose is not None:
             first = replace(first, pose=pose, transl=trans)
     problem = _sequence_problem(model, targets, selection, focal, size, fs)
-    dtype = problem.model.dtype
-    betas = torch.tensor(first.betas[None], dtype=dtype)
+    betas = first.betas[None].astype(np.float64)               # (1, NB), the clip's shape
     poses = np.zeros((n, 55, 3))
     transl = np.zeros((n, 3))
     poses[ref], transl[ref] = first.pose, first.transl
     terms = _SequenceTerms(s, fps)
-    start_pose = torch.tensor(first.pose[None], dtype=dtype)   # frozen joints keep these
+    start_pose = first.pose[None].astype(np.float64)           # frozen joints keep these
 
     # 2. Warm-started windows moving away from the reference, forward then backward; every
     #    ``reanchor_every`` frames a fresh multi-start fit of one frame competes with the warm
@@ -302,48 +342,57 @@ class _DepthSearch:
     """The single-photo depth-ambiguity search (``lift.ambiguity``) on one frame of the clip,
     from the motion's current solution there, the clip's body shape fixed."""
 
-    def __init__(self, model, targets, selection, focal, size, points3d, betas, fit_settings):
+    def __init__(self, model, targets, observed, selection, focal, size, points3d, betas,
+                 fit_settings):
         from posestudio.lift.pose_prior_gmm import load_pose_gmm
 
-        self.model, self.targets, self.selection = model, targets, selection
-        self.focal, self.size, self.points3d = focal, size, points3d
+        self.model, self.targets, self.observed = model, targets, observed
+        self.selection, self.focal, self.size, self.points3d = selection, focal, size, points3d
         self.betas = np.asarray(betas, dtype=np.float64)
         self.settings = replace(fit_settings, fit_shape=False)
         self.gmm = load_pose_gmm()
 
-    def best(self, frame: int, pose: np.ndarray, transl: np.ndarray):
-        """(pose (55, 3), transl (3,)) of the best depth solution at ``frame`` when it is not
-        the given one, else (None, None)."""
-        from posestudio.lift.ambiguity import search_alternatives
-        from posestudio.lift.fit import FitResult
-
+    def problem(self, frame: int) -> FitProblem:
+        """The single-photo problem of an observed ``frame``, as the search poses it."""
         p3 = None
         if self.points3d is not None and np.all(np.isfinite(self.points3d[frame])):
             p3 = self.points3d[frame]
-        problem = FitProblem.for_image(self.model, self.targets[frame], self.selection,
-                                       focal=self.focal, size=self.size, points3d=p3,
-                                       settings=self.settings)
+        return FitProblem.for_image(self.model, self.targets[frame], self.selection,
+                                    focal=self.focal, size=self.size, points3d=p3,
+                                    settings=self.settings)
+
+    def best(self, frame: int, pose: np.ndarray, transl: np.ndarray):
+        """(pose (55, 3), transl (3,)) of the best depth solution at the observed ``frame``
+        when it is not the given one, else (None, None)."""
+        from posestudio.lift.ambiguity import search_alternatives
+        from posestudio.lift.fit import FitResult
+
         current = FitResult(pose, self.betas, transl, math.nan, np.zeros((0, 2)))
-        found = search_alternatives(problem, current, gmm=self.gmm)
+        found = search_alternatives(self.problem(frame), current, gmm=self.gmm)
         if not found or not found[0].changed:
             return None, None
         return found[0].pose, found[0].transl
 
-    def score(self, problem: FitProblem, betas, pose: np.ndarray, transl: np.ndarray,
-              frame: int) -> float:
-        """The frame's objective plus the mocap prior, as the search weighs it."""
-        from posestudio.lift.ambiguity import AmbiguitySettings
+    def scores(self, clip: FitProblem, frame: int, poses: np.ndarray,
+               transl: np.ndarray) -> np.ndarray:
+        """The search's ranking scores (N,) (``ambiguity.score_bodies``, lower is better) of
+        bodies (poses (N, 55, 3), transl (N, 3)) at ``frame``; an unobserved frame is scored
+        on ``clip``'s problem there (no keypoints: the priors alone)."""
+        from posestudio.lift.ambiguity import score_bodies
 
-        prior = AmbiguitySettings().gmm_weight * float(self.gmm.nll(pose))
-        return _frame_cost(problem, betas, pose, transl, frame) + prior
+        if self.observed[frame]:
+            problem = self.problem(frame)
+        else:
+            problem = _frame_problem(clip, [frame])
+            problem.settings = self.settings       # the shape fixed, as the search has it
+        return score_bodies(problem, poses, transl, self.betas, gmm=self.gmm)
 
 
 def _adopt_backwards(problem, terms, s: TemporalSettings, betas, start_pose, poses, transl,
                      frames: list[int], pose: np.ndarray, trans: np.ndarray,
                      depth: _DepthSearch) -> None:
     """A better depth solution found at the window's last frame: the window's other frames
-    solved again backwards from it, each keeping whichever solution scores better (fit and
-    mocap prior, as the search ranks)."""
+    solved again backwards from it, each keeping whichever solution the search ranks better."""
     key, rest = frames[-1], frames[:-1][::-1]
     old_pose, old_transl = poses[rest].copy(), transl[rest].copy()
     poses[key], transl[key] = pose, trans
@@ -351,18 +400,20 @@ def _adopt_backwards(problem, terms, s: TemporalSettings, betas, start_pose, pos
         return
     _solve_window(problem, terms, s, betas, start_pose, poses, transl, [key], rest)
     for i, t in enumerate(rest):
-        if depth.score(problem, betas, old_pose[i], old_transl[i], t) < \
-                depth.score(problem, betas, poses[t], transl[t], t):
+        old, new = depth.scores(problem, t, np.stack([old_pose[i], poses[t]]),
+                                np.stack([old_transl[i], transl[t]]))
+        if old < new:
             poses[t], transl[t] = old_pose[i], old_transl[i]
 
 
-def _frame_cost(problem: FitProblem, betas, pose: np.ndarray, transl: np.ndarray, frame: int) -> float:
-    """The single-frame objective (reprojection + pose priors) of one body at ``frame``;
-    ``betas`` (1, NB) tensor."""
+def _frame_cost(problem: FitProblem, betas: np.ndarray, pose: np.ndarray, transl: np.ndarray,
+                frame: int) -> float:
+    """The single-frame objective (reprojection + pose priors) of one body (pose (55, 3),
+    transl (3,), betas (1, NB)) at ``frame``."""
     sub = _frame_problem(problem, [frame])
-    shape = betas.detach().double().numpy()
-    (kp,), _ = sub.keypoints_piece(shape, pose[None], transl[None])
-    return float(sub.reprojection_piece(kp)[0][0][0] + sub.pose_terms.piece(pose[None], problem.settings.pose_prior)[0][0][0])
+    (kp,), _ = sub.keypoints_piece(betas, pose[None], transl[None])
+    prior = sub.pose_terms.piece(pose[None], problem.settings.pose_prior)[0][0][0]
+    return float(sub.reprojection_piece(kp)[0][0][0] + prior)
 
 
 def _frame_problem(problem: FitProblem, frames: Sequence[int]) -> FitProblem:
@@ -373,55 +424,103 @@ def _frame_problem(problem: FitProblem, frames: Sequence[int]) -> FitProblem:
     return sub
 
 
-def _solve_window(problem, terms, s: TemporalSettings, betas, start_pose, poses, transl,
-                  context: list[int], frames: list[int]) -> None:
-    """Solve ``frames`` (in the order given) from the last solved frame, tied to ``context``
-    (solved frames just before them in that order); results written into ``poses``/``transl``."""
-    import torch
+def _frames_objective(problem: FitProblem, cross, betas: np.ndarray, start_pose: np.ndarray,
+                      poses: np.ndarray, transl: np.ndarray, frames: list[int], before: list[int],
+                      after: list[int], contact=None):
+    """The objective of solving ``frames`` together, the solved frames ``before`` and ``after``
+    fixed, as ``value_and_grad(x)`` of x = [poses (k, 55, 3), translations (k, 3)] flattened
+    (what :func:`~posestudio.lift.optim.lbfgs` takes).
 
-    from posestudio.lift.optim import minimize_lbfgs
-
-    dtype = problem.model.dtype
+    Every frame's data term and pose priors (``FitProblem``'s pieces); ``cross(joints, pose)``,
+    a ``_SequenceTerms`` piece of the body joints (B, 22, 3) and effective poses (B, 55, 3) of
+    ``before + frames + after`` in that order (the order of time, or its reverse), and
+    ``contact(joints)``, a piece of the same joints, when given; all × 1e3 (the scale of
+    L-BFGS's tolerances). ``poses`` (T, 55, 3) and ``transl`` (T, 3) give the fixed frames;
+    ``betas`` (1, NB); ``start_pose`` (1, 55, 3), kept by the frozen joints.
+    """
     k = len(frames)
-    # Warm start: the last solved frame.
-    last = context[-1]
-    pose_p = torch.tensor(np.repeat(poses[last][None], k, 0), dtype=dtype).requires_grad_(True)
-    transl_p = torch.tensor(np.repeat(transl[last][None], k, 0), dtype=dtype).requires_grad_(True)
-    freeze = torch.tensor(problem.freeze, dtype=dtype)
-    ctx_pose = torch.tensor(poses[context], dtype=dtype)
-    ctx_transl = torch.tensor(transl[context], dtype=dtype)
-    with torch.no_grad():
-        ctx_joints = problem.model.forward(betas.expand(len(context), -1), ctx_pose, ctx_transl)[0]
+    fixed = list(before) + list(after)
+    around = np.zeros((0, BODY.stop, 3))
+    if fixed:
+        around = problem.model.forward_np(np.repeat(betas, len(fixed), 0), poses[fixed],
+                                          transl[fixed])[0][:, BODY]
+    head, tail = around[:len(before)], around[len(before):]
+    pose_before, pose_after = poses[list(before)], poses[list(after)]
+    mid = slice(len(before), len(before) + k)
     sub = _frame_problem(problem, frames)
-    fs = problem.settings
+    shape = np.repeat(betas, k, 0)
+    prior_w = problem.settings.pose_prior
+    scale = 1e3
+    ones = np.full(k, scale)
 
-    def posed():
-        return pose_p * freeze + start_pose * (1 - freeze)
+    def value_and_grad(x: np.ndarray):
+        pose, trans = _unpack(x, k)
+        posed = _effective(problem, pose, start_pose)
+        (joints, landmarks), model_vjp = problem.model.piece(shape, posed, trans)
+        nj = joints.shape[1]
+        (reprojection,), reprojection_vjp = sub.reprojection_piece(
+            sub.sel @ np.concatenate([joints, landmarks], 1))
+        (prior,), prior_vjp = sub.pose_terms.piece(posed, prior_w)
+        body = np.concatenate([head, joints[:, BODY], tail])
+        (motion,), motion_vjp = cross(body, np.concatenate([pose_before, posed, pose_after]))
+        value = reprojection.sum() + prior.sum() + float(motion)
+        g_body, g_posed = motion_vjp(scale)
+        if contact is not None:
+            (feet,), contact_vjp = contact(body)
+            value += float(feet)
+            g_body = g_body + contact_vjp(scale)[0]
+        g_points = sub.sel.T @ reprojection_vjp(ones)[0]
+        g_joints = g_points[:, :nj]
+        g_joints[:, BODY] += g_body[mid]
+        _, g_pose, g_transl = model_vjp(g_joints, g_points[:, nj:])
+        g_pose = (g_pose + prior_vjp(ones)[0] + g_posed[mid]) * problem.freeze
+        return scale * value, np.concatenate([g_pose.reshape(-1), g_transl.reshape(-1)])
 
-    def objective():
-        pose = posed()
-        joints, landmarks = problem.model.forward(betas.expand(k, -1), pose, transl_p)
-        kp = sub.torch_select(joints, landmarks)
-        loss = (sub.torch_reprojection(kp) + sub.pose_terms.torch(pose, fs.pose_prior)).sum()
-        loss = loss + terms.steadiness(torch.cat([ctx_joints[:, BODY], joints[:, BODY]]),
-                                       torch.cat([ctx_pose, pose]))
-        return 1e3 * loss   # the scale of L-BFGS's tolerances
+    return value_and_grad
 
-    minimize_lbfgs(objective, [pose_p, transl_p], s.steps)
-    with torch.no_grad():
-        poses[frames] = posed().double().numpy()
-        transl[frames] = transl_p.double().numpy()
+
+def _unpack(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Poses (k, 55, 3) and translations (k, 3) of the flat vector ``x``."""
+    return x[:k * 165].reshape(k, 55, 3), x[k * 165:].reshape(k, 3)
+
+
+def _effective(problem: FitProblem, pose: np.ndarray, start_pose: np.ndarray) -> np.ndarray:
+    """``pose`` (k, 55, 3) with the frozen joints at ``start_pose`` (1, 55, 3)."""
+    return pose * problem.freeze + start_pose * (1 - problem.freeze)
+
+
+def _solve_frames(problem: FitProblem, cross, betas, start_pose, poses: np.ndarray,
+                  transl: np.ndarray, frames: list[int], before: list[int], after: list[int],
+                  init: tuple[np.ndarray, np.ndarray], iters: int, *, contact=None,
+                  check=None) -> None:
+    """L-BFGS (``iters`` iterations) on :func:`_frames_objective` from ``init`` (poses
+    (k, 55, 3), translations (k, 3)); the result written into ``poses`` and ``transl`` at
+    ``frames``; ``check`` as ``lbfgs``'s."""
+    value_and_grad = _frames_objective(problem, cross, betas, start_pose, poses, transl, frames,
+                                       before, after, contact)
+    x0 = np.concatenate([np.asarray(a, dtype=np.float64).reshape(-1) for a in init])
+    x, _ = lbfgs(value_and_grad, x0, iters, check=check)
+    pose, trans = _unpack(x, len(frames))
+    poses[frames] = _effective(problem, pose, start_pose)
+    transl[frames] = trans
+
+
+def _solve_window(problem, terms: _SequenceTerms, s: TemporalSettings, betas, start_pose, poses,
+                  transl, context: list[int], frames: list[int]) -> None:
+    """Solve ``frames`` (in the order given) from the last solved frame, tied to ``context``
+    (solved frames just before them in that order) by the velocity prior; results written
+    into ``poses``/``transl``."""
+    k, last = len(frames), context[-1]
+    init = (np.repeat(poses[last][None], k, 0), np.repeat(transl[last][None], k, 0))
+    _solve_frames(problem, terms.steadiness, betas, start_pose, poses, transl, frames, context,
+                  [], init, s.steps)
 
 
 def _planted_feet(problem, betas, poses, transl, fps: float, speed: float) -> np.ndarray:
     """(T, 4) bool: ankles and feet slower than ``speed`` m/s and within 5 cm of their lowest
     height over the clip (the camera's "down" taken as the mean of the body's)."""
-    import torch
-
     n = len(poses)
-    with torch.no_grad():
-        joints = problem.model.forward(betas.expand(n, -1), torch.tensor(poses, dtype=problem.model.dtype),
-                                       torch.tensor(transl, dtype=problem.model.dtype))[0].double().numpy()
+    joints = problem.model.forward_np(np.repeat(betas, n, 0), poses, transl)[0]
     feet = joints[:, FEET]                                        # (T, 4, 3)
     up = joints[:, SMPLX_JOINT_INDEX["neck"]] - joints[:, 0]
     up = up.mean(0) / max(np.linalg.norm(up.mean(0)), 1e-9)
@@ -432,45 +531,18 @@ def _planted_feet(problem, betas, poses, transl, fps: float, speed: float) -> np
     return slow & low
 
 
-def _refine_chunk(problem, terms, s: TemporalSettings, betas, start_pose, poses, transl,
-                  contacts, c0: int, c1: int, report) -> None:
+def _refine_chunk(problem, terms: _SequenceTerms, s: TemporalSettings, betas, start_pose, poses,
+                  transl, contacts, c0: int, c1: int, report) -> None:
     """Two-sided pass over frames ``c0:c1``: all frames together, L-BFGS, the smoothness and
-    foot contacts of the whole chunk; the frames just outside the chunk stay fixed."""
-    import torch
-
-    from posestudio.lift.optim import minimize_lbfgs
-
-    dtype = problem.model.dtype
+    foot contacts of the whole chunk; the two frames on either side stay fixed."""
     n = len(poses)
     lo, hi = max(0, c0 - 2), min(n, c1 + 2)          # fixed context on both sides
-    frames = list(range(c0, c1))
-    k = len(frames)
-    pose_p = torch.tensor(poses[c0:c1], dtype=dtype).requires_grad_(True)
-    transl_p = torch.tensor(transl[c0:c1], dtype=dtype).requires_grad_(True)
-    before = (torch.tensor(poses[lo:c0], dtype=dtype), torch.tensor(transl[lo:c0], dtype=dtype))
-    after = (torch.tensor(poses[c1:hi], dtype=dtype), torch.tensor(transl[c1:hi], dtype=dtype))
-    planted = torch.tensor(contacts[lo:hi], dtype=dtype) if contacts.any() else None
-    sub = _frame_problem(problem, frames)
-    fs = problem.settings
-    freeze = torch.tensor(problem.freeze, dtype=dtype)
-
-    def objective():
-        pose_free = pose_p * freeze + start_pose * (1 - freeze)
-        pose_all = torch.cat([before[0], pose_free, after[0]])
-        transl_all = torch.cat([before[1], transl_p, after[1]])
-        joints, landmarks = problem.model.forward(betas.expand(len(pose_all), -1), pose_all,
-                                                  transl_all)
-        mid = slice(c0 - lo, c0 - lo + k)
-        kp = sub.torch_select(joints[mid], landmarks[mid])
-        loss = (sub.torch_reprojection(kp) + sub.pose_terms.torch(pose_free, fs.pose_prior)).sum()
-        loss = loss + terms.smoothness(joints[:, BODY], pose_all)
-        loss = loss + terms.contact(joints, planted)
-        return 1e3 * loss   # the scale of L-BFGS's tolerances
+    planted = contacts[lo:hi].astype(np.float64)
+    contact = partial(terms.contact, planted=planted) if contacts.any() else None
 
     def check() -> None:
         report(0.8 + 0.2 * c0 / n, "smoothing motion")
 
-    minimize_lbfgs(objective, [pose_p, transl_p], s.refine_iters, check=check)
-    with torch.no_grad():
-        poses[c0:c1] = (pose_p * freeze + start_pose * (1 - freeze)).double().numpy()
-        transl[c0:c1] = transl_p.double().numpy()
+    _solve_frames(problem, terms.smoothness, betas, start_pose, poses, transl,
+                  list(range(c0, c1)), list(range(lo, c0)), list(range(c1, hi)),
+                  (poses[c0:c1], transl[c0:c1]), s.refine_iters, contact=contact, check=check)

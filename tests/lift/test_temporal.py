@@ -3,7 +3,9 @@ frames filled from their neighbours, one body shape for the clip."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +20,11 @@ from posestudio.body import load_body_model  # noqa: E402
 from posestudio.errors import Cancelled, LiftError  # noqa: E402
 from posestudio.lift import _keypoint_model, lift, targets_of  # noqa: E402
 from posestudio.lift.metrics import accel_error_mm, pa_mpjpe_mm  # noqa: E402
-from posestudio.lift.fit import selection_matrix  # noqa: E402
-from posestudio.lift.temporal import fit_sequence  # noqa: E402
+from posestudio.lift.ambiguity import search_alternatives  # noqa: E402
+from posestudio.lift.fit import FitResult, FitSettings, fit_person, selection_matrix  # noqa: E402
+from posestudio.lift.temporal import (  # noqa: E402
+    _DepthSearch, _sequence_problem, fit_sequence,
+)
 from posestudio.scene.model import Camera, Canvas  # noqa: E402
 
 CANVAS = Canvas(960, 540)
@@ -88,3 +93,59 @@ def test_no_usable_frame_and_cancel(walk):
         _fit(walk, np.zeros_like(targets))
     with pytest.raises(Cancelled):
         _fit(walk, targets, should_stop=lambda: True)
+
+
+def test_depth_solutions_are_compared_as_the_search_ranks_them(walk):
+    """The temporal fit keeps, frame by frame, the depth solution the single-photo search
+    ranks better: its scores are the search's own (``ambiguity.score_bodies``)."""
+    _, model, selection, targets, _, _, focal = walk
+    size = (CANVAS.width, CANVAS.height)
+    quick = FitSettings(steps_full=30, start_poses=2, polish_iters=10)
+    fit = fit_person(model, targets[0], selection, focal=focal, size=size, settings=quick)
+    targets = targets.copy()
+    targets[5] = 0.0
+    observed = np.arange(len(targets)) != 5
+    clip = _sequence_problem(model, targets, selection, focal, size, quick)
+    depth = _DepthSearch(model, targets, observed, selection, focal, size, None, fit.betas, quick)
+    found = search_alternatives(depth.problem(0), FitResult(fit.pose, fit.betas, fit.transl, 0.0,
+                                                            np.zeros((0, 2))), gmm=depth.gmm)
+    assert len(found) > 1
+    poses, transl = np.stack([a.pose for a in found]), np.stack([a.transl for a in found])
+    np.testing.assert_allclose(depth.scores(clip, 0, poses, transl), [a.score for a in found],
+                               rtol=1e-9)
+    # A frame without keypoints: the same score without its 2D part (the priors decide).
+    np.testing.assert_allclose(depth.scores(clip, 5, poses, transl),
+                               [a.score - a.terms["reprojection"] for a in found], rtol=1e-9)
+
+
+def test_a_sequence_fit_never_imports_torch():
+    code = textwrap.dedent("""
+        import sys
+        sys.path.insert(0, "tests/video")
+        import numpy as np
+        from motion_cases import keypoint_frames, walk_motion
+        from posestudio import camera as cam
+        from posestudio.body import load_body_model
+        from posestudio.lift import _keypoint_model, targets_of
+        from posestudio.lift.fit import FitSettings, selection_matrix
+        from posestudio.lift.temporal import TemporalSettings, fit_sequence
+        from posestudio.scene.model import Camera, Canvas
+        canvas = Canvas(640, 480)
+        camera = Camera(yaw_deg=20.0, distance=5.0, target=(0.0, 0.9, 0.0), fov_y_deg=45.0)
+        kps, _ = keypoint_frames(load_body_model("mannequin"), *walk_motion(6, 30.0),
+                                 np.zeros(10), camera, canvas)
+        _, model = _keypoint_model("mannequin")
+        selection, available = selection_matrix(model.landmark_names, ("body",))
+        targets = np.stack([targets_of(k)[:18] for k in kps])
+        fit = fit_sequence(model, targets, selection, focal=float(cam.intrinsics(camera, canvas)[0, 0]),
+                           size=(640, 480), fps=30.0,
+                           settings=TemporalSettings(steps=5, reanchor_every=4, reanchor_steps=5,
+                                                     reanchor_starts=1, refine_iters=5),
+                           fit_settings=FitSettings(steps_global=5, steps_full=10, start_poses=2,
+                                                    polish_iters=5))
+        assert fit.poses.shape == (6, 55, 3)
+        print("torch" if "torch" in sys.modules else "clean")
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().endswith("clean")
