@@ -484,9 +484,12 @@ def main(argv=None) -> int:
         from motion_clips import find_source
 
         args.motions = find_source(None)
-    import torch
+    try:   # earlier versions of the fit ran on torch: one thread, as the import pinned it
+        import torch
 
-    torch.set_num_threads(1)
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
     body = load_body_model("mannequin")
     print(f"video benchmark: {args.frames} frames at {FPS:g} fps per clip; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
