@@ -16,16 +16,6 @@ C = {name: i for i, name in enumerate(COCO18_NAMES)}
 
 
 @pytest.fixture(scope="module")
-def astronaut_jpg(tmp_path_factory):
-    skimage_data = pytest.importorskip("skimage.data")
-    from PIL import Image
-
-    path = tmp_path_factory.mktemp("photos") / "astronaut.jpg"
-    Image.fromarray(skimage_data.astronaut()).save(path, quality=92)
-    return path
-
-
-@pytest.fixture(scope="module")
 def detection(astronaut_jpg):
     return detect(astronaut_jpg)
 
