@@ -116,6 +116,9 @@ def main() -> None:
     window.resize(1400, 900)
     window.show()
     controller = install(window)
+    # Importing again over the imported scene asks where the photo goes (replace / add / new
+    # window); answer "replace" as a user would, without the modal dialog.
+    controller._ask_target = lambda path: "replace"
     run_loop(0.3)
     if "--gc-freeze" in sys.argv:
         # what the app could do once its window is up: objects alive now (modules, Qt wrappers,
