@@ -13,8 +13,8 @@ Conventions
 
 Every function is batched over leading dimensions and returns float64. Angle 0 (series
 expansions, no division by zero) and angle π (Shepperd's method picks the largest quaternion
-component, so the axis is recovered exactly) are handled explicitly. The torch twins the fit
-needs live in :mod:`posestudio.rotations_torch`. Nothing here imports torch or Qt.
+component, so the axis is recovered exactly) are handled explicitly. The fits' gradients go
+through :func:`axis_angle_to_matrix_vjp`. Nothing here imports torch or Qt.
 """
 
 from __future__ import annotations

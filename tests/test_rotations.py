@@ -1,5 +1,5 @@
 """The rotation module against scipy (an independent implementation), across the whole sphere
-with angles 0 and π included, plus slerp/squad properties and the torch twins."""
+with angles 0 and π included, plus slerp/squad properties."""
 
 from __future__ import annotations
 
@@ -123,27 +123,6 @@ def test_euler_matches_scipy_intrinsic(order):
     m = R.euler_to_matrix(angles, order)
     np.testing.assert_allclose(m, Rotation.from_euler(order, angles).as_matrix(), atol=1e-12)
     np.testing.assert_allclose(R.euler_to_matrix(R.matrix_to_euler(m, order), order), m, atol=1e-9)
-
-
-def test_torch_twins_match_numpy_and_have_finite_gradients():
-    torch = pytest.importorskip("torch")
-    from posestudio import rotations_torch as T
-
-    rng = np.random.default_rng(0)
-    axis = rng.normal(size=(200, 3))
-    axis /= np.linalg.norm(axis, axis=1, keepdims=True)
-    ang = np.concatenate([[0.0, 1e-9, math.pi, math.pi - 1e-7], rng.uniform(0, math.pi, 196)])
-    aa = axis * ang[:, None]
-    t = torch.tensor(aa, dtype=torch.float64)
-    np.testing.assert_allclose(T.axis_angle_to_matrix(t).numpy(), R.axis_angle_to_matrix(aa), atol=1e-12)
-    np.testing.assert_allclose(T.axis_angle_to_quaternion(t).numpy(), R.axis_angle_to_quaternion(aa), atol=1e-12)
-    m = R.axis_angle_to_matrix(aa)
-    mt = torch.tensor(m)
-    np.testing.assert_allclose(T.quaternion_to_matrix(T.matrix_to_quaternion(mt)).numpy(), m, atol=1e-9)
-    np.testing.assert_allclose(R.axis_angle_to_matrix(T.matrix_to_axis_angle(mt).numpy()), m, atol=1e-9)
-    z = torch.zeros(3, 3, dtype=torch.float64, requires_grad=True)
-    T.axis_angle_to_matrix(z).sum().backward()
-    assert torch.isfinite(z.grad).all()
 
 
 def test_one_rotation_and_one_forward_kinematics_implementation():

@@ -7,7 +7,7 @@ camera and canvas overlay the photo. ``import_photo(path, progress=cb, cancelled
 (Scene, ImportedKeypoints)`` and ``import_openpose_json(...)`` (``posestudio.lift.importer``)
 are the whole imports the CLI and the UI call.
 
-Importing this package is cheap (torch loads on the first fit).
+Importing this package is cheap (numpy; the body model loads on the first fit).
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ import numpy as np
 from posestudio.errors import Cancelled, LiftError
 from posestudio.lift import priors
 from posestudio.lift.optim import Adam, lbfgs
-from posestudio.lift.torch_bridge import apply, zeros_if_none
+from posestudio.lift.pieces import zeros_if_none
 from posestudio.rotations import (
     axis_angle_to_matrix, axis_angle_to_matrix_one, axis_angle_to_matrix_vjp, matrix_to_axis_angle,
     matrix_to_axis_angle_one,
@@ -221,7 +221,7 @@ class PoseTerms:
     mode, scaled by ``prior_w``; knees and elbows are hinges (flexion one way only, almost no
     other rotation); thighs and upper arms reach back only so far. Shared by the full fit and
     the warm-start refit (``lift.refit``), so both judge a pose the same way. Numpy with its
-    gradient (:meth:`piece`); :meth:`torch` does the same on torch tensors.
+    gradient (:meth:`piece`).
     """
 
     def __init__(self, settings: FitSettings):
@@ -265,10 +265,6 @@ class PoseTerms:
             return (grad,)
 
         return (loss,), vjp
-
-    def torch(self, pose, prior_w: float):
-        """:meth:`piece` on a torch tensor (B, 55, 3) → (B,), differentiable."""
-        return apply(lambda p: self.piece(p, prior_w), pose)[0]
 
 
 def normalised_targets(targets: np.ndarray, conf: np.ndarray, size: tuple[int, int],
@@ -342,7 +338,7 @@ class FitProblem:
     (``normalised_targets``). The batch dimension B of the arrays passed in is free: the
     single-photo fit puts hypotheses there, the temporal fit frames (then ``tgt`` and ``w``
     carry one row per frame). The maths is numpy with hand-written gradients (the ``*_piece``
-    methods); ``torch_*`` methods offer it to torch code.
+    methods, ``lift.pieces``).
 
     Attributes
     ----------
@@ -392,7 +388,7 @@ class FitProblem:
         return cls(model, tgt, w, np.asarray(selection, dtype=np.float64), f, scale, centre,
                    settings, has_hands=bool(has_hands), bones=bones)
 
-    # --- pieces: values and their vector-Jacobian products (``torch_bridge``) -------------
+    # --- pieces: values and their vector-Jacobian products (``lift.pieces``) --------------
 
     def keypoints_piece(self, betas: np.ndarray, pose: np.ndarray, transl: np.ndarray):
         """A piece: ((keypoints (B, K, 3),), vjp), camera frame, in the order of the targets."""
@@ -485,22 +481,6 @@ class FitProblem:
         return FitResult(pose=pose[0], betas=hyp.betas[row].copy(), transl=hyp.transl[row].copy(),
                          loss=float(self.reprojection_piece(kp)[0][0][0]),
                          keypoints2d=project(kp[0], self.f)[0] * self.scale + self.centre)
-
-    # --- torch adapters, for fits that add torch terms (temporal, refit) -------------------
-
-    def torch_keypoints(self, betas, pose, transl):
-        """Model keypoints (B, K, 3), camera frame, in the order of the targets (torch)."""
-        return apply(self.keypoints_piece, betas, pose, transl)[0]
-
-    def torch_select(self, joints, landmarks):
-        """Keypoints (B, K, 3) of posed joints (B, 55, 3) and landmarks (B, L, 3) (torch)."""
-        return apply(lambda j, lm: ((self.sel @ np.concatenate([j, lm], 1),),
-                                    lambda g: tuple(np.split(self.sel.T @ g, [j.shape[1]], 1))),
-                     joints, landmarks)[0]
-
-    def torch_reprojection(self, points, mask=None):
-        """(B,) robust reprojection error of torch keypoints (B, K, 3) (torch)."""
-        return apply(lambda kp: self.reprojection_piece(kp, mask), points)[0]
 
 
 @dataclass

@@ -10,16 +10,15 @@ surface points (nose, eyes, ears, toes, fingertips, face-70), not the ~10k mesh 
   exact for the rigidly skinned mannequin, the dominant bone for smooth-skinned SMPL files),
 
 and pose them with forward kinematics batched over the tree's depth levels (11 levels for the
-55 SMPL-X joints), in float64 numpy with a hand-written gradient (:meth:`KeypointModel.vjp`);
-``forward`` offers the same to torch code. ``check_against`` measures the difference to the
-full model.
+55 SMPL-X joints), in float64 numpy with a hand-written gradient (:meth:`KeypointModel.vjp`).
+``check_against`` measures the difference to the full model.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from posestudio.lift.torch_bridge import apply, zeros_if_none
+from posestudio.lift.pieces import zeros_if_none
 from posestudio.rotations import axis_angle_to_matrix
 from posestudio.skeletons import SMPLX_PARENTS
 
@@ -95,13 +94,6 @@ class KeypointModel:
         self.bones_dirs_flat = self.bones_dirs.reshape(-1, nb).copy()
         self.local_dirs_flat = self.local_dirs.reshape(-1, nb).copy()
 
-    @property
-    def dtype(self):
-        """The torch dtype of the tensors torch code (the temporal fit, the refit) fits."""
-        import torch
-
-        return torch.float32
-
     def _find_landmark_joints(self, body_model, rest_landmarks: np.ndarray) -> np.ndarray:
         """Rotate each joint alone; a landmark belongs to the deepest joint that moves it."""
         n = self.num_joints
@@ -122,20 +114,8 @@ class KeypointModel:
         """Rest joints (B, J, 3) for betas (B, NB)."""
         return self.joints_rest + (betas @ self.joints_dirs.reshape(-1, self.num_betas).T).reshape(len(betas), -1, 3)
 
-    def forward(self, betas, pose, transl):
-        """Posed joints (B, J, 3) and landmarks (B, L, 3), model frame + ``transl``, as torch
-        tensors (differentiable: :meth:`forward_np` and :meth:`vjp` through ``torch_bridge``).
-
-        Parameters
-        ----------
-        betas : (B, NB) tensor
-        pose : (B, J, 3) axis-angle, SMPL-X order, row 0 = global orientation about the pelvis
-        transl : (B, 3) metres
-        """
-        return apply(self.piece, betas, pose, transl)
-
     def piece(self, betas: np.ndarray, pose: np.ndarray, transl: np.ndarray):
-        """:meth:`forward_np` as a ``torch_bridge`` piece: ((joints, landmarks), vjp)."""
+        """:meth:`forward_np` as a piece (``lift.pieces``): ((joints, landmarks), vjp)."""
         joints, landmarks, cache = self.forward_np(betas, pose, transl)
 
         def vjp(g_joints, g_landmarks):

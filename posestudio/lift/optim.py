@@ -9,19 +9,15 @@ The fits' objectives come with hand-written gradients (numpy), so neither ``torc
   the moments of the rows that stay;
 * :func:`lbfgs`: a quasi-Newton polish to convergence: L-BFGS (Nocedal & Wright, algorithms
   7.4 and 3.5/3.6: the two-loop recursion and a strong-Wolfe line search with cubic
-  interpolation) in float64 over a flat vector; :func:`minimize_lbfgs` runs it on a torch
-  objective (the temporal fit's and the refit's, which add torch terms).
+  interpolation) in float64 over a flat vector.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
-
-if TYPE_CHECKING:  # pragma: no cover
-    import torch
 
 
 class Adam:
@@ -145,53 +141,6 @@ def lbfgs(value_and_grad: Callable[[np.ndarray], tuple[float, np.ndarray]], x0: 
         if decrease <= tolerance * max(abs(f), abs(f + decrease), 1.0):
             break
     return (best[1] if best[1] is not None else x0.copy()), calls[0]
-
-
-def minimize_lbfgs(objective: Callable[[], "torch.Tensor"], params: Sequence["torch.Tensor"],
-                   max_iter: int, *, check: Callable[[], None] | None = None,
-                   tolerance: float = 1e-12, history: int = 20) -> int:
-    """:func:`lbfgs` on a scalar torch objective of leaf tensors, in place.
-
-    Parameters
-    ----------
-    objective : () -> 0-dim tensor, evaluated at the current values of ``params``
-    params : leaf tensors (any shape and float dtype); those without ``requires_grad`` stay fixed
-    max_iter, check, tolerance, history : as :func:`lbfgs`
-
-    Returns
-    -------
-    int : evaluations of the objective; the parameters end at the best point evaluated
-    """
-    import torch
-
-    free = [p for p in params if p.requires_grad]
-    if not free or max_iter < 1:
-        return 0
-    sizes = [p.numel() for p in free]
-
-    def load(x: np.ndarray) -> None:
-        with torch.no_grad():
-            offset = 0
-            for p, n in zip(free, sizes):
-                p.copy_(torch.from_numpy(x[offset:offset + n]).reshape(p.shape))
-                offset += n
-
-    def value_and_grad(x: np.ndarray) -> tuple[float, np.ndarray]:
-        load(x)
-        for p in free:
-            p.grad = None
-        value = objective()
-        value.backward()
-        grad = np.concatenate([(p.grad if p.grad is not None else torch.zeros_like(p))
-                               .detach().reshape(-1).double().numpy() for p in free])
-        return float(value.detach()), grad
-
-    x0 = np.concatenate([p.detach().reshape(-1).double().numpy() for p in free])
-    x, calls = lbfgs(value_and_grad, x0, max_iter, check=check, tolerance=tolerance, history=history)
-    load(x)
-    for p in free:
-        p.grad = None
-    return calls
 
 
 def _two_loop(g: np.ndarray, s_hist: list, y_hist: list, rho_hist: list) -> np.ndarray:

@@ -110,7 +110,7 @@ class SequenceFit:
 
 class _SequenceTerms:
     """The cross-frame terms of a batch of consecutive frames (B along time), each a piece
-    (``torch_bridge``'s convention): ``((value,), vjp)``, the value a 0-d array, ``vjp(g)``
+    (``lift.pieces``' convention): ``((value,), vjp)``, the value a 0-d array, ``vjp(g)``
     the gradients of ``g`` × value with respect to the inputs."""
 
     def __init__(self, settings: TemporalSettings, fps: float):
