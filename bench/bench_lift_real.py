@@ -61,9 +61,11 @@ def random_camera(rng, pelvis: np.ndarray) -> Camera:
 
 
 def make_case(body, rng, pose, root, condition: str):
-    """(targets (130,3), focal px, truth joints (55,3) camera frame) or None (too few points)."""
+    """(targets (130,3), focal px, truth joints (55,3) camera frame) or None (too few points
+    seen, or left after dropping)."""
     from posestudio.keypoints import people_keypoints_2d
     from posestudio.lift import targets_of
+    from posestudio.lift.fit import has_enough_keypoints
 
     transl = root - body.pose(pose=np.zeros((55, 3))).joints[0]
     posed = body.pose(pose=pose, transl=transl)
@@ -83,9 +85,12 @@ def make_case(body, rng, pose, root, condition: str):
             arr[present, :2] += rng.normal(0, 5.0, (present.sum(), 2))
             if part == "body":
                 arr[present & (rng.random(len(arr)) < 0.15)] = 0.0
+    targets = targets_of(kp)
+    if not has_enough_keypoints(targets[:, 2]):
+        return None            # too few points left to lift (the importer says so)
     m = cam.world_to_camera(camera)
     truth = posed.joints @ m[:3, :3].T + m[:3, 3]
-    return targets_of(kp), cam.intrinsics(camera, CANVAS)[0, 0], truth
+    return targets, cam.intrinsics(camera, CANVAS)[0, 0], truth
 
 
 def pa_per_joint(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -151,13 +156,17 @@ def run_case(body, model, selection, available, case, *, priors=(None, None), se
     clear = np.abs(along) >= CLEAR * seg_len
     want = depth_signs(truth)
     alt_joints = [joints(a) for a in alts]
-    correct = [bool(np.all(depth_signs(j)[clear] == want[clear])) for j in alt_joints]
+
+    def wrong(j):
+        return [name for (name, _, _), bad in zip(SEGMENTS, (depth_signs(j) != want) & clear) if bad]
+
+    correct = [not wrong(j) for j in alt_joints]
     return dict(plain=pa_per_joint(joints(plain), truth), best=pa_per_joint(joints(best), truth),
                 top1=any(correct[:1]), top3=any(correct[:3]), found=any(correct),
-                plain_ok=bool(np.all(depth_signs(joints(plain))[clear] == want[clear])),
+                plain_ok=not wrong(joints(plain)), plain_wrong=wrong(joints(plain)),
                 fit_cpu=fit_cpu, search_cpu=c2 - c1,
                 alternatives=[dict(score=a.score, terms=a.terms, correct=c, changed=list(a.changed),
-                                   pa=float(pa_per_joint(j, truth).mean()))
+                                   wrong=wrong(j), pa=float(pa_per_joint(j, truth).mean()))
                               for a, c, j in zip(alts, correct, alt_joints)])
 
 
