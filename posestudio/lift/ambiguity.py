@@ -16,7 +16,9 @@ briefly with the fit's own objective (``FitProblem.objective``, batched Adam as 
 
 the joint limits being part of the objective already. The per-limb changes are then combined:
 every choice per limb (as fitted or one of its best refined variants) on either lean, scored as
-built in one batch, the best combinations refined and ranked again. The best alternative becomes
+built in one batch, the best combinations refined and ranked again. When the best body so found
+is not the plain fit, the search runs once more from it (``AmbiguitySettings.rounds``): a fit
+wrong in several segments is often turned back one limb at a time. The best alternative becomes
 the lift; the others are what the editor offers to cycle through. Never imports Qt.
 """
 
@@ -58,7 +60,7 @@ VARIANTS = ((True, False), (False, True), (True, True))
 class AmbiguitySettings:
     """Knobs of the search; defaults are what ``bench/bench_lift_real.py`` measures."""
 
-    refine_steps: int = 20
+    refine_steps: int = 40
     lr: float = 0.01
     polish_iters: int = 15          # L-BFGS iterations on the winner when it is not the plain fit
     gmm_weight: float = 2e-5        # per nat of the pose prior, in objective units
@@ -69,6 +71,7 @@ class AmbiguitySettings:
     per_limb: int = 2               # variants per limb combined in the 2nd round (besides none)
     min_move: float = 0.03          # metres: a flip that moves a joint less is no alternative
     top_k: int = 8                  # alternatives returned
+    rounds: int = 2                 # searches in all, each after the first from the best body so far
     min_apart: float = 0.06         # metres: an alternative whose limb joints all stay this close
                                     # to a better one's is not offered
 
@@ -301,20 +304,44 @@ def search_alternatives(problem: "FitProblem", fit: "FitResult",
     """
     s = settings or AmbiguitySettings()
     joints0 = problem.model.forward_np(fit.betas[None], fit.pose[None], fit.transl[None])[0][0]
-    # Round 1: the plain fit, every single-limb variant and the lean, refined together.
-    poses, owners = [fit.pose.copy()], [None]
+    found = _search_from(problem, fit.pose, fit.transl, fit.betas, s, gmm, limbs)
+    base = found[0]
+    for _ in range(s.rounds - 1):
+        # the search again from its best so far: flips of a body already partly turned the
+        # right way reach configurations that differ from the plain fit in many segments
+        best = min(found, key=lambda a: a.score)
+        if best is base:
+            break
+        base = best
+        found += _search_from(problem, best.pose, best.transl, best.betas, s, gmm, limbs,
+                              scored=best)[1:]
+    ranked = _distinct(sorted(found, key=lambda a: a.score), joints0, s.top_k, s.min_apart)
+    if ranked and ranked[0].changed and s.polish_iters > 0:
+        ranked[0] = _polish(problem, ranked[0], s, gmm, limbs)
+    return ranked
+
+
+def _search_from(problem: "FitProblem", pose0: np.ndarray, transl0: np.ndarray,
+                 betas0: np.ndarray, s: AmbiguitySettings, gmm, limbs,
+                 scored: Alternative | None = None) -> list[Alternative]:
+    """One round of the search about the body (pose0 (55, 3), transl0 (3,), betas0 (NB,)):
+    that body as it is (``scored`` when it was scored already), every single-limb variant and
+    the lean refined, then the best combinations of those refined. The body comes first."""
+    joints0 = problem.model.forward_np(betas0[None], pose0[None], transl0[None])[0][0]
+    # Single changes: the body, every single-limb variant and the lean, refined together.
+    poses, owners = [pose0.copy()], [None]
     for limb in LIMBS:
         for code, (upper, lower) in enumerate(VARIANTS):
-            p = flip_limb(fit.pose, joints0, limb, upper, lower, s.min_move)
+            p = flip_limb(pose0, joints0, limb, upper, lower, s.min_move)
             if p is not None:
                 poses.append(p); owners.append((limb, code))
-    p = flip_lean(fit.pose, joints0, s.min_move)
+    p = flip_lean(pose0, joints0, s.min_move)
     if p is not None:
         poses.append(p); owners.append((LEAN, 0))
     n = len(poses)
-    hyp = _hypotheses(problem, np.stack(poses), np.repeat(fit.transl[None], n, 0),
-                      np.repeat(fit.betas[None], n, 0))
-    # the plain fit is scored as it is (row 0 of the first scoring), the rest after refinement
+    hyp = _hypotheses(problem, np.stack(poses), np.repeat(transl0[None], n, 0),
+                      np.repeat(betas0[None], n, 0))
+    # the body is scored as it is (row 0 of the first scoring), the rest after refinement
     plain = _score(problem, hyp.take([0]), s, gmm, limbs)
     pose1, transl1, betas1, joints1, score1, terms1 = _score(
         problem, _refine(problem, hyp, s, gmm, s.refine_steps), s, gmm, limbs)
@@ -324,24 +351,23 @@ def search_alternatives(problem: "FitProblem", fit: "FitResult",
         terms1[key][0] = plain[5][key][0]
     found = [_alternative(pose1[i], betas1[i], transl1[i], joints1[i], score1[i], terms1, i,
                           () if owners[i] is None else (owners[i][0],)) for i in range(n)]
+    if scored is not None:
+        found[0] = scored
 
-    # Round 2: every combination of the refined per-limb choices (the plain limb or one of its
+    # Combinations of the refined per-limb choices (the body's limb or one of its
     # best variants) and the lean, scored as built; the best refined again.
     poses2, changed2 = _combinations(pose1, owners, score1, s.per_limb)
-    if poses2:
+    if poses2 and s.combos > 0:
         k = len(poses2)
-        hyp2 = _hypotheses(problem, np.stack(poses2), np.repeat(fit.transl[None], k, 0),
-                           np.repeat(fit.betas[None], k, 0))
+        hyp2 = _hypotheses(problem, np.stack(poses2), np.repeat(transl0[None], k, 0),
+                           np.repeat(betas0[None], k, 0))
         keep = np.argsort(_score(problem, hyp2, s, gmm, limbs)[4], kind="stable")[: s.combos]
         hyp2 = hyp2.take(keep.tolist())
         pose2, transl2, betas2, joints2, score2, terms2 = _score(
             problem, _refine(problem, hyp2, s, gmm, s.refine_steps), s, gmm, limbs)
         found += [_alternative(pose2[i], betas2[i], transl2[i], joints2[i], score2[i], terms2, i,
                                changed2[j]) for i, j in enumerate(keep)]
-    ranked = _distinct(sorted(found, key=lambda a: a.score), joints0, s.top_k, s.min_apart)
-    if ranked and ranked[0].changed and s.polish_iters > 0:
-        ranked[0] = _polish(problem, ranked[0], s, gmm, limbs)
-    return ranked
+    return found
 
 
 def _combinations(pose1: np.ndarray, owners: list, score1: np.ndarray, per_limb: int):

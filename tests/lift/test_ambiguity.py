@@ -220,3 +220,39 @@ def test_near_identical_alternatives_are_offered_once(body):
     assert len(_distinct(ranked, joints, 8)) == 3
     kept = _distinct(ranked, joints, 8, min_apart=0.06)
     assert [a.score for a in kept] == [0.0, 2.0]
+
+
+def test_a_second_round_starts_from_the_best_and_reaches_two_limb_changes(body):
+    """A fit with a shin and an upper arm reversed in depth: without combinations one search
+    turns back one limb at a time; a second, from the first's best, turns back both."""
+    from lift_cases import fit_inputs
+
+    from posestudio import camera as cam
+    from posestudio.keypoints import people_keypoints_2d
+    from posestudio.lift.ambiguity import AmbiguitySettings, search_alternatives
+    from posestudio.lift.fit import FitProblem, FitResult, FitSettings, fit_person
+    from posestudio.scene.model import Camera, Canvas
+
+    canvas = Canvas(512, 640)
+    posed = body.pose(pose=knee_up_pose())
+    camera = cam.frame_points(Camera(yaw_deg=20, pitch_deg=10), canvas, posed.vertices)
+    kp = people_keypoints_2d([posed], camera, canvas)[0]
+    model, targets, selection, focal, size = fit_inputs(kp, camera, canvas)
+    fit = fit_person(model, targets, selection, focal=focal, size=size)
+    joints = model.forward_np(fit.betas[None], fit.pose[None], fit.transl[None])[0][0]
+    wrong = flip_limb(fit.pose, joints, "right_leg", False, True)
+    wrong = flip_limb(wrong, model.forward_np(fit.betas[None], wrong[None], fit.transl[None])[0][0],
+                      "left_arm", True, False)
+    start = FitResult(wrong, fit.betas, fit.transl, fit.loss, fit.keypoints2d)
+    problem = FitProblem.for_image(model, targets, selection, focal=focal, size=size,
+                                   points3d=None, settings=FitSettings())
+    want = depth_signs(joints)
+    segs = [SEG[n] for n in ("right_leg_lower", "left_arm_upper")]
+
+    def reached(found):
+        return any(np.array_equal(a.signs[segs], want[segs]) for a in found)
+
+    one = search_alternatives(problem, start, AmbiguitySettings(combos=0, rounds=1))
+    assert not reached(one)
+    two = search_alternatives(problem, start, AmbiguitySettings(combos=0, rounds=2))
+    assert reached(two[:1])
