@@ -12,14 +12,17 @@ priors), and across frames
   reference frame, each window starting from the last solved frame and tied to the two solved
   before it by a velocity prior — the depth solution of each limb is carried along instead of
   being re-decided (and flipped) every frame; every ``reanchor_every`` frames a fresh
-  multi-start fit of one frame (the clip's shape) competes, and wins when its single-frame
-  objective is clearly lower, so a fast move that the warm start lost is caught again;
+  multi-start fit of one frame (the clip's shape) goes through the depth search below and
+  competes with the warm start by the search's score, so a fast move that the warm start lost
+  is caught again;
 * **depth search**: at the reference frame and at the last frame of every ``search_every``
   frames, the single-photo depth-ambiguity search (``lift.ambiguity``: limbs flipped towards /
   away from the camera, torso lean, ranked by fit + mocap pose prior + plausibility) runs from
-  the motion's solution there; when another depth solution wins, the window is solved again
-  backwards from it and each of its frames keeps the better-ranked solution — the warm start
-  would otherwise carry a wrong depth choice on for as long as the 2D keeps it ambiguous;
+  the motion's solution there; when another depth solution wins (here or at a re-anchoring),
+  the frames solved before it are solved again backwards from it, a window at a time and up to
+  ``backtrack`` frames, each keeping the better-ranked solution, until a whole window keeps its
+  old one — the warm start would otherwise carry a wrong depth choice on for as long as the 2D
+  keeps it ambiguous, and a flip found late would leave the frames before it wrong;
 * **confidence-aware**: a frame with too few keypoints (missed, occluded) has no data term and
   is filled by the smoothness term from its neighbours, never fitted to garbage; keypoints
   weigh by their confidence under the robust loss;
@@ -72,17 +75,18 @@ class TemporalSettings:
     """
 
     window: int = 4                 # frames solved together in the warm-started pass
-    steps: int = 30                 # L-BFGS iterations per window
+    steps: int = 50                 # L-BFGS iterations per window
     smooth_joints: float = 2.0      # × mean squared joint acceleration (m / frame², 30 fps)
     smooth_rotations: float = 0.01  # × mean squared acceleration of the local rotation matrices
     steady_joints: float = 0.005    # × mean squared joint velocity (m / frame), one-sided pass
     steady_rotations: float = 0.0005  # × mean squared velocity of the local rotation matrices
     reanchor_every: int = 8         # frames between fresh multi-start fits that may re-anchor
-    reanchor_margin: float = 0.9    # ... adopted when its objective is below this × the warm one's
     reanchor_steps: int = 60        # ... its Adam steps and posture modes (``FitSettings``)
     reanchor_starts: int = 6
     search_every: int = 4           # frames between depth-ambiguity searches (0 = none)
-    refine_iters: int = 60          # L-BFGS iterations of the two-sided pass (0 = none)
+    backtrack: int = 12             # solved frames before an adopted depth solution solved
+                                    # again from it (each keeps the better-ranked solution)
+    refine_iters: int = 250         # L-BFGS iterations of the two-sided pass (0 = none)
     refine_chunk: int = 96          # frames per chunk of the two-sided pass
     foot_contact: bool = True
     contact_speed: float = 0.25     # m/s: a foot slower than this (and low) is planted
@@ -303,20 +307,24 @@ def fit_sequence(model, targets: np.ndarray, selection: np.ndarray, *, focal: fl
                 p3 = points3d[key] if points3d is not None and np.all(np.isfinite(points3d[key])) else None
                 fresh = fit_person(model, targets[key], selection, focal=focal, size=size,
                                    points3d=p3, betas=first.betas, settings=fresh_settings)
-                warm_cost = _frame_cost(problem, betas, poses[key], transl[key], key)
-                fresh_cost = _frame_cost(problem, betas, fresh.pose, fresh.transl, key)
-                if fresh_cost < s.reanchor_margin * warm_cost:
-                    poses[frames], transl[frames] = fresh.pose, fresh.transl
+                won = depth.fresh_wins(problem, key, fresh.pose, fresh.transl, poses[key],
+                                       transl[key])
+                if won is not None:
+                    poses[frames], transl[frames] = won
                     if len(frames) > 1:
                         _solve_window(problem, terms, s, betas, start_pose, poses, transl, [key],
                                       frames[1:])
+                    _solve_back(problem, terms, s, betas, start_pose, poses, transl, key,
+                                solved[1:][::-1][:s.backtrack], depth)
             last = frames[-1]
             if s.search_every > 0 and observed[last] and \
                     (w0 + len(frames)) % s.search_every < s.window:
                 pose, trans = depth.best(last, poses[last], transl[last])
                 if pose is not None:
-                    _adopt_backwards(problem, terms, s, betas, start_pose, poses, transl,
-                                     frames, pose, trans, depth)
+                    poses[last], transl[last] = pose, trans
+                    before = (solved[1:] + frames[:-1])[::-1][:s.backtrack]
+                    _solve_back(problem, terms, s, betas, start_pose, poses, transl, last,
+                                before, depth)
             solved += frames
             done += len(frames)
             report(0.25 + 0.55 * done / total, "fitting motion")
@@ -373,6 +381,18 @@ class _DepthSearch:
             return None, None
         return found[0].pose, found[0].transl
 
+    def fresh_wins(self, clip: FitProblem, frame: int, pose: np.ndarray, transl: np.ndarray,
+                   warm_pose: np.ndarray, warm_transl: np.ndarray):
+        """A fresh fit's body (pose (55, 3), transl (3,)) at the observed ``frame``, through the
+        search: (pose, transl) of its best depth solution when the search ranks it above the
+        warm start's body there, else None."""
+        better, better_transl = self.best(frame, pose, transl)
+        if better is not None:
+            pose, transl = better, better_transl
+        fresh, warm = self.scores(clip, frame, np.stack([pose, warm_pose]),
+                                  np.stack([transl, warm_transl]))
+        return (pose, transl) if fresh < warm else None
+
     def scores(self, clip: FitProblem, frame: int, poses: np.ndarray,
                transl: np.ndarray) -> np.ndarray:
         """The search's ranking scores (N,) (``ambiguity.score_bodies``, lower is better) of
@@ -388,32 +408,28 @@ class _DepthSearch:
         return score_bodies(problem, poses, transl, self.betas, gmm=self.gmm)
 
 
-def _adopt_backwards(problem, terms, s: TemporalSettings, betas, start_pose, poses, transl,
-                     frames: list[int], pose: np.ndarray, trans: np.ndarray,
-                     depth: _DepthSearch) -> None:
-    """A better depth solution found at the window's last frame: the window's other frames
-    solved again backwards from it, each keeping whichever solution the search ranks better."""
-    key, rest = frames[-1], frames[:-1][::-1]
-    old_pose, old_transl = poses[rest].copy(), transl[rest].copy()
-    poses[key], transl[key] = pose, trans
-    if not rest:
-        return
-    _solve_window(problem, terms, s, betas, start_pose, poses, transl, [key], rest)
-    for i, t in enumerate(rest):
-        old, new = depth.scores(problem, t, np.stack([old_pose[i], poses[t]]),
-                                np.stack([old_transl[i], transl[t]]))
-        if old < new:
-            poses[t], transl[t] = old_pose[i], old_transl[i]
-
-
-def _frame_cost(problem: FitProblem, betas: np.ndarray, pose: np.ndarray, transl: np.ndarray,
-                frame: int) -> float:
-    """The single-frame objective (reprojection + pose priors) of one body (pose (55, 3),
-    transl (3,), betas (1, NB)) at ``frame``."""
-    sub = _frame_problem(problem, [frame])
-    (kp,), _ = sub.keypoints_piece(betas, pose[None], transl[None])
-    prior = sub.pose_terms.piece(pose[None], problem.settings.pose_prior)[0][0][0]
-    return float(sub.reprojection_piece(kp)[0][0][0] + prior)
+def _solve_back(problem, terms: _SequenceTerms, s: TemporalSettings, betas, start_pose, poses,
+                transl, key: int, before: list[int], depth: _DepthSearch) -> None:
+    """A better depth solution adopted at ``key``: the solved frames ``before`` it (nearest
+    first, up to ``s.backtrack``) solved again backwards from it, ``s.window`` at a time, each
+    frame keeping whichever solution the search ranks better; the walk stops at the first
+    window where every frame keeps its old solution (the wrong depth choice began there)."""
+    context = [key]
+    for w0 in range(0, len(before), s.window):
+        part = before[w0:w0 + s.window]
+        old_pose, old_transl = poses[part].copy(), transl[part].copy()
+        _solve_window(problem, terms, s, betas, start_pose, poses, transl, context[-2:], part)
+        kept = 0
+        for i, t in enumerate(part):
+            old, new = depth.scores(problem, t, np.stack([old_pose[i], poses[t]]),
+                                    np.stack([old_transl[i], transl[t]]))
+            if old < new:
+                poses[t], transl[t] = old_pose[i], old_transl[i]
+            else:
+                kept += 1
+        if kept == 0:
+            return
+        context += part
 
 
 def _frame_problem(problem: FitProblem, frames: Sequence[int]) -> FitProblem:

@@ -23,7 +23,8 @@ from posestudio.lift.metrics import accel_error_mm, pa_mpjpe_mm  # noqa: E402
 from posestudio.lift.ambiguity import search_alternatives  # noqa: E402
 from posestudio.lift.fit import FitResult, FitSettings, fit_person, selection_matrix  # noqa: E402
 from posestudio.lift.temporal import (  # noqa: E402
-    _DepthSearch, _sequence_problem, fit_sequence,
+    TemporalSettings, _DepthSearch, _sequence_problem, _SequenceTerms, _solve_back, _solve_window,
+    fit_sequence,
 )
 from posestudio.scene.model import Camera, Canvas  # noqa: E402
 
@@ -116,6 +117,45 @@ def test_depth_solutions_are_compared_as_the_search_ranks_them(walk):
     # A frame without keypoints: the same score without its 2D part (the priors decide).
     np.testing.assert_allclose(depth.scores(clip, 5, poses, transl),
                                [a.score - a.terms["reprojection"] for a in found], rtol=1e-9)
+
+
+def test_a_depth_solution_found_late_is_carried_back_to_the_frames_before_it(walk):
+    """Frames that the warm start carried into a wrong depth solution are solved again
+    backwards from the better one the search finds after them, and keep it where the search
+    ranks it better."""
+    body, model, selection, targets, _, _, focal = walk
+    size = (CANVAS.width, CANVAS.height)
+    fit, good = _fit(walk, targets)
+    s, fs = TemporalSettings(), FitSettings()
+    clip = _sequence_problem(model, targets, selection, focal, size, fs)
+    depth = _DepthSearch(model, targets, np.ones(len(targets), bool), selection, focal, size,
+                         None, fit.betas, fs)
+    terms, betas, start = _SequenceTerms(s, FPS), fit.betas[None], fit.poses[fit.reference][None]
+    found = search_alternatives(depth.problem(9), FitResult(fit.poses[9], fit.betas, fit.transl[9],
+                                                            0.0, np.zeros((0, 2))), gmm=depth.gmm)
+    plain = next(i for i, a in enumerate(found) if not a.changed)
+    wrong = found[plain + 1]                         # a worse-ranked depth solution at frame 9
+    poses, transl = fit.poses.copy(), fit.transl.copy()
+    poses[9], transl[9] = wrong.pose, wrong.transl
+    before = [8, 7, 6, 5, 4, 3]
+    _solve_window(clip, terms, s, betas, start, poses, transl, [9], before)   # carried back
+    carried = poses.copy(), transl.copy()
+
+    poses[9], transl[9] = fit.poses[9], fit.transl[9]      # the search's better one adopted
+    _solve_back(clip, terms, s, betas, start, poses, transl, 9, before, depth)
+
+    def joints(p, t):
+        return np.stack([body.pose(betas=fit.betas, pose=p[i], transl=t[i]).joints[:22]
+                         for i in before])
+
+    moved_wrong = np.linalg.norm(joints(*carried) - good[before, :22], axis=-1).mean(-1)
+    moved_after = np.linalg.norm(joints(poses, transl) - good[before, :22], axis=-1).mean(-1)
+    assert moved_wrong[0] > 0.03, moved_wrong            # the wrong solution was carried back
+    assert (moved_after < moved_wrong).sum() >= 4, (moved_after, moved_wrong)
+    for t in before:
+        new, old = depth.scores(clip, t, np.stack([poses[t], carried[0][t]]),
+                                np.stack([transl[t], carried[1][t]]))
+        assert new <= old, t                               # each frame kept the better-ranked
 
 
 def test_a_sequence_fit_never_imports_torch():
