@@ -384,11 +384,19 @@ def _combinations(pose1: np.ndarray, owners: list, score1: np.ndarray, per_limb:
             rows.setdefault(owners[i][0], []).append(int(i))
     leans = [None] + rows.pop(LEAN, [])[:1]
     limbs = [(limb, [None] + found[:per_limb]) for limb, found in rows.items()]
-    glob1 = {}
+    candidates = [i for _, options in limbs for i in options if i is not None]
+    glob1 = {i: global_rotations(pose1[i]) for i in candidates}
     poses, changed = [], []
     for lean in leans:
         base0 = pose1[0 if lean is None else lean]
         glob_base = global_rotations(base0)
+        # Each row's upper segment keeps its world direction on this torso (its lower one its
+        # bend): one local rotation per row, whatever else the combination picks.
+        upper = {}
+        for i in candidates:
+            r = J[LIMBS[owners[i][0]][0]]
+            upper[i] = glob_base[SMPLX_PARENTS[r]].T @ glob1[i][r]
+        upper = dict(zip(upper, matrix_to_axis_angle(np.stack(list(upper.values()))))) if upper else {}
         for choice in itertools.product(*(options for _, options in limbs)):
             picked = [i for i in choice if i is not None]
             if len(picked) + (lean is not None) < 2:
@@ -396,10 +404,7 @@ def _combinations(pose1: np.ndarray, owners: list, score1: np.ndarray, per_limb:
             pose = base0.copy()
             for i in picked:
                 r, m, _ = (J[n] for n in LIMBS[owners[i][0]])
-                if i not in glob1:
-                    glob1[i] = global_rotations(pose1[i])
-                # the row's upper segment keeps its world direction, its lower one its bend
-                pose[r] = matrix_to_axis_angle(glob_base[SMPLX_PARENTS[r]].T @ glob1[i][r])
+                pose[r] = upper[i]
                 pose[m] = pose1[i][m]
             poses.append(pose)
             changed.append(((LEAN,) if lean is not None else ()) + tuple(owners[i][0] for i in picked))
