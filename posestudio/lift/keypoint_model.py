@@ -31,6 +31,17 @@ def _cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+def _rotate(r: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """R v over leading axes: (..., 3, 3), (..., 3) → (..., 3) (cheaper than a stacked matmul
+    of 3×3 by 3×1)."""
+    return r[..., 0] * v[..., 0, None] + r[..., 1] * v[..., 1, None] + r[..., 2] * v[..., 2, None]
+
+
+def _rotate_t(r: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Rᵀ v over leading axes, as :func:`_rotate`."""
+    return r[..., 0, :] * v[..., 0, None] + r[..., 1, :] * v[..., 1, None] + r[..., 2, :] * v[..., 2, None]
+
+
 class KeypointModel:
     """Joints + landmarks of a body model as a cheap differentiable function.
 
@@ -142,11 +153,11 @@ class KeypointModel:
         world_rot[:, 0], world_pos[:, 0] = rot[:, 0], bones[:, 0]
         for (a, b), parent in self.levels:
             pr = world_rot[:, parent]
-            world_pos[:, a:b] = world_pos[:, parent] + (pr @ bones[:, a:b, :, None])[..., 0]
+            world_pos[:, a:b] = world_pos[:, parent] + _rotate(pr, bones[:, a:b])
             world_rot[:, a:b] = pr @ rot[:, a:b]
         local = self.local_rest + (betas @ self.local_dirs_flat.T).reshape(len(betas), -1, 3)
         slot = self.slot
-        landmarks = world_pos[:, slot] + (world_rot[:, slot] @ local[..., None])[..., 0]
+        landmarks = world_pos[:, slot] + _rotate(world_rot[:, slot], local)
         t = transl[:, None, :]
         cache = (aa, world_pos, world_rot, landmarks)
         return world_pos[:, self.stack_order] + t, landmarks + t, cache
@@ -165,12 +176,15 @@ class KeypointModel:
         aa, world_pos, world_rot, landmarks = cache
         g_points = np.concatenate([grad_joints[:, self.level_order], grad_landmarks], 1)
         points = np.concatenate([world_pos, landmarks], 1)                    # (B, J + L, 3)
-        below = self.subtree                                               # (J, J + L)
-        g_sub = below @ g_points                                              # (B, J, 3)
-        torque = below @ _cross(points, g_points) - _cross(world_pos, g_sub)
+        # Subtree sums of the gradients and of their moments, one product for both (batched
+        # over B: a single large product would start BLAS threads, which costs more here).
+        n = len(g_points)
+        sums = self.subtree @ np.concatenate([g_points, _cross(points, g_points)], -1)  # (B, J, 6)
+        g_sub = sums[..., :3]
+        torque = sums[..., 3:] - _cross(world_pos, g_sub)
         rot_parent = world_rot[:, self.parent]
         rot_parent[:, 0] = np.eye(3)
-        u = (torque[..., None, :] @ rot_parent)[..., 0, :]                   # R_parentᵀ τ
+        u = _rotate_t(rot_parent, torque)                                   # R_parentᵀ τ
         theta2 = (aa * aa).sum(-1, keepdims=True)
         small = theta2 < 1e-4
         t2 = np.where(small, 1.0, theta2)
@@ -183,9 +197,8 @@ class KeypointModel:
         g_pose[:, self.level_order] = g_aa
         # Shape: bone k moves its subtree by R_parent(k) · dirs_k β; a landmark's offset moves
         # it alone by R_slot · local_dirs β.
-        g_bone = (g_sub[..., None, :] @ rot_parent)[..., 0, :]
-        g_local = (grad_landmarks[..., None, :] @ world_rot[:, self.slot])[..., 0, :]
-        n = len(g_bone)
+        g_bone = _rotate_t(rot_parent, g_sub)
+        g_local = _rotate_t(world_rot[:, self.slot], grad_landmarks)
         g_betas = g_bone.reshape(n, -1) @ self.bones_dirs_flat + g_local.reshape(n, -1) @ self.local_dirs_flat
         return g_betas, g_pose, g_points.sum(1)
 
