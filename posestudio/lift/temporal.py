@@ -51,6 +51,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from posestudio.errors import Cancelled, LiftError
+from posestudio.lift.ambiguity import AmbiguitySettings
 from posestudio.lift.fit import (
     FitProblem, FitSettings, fit_person, has_enough_keypoints,
 )
@@ -84,6 +85,8 @@ class TemporalSettings:
     reanchor_steps: int = 60        # ... its Adam steps and posture modes (``FitSettings``)
     reanchor_starts: int = 6
     search_every: int = 4           # frames between depth-ambiguity searches (0 = none)
+    search_rounds: int = 1          # ... its ``AmbiguitySettings.rounds`` and ``refine_steps``:
+    search_steps: int = 20          # it starts from the motion, mostly near the right solution
     backtrack: int = 12             # solved frames before an adopted depth solution solved
                                     # again from it (each keeps the better-ranked solution)
     refine_iters: int = 250         # L-BFGS iterations of the two-sided pass (0 = none)
@@ -274,7 +277,8 @@ def fit_sequence(model, targets: np.ndarray, selection: np.ndarray, *, focal: fl
     first = fit_person(model, targets[ref], selection, focal=focal, size=size, points3d=p3,
                        settings=fs, progress=progress, should_stop=should_stop,
                        progress_span=(a, a + 0.25 * (b - a)))
-    depth = _DepthSearch(model, targets, observed, selection, focal, size, points3d, first.betas, fs)
+    depth = _DepthSearch(model, targets, observed, selection, focal, size, points3d, first.betas, fs,
+                         s)
     if s.search_every > 0:
         pose, trans = depth.best(ref, first.pose, first.transl)
         if pose is not None:
@@ -351,7 +355,7 @@ class _DepthSearch:
     from the motion's current solution there, the clip's body shape fixed."""
 
     def __init__(self, model, targets, observed, selection, focal, size, points3d, betas,
-                 fit_settings):
+                 fit_settings, settings: TemporalSettings | None = None):
         from posestudio.lift.pose_prior_gmm import load_pose_gmm
 
         self.model, self.targets, self.observed = model, targets, observed
@@ -359,6 +363,8 @@ class _DepthSearch:
         self.betas = np.asarray(betas, dtype=np.float64)
         self.settings = replace(fit_settings, fit_shape=False)
         self.gmm = load_pose_gmm()
+        s = settings or TemporalSettings()
+        self.search = AmbiguitySettings(rounds=s.search_rounds, refine_steps=s.search_steps)
 
     def problem(self, frame: int) -> FitProblem:
         """The single-photo problem of an observed ``frame``, as the search poses it."""
@@ -376,7 +382,7 @@ class _DepthSearch:
         from posestudio.lift.fit import FitResult
 
         current = FitResult(pose, self.betas, transl, math.nan, np.zeros((0, 2)))
-        found = search_alternatives(self.problem(frame), current, gmm=self.gmm)
+        found = search_alternatives(self.problem(frame), current, self.search, gmm=self.gmm)
         if not found or not found[0].changed:
             return None, None
         return found[0].pose, found[0].transl
@@ -405,7 +411,7 @@ class _DepthSearch:
         else:
             problem = _frame_problem(clip, [frame])
             problem.settings = self.settings       # the shape fixed, as the search has it
-        return score_bodies(problem, poses, transl, self.betas, gmm=self.gmm)
+        return score_bodies(problem, poses, transl, self.betas, self.search, gmm=self.gmm)
 
 
 def _solve_back(problem, terms: _SequenceTerms, s: TemporalSettings, betas, start_pose, poses,

@@ -134,7 +134,12 @@ def test_a_depth_solution_found_late_is_carried_back_to_the_frames_before_it(wal
     found = search_alternatives(depth.problem(9), FitResult(fit.poses[9], fit.betas, fit.transl[9],
                                                             0.0, np.zeros((0, 2))), gmm=depth.gmm)
     plain = next(i for i, a in enumerate(found) if not a.changed)
-    wrong = found[plain + 1]                         # a worse-ranked depth solution at frame 9
+
+    def apart(a):
+        return np.abs(body.pose(betas=fit.betas, pose=a.pose, transl=a.transl).joints[:22]
+                      - good[9, :22]).sum()
+
+    wrong = max(found[plain + 1:], key=apart)       # a worse-ranked depth solution at frame 9
     poses, transl = fit.poses.copy(), fit.transl.copy()
     poses[9], transl[9] = wrong.pose, wrong.transl
     before = [8, 7, 6, 5, 4, 3]
@@ -150,12 +155,14 @@ def test_a_depth_solution_found_late_is_carried_back_to_the_frames_before_it(wal
 
     moved_wrong = np.linalg.norm(joints(*carried) - good[before, :22], axis=-1).mean(-1)
     moved_after = np.linalg.norm(joints(poses, transl) - good[before, :22], axis=-1).mean(-1)
-    assert moved_wrong[0] > 0.03, moved_wrong            # the wrong solution was carried back
-    assert (moved_after < moved_wrong).sum() >= 4, (moved_after, moved_wrong)
+    assert moved_wrong[0] > 0.05, moved_wrong            # the wrong solution was carried back
+    assert moved_after[0] < 0.5 * moved_wrong[0], (moved_after, moved_wrong)
     for t in before:
         new, old = depth.scores(clip, t, np.stack([poses[t], carried[0][t]]),
                                 np.stack([transl[t], carried[1][t]]))
         assert new <= old, t                               # each frame kept the better-ranked
+        if t == 8:
+            assert new < old
 
 
 def test_a_sequence_fit_never_imports_torch():
