@@ -27,6 +27,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -228,14 +229,7 @@ def _hypotheses(problem: "FitProblem", poses, transl, betas):
 
 def _prior(settings: AmbiguitySettings, gmm):
     """The mocap pose prior as a piece of the effective pose, weighted, or None."""
-    if gmm is None:
-        return None
-
-    def piece(pose: np.ndarray):
-        (nll,), vjp = gmm.nll_piece(pose)
-        return (settings.gmm_weight * nll,), lambda g: vjp(settings.gmm_weight * g)
-
-    return piece
+    return None if gmm is None else partial(gmm.nll_piece, weight=settings.gmm_weight)
 
 
 def _refine(problem: "FitProblem", hyp, settings: AmbiguitySettings, gmm, steps: int):

@@ -14,6 +14,7 @@ no judge. Never imports Qt.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 
@@ -55,9 +56,7 @@ def search_focal(model, targets: np.ndarray, selection: np.ndarray, size: tuple[
     targets = np.asarray(targets, dtype=np.float64)
     pelvis = model.forward_np(fit.betas[None], fit.pose[None], fit.transl[None])[0][0, 0]
 
-    def prior(pose: np.ndarray):
-        (nll,), vjp = gmm.nll_piece(pose)
-        return (GMM_WEIGHT * nll,), lambda g: vjp(GMM_WEIGHT * g)
+    prior = partial(gmm.nll_piece, weight=GMM_WEIGHT)
 
     scores, fits = {}, {}
     for mm in candidates_35mm:

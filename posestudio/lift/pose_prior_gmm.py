@@ -65,23 +65,23 @@ class PoseGMM:
         x = self.features(pose)
         return -_log_likelihood(x.reshape(-1, x.shape[-1]), self).reshape(x.shape[:-1])
 
-    def nll_piece(self, pose: np.ndarray):
-        """((nll (B,),), vjp) of (B, 55, 3) poses: :meth:`nll` and its gradient (a
+    def nll_piece(self, pose: np.ndarray, weight: float = 1.0):
+        """((weight × nll (B,),), vjp) of (B, 55, 3) poses: :meth:`nll` and its gradient (a
         responsibility-weighted sum of each component's precision pull)."""
         ids = self.joint_ids
         x = pose[:, ids].reshape(len(pose), -1)
-        y = np.einsum("nkd,kde->nke", x[:, None] - self.means[None], self.prec_chol)
+        y = _whitened(x, self.means, self.prec_chol)
         log_p = self.log_norm[None] - 0.5 * (y ** 2).sum(-1)                 # (B, K)
         total = _logsumexp(log_p, axis=1)
         resp = np.exp(log_p - total[:, None])
 
         def vjp(g):
-            g_x = np.einsum("nk,kde,nke->nd", resp * g[:, None], self.prec_chol, y)
+            g_x = np.einsum("nk,kde,nke->nd", resp * (weight * g)[:, None], self.prec_chol, y)
             grad = np.zeros_like(pose)
             grad[:, ids] = g_x.reshape(len(pose), len(ids), 3)
             return (grad,)
 
-        return (-total,), vjp
+        return (-weight * total,), vjp
 
     def save(self, path: str | Path, **meta) -> None:
         np.savez_compressed(path, means=self.means, prec_chol=self.prec_chol,
@@ -94,9 +94,14 @@ def _log_likelihood(x: np.ndarray, gmm: PoseGMM) -> np.ndarray:
     return _logsumexp(_component_log_prob(x, gmm.means, gmm.prec_chol, gmm.log_norm), axis=1)
 
 
+def _whitened(x: np.ndarray, means: np.ndarray, prec_chol: np.ndarray) -> np.ndarray:
+    """(N, K, D) offsets of features x (N, D) from each component's mean, times its precision's
+    Cholesky factor (their squared norms are the Mahalanobis distances)."""
+    return np.einsum("nkd,kde->nke", x[:, None] - means[None], prec_chol)
+
+
 def _component_log_prob(x, means, prec_chol, log_norm) -> np.ndarray:
-    y = np.einsum("nkd,kde->nke", x[:, None] - means[None], prec_chol)
-    return log_norm[None] - 0.5 * (y ** 2).sum(-1)
+    return log_norm[None] - 0.5 * (_whitened(x, means, prec_chol) ** 2).sum(-1)
 
 
 def _logsumexp(a: np.ndarray, axis: int) -> np.ndarray:

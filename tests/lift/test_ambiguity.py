@@ -114,6 +114,9 @@ def test_gmm_fit_and_the_shipped_prior():
     (value,), vjp = prior.nll_piece(poses)
     assert np.allclose(value, nll)
     grad = vjp(np.array([1.0, 0.5]))[0]
+    (weighted,), weighted_vjp = prior.nll_piece(poses, weight=3.0)     # as the search weighs it
+    assert np.allclose(weighted, 3.0 * nll)
+    assert np.allclose(weighted_vjp(np.array([1.0, 0.5]))[0], 3.0 * grad)
     eps = 1e-6
     for j, c in ((J["left_knee"], 0), (J["right_elbow"], 1), (J["left_shoulder"], 2), (J["jaw"], 0)):
         step = np.zeros_like(poses)
