@@ -101,6 +101,7 @@ class KeypointModel:
         for k in range(self.num_joints - 1, 0, -1):   # children come after parents in level order
             below[self.parent[k]] += below[k]
         self.subtree = np.concatenate([below, below[:, self.slot]], 1)
+        self.ancestry = below.T.copy()                 # [j, a] = 1: a is j or above it
         # Shape directions flattened to (P * 3, NB): a matrix product beats einsum here.
         self.bones_dirs_flat = self.bones_dirs.reshape(-1, nb).copy()
         self.local_dirs_flat = self.local_dirs.reshape(-1, nb).copy()
@@ -149,17 +150,19 @@ class KeypointModel:
         rot = axis_angle_to_matrix(aa)                                      # (B, J, 3, 3)
         bones = self.bones_rest + (betas @ self.bones_dirs_flat.T).reshape(len(betas), -1, 3)
         world_rot = np.empty_like(rot)
-        world_pos = np.empty_like(bones)
-        world_rot[:, 0], world_pos[:, 0] = rot[:, 0], bones[:, 0]
+        world_rot[:, 0] = rot[:, 0]
         for (a, b), parent in self.levels:
-            pr = world_rot[:, parent]
-            world_pos[:, a:b] = world_pos[:, parent] + _rotate(pr, bones[:, a:b])
-            world_rot[:, a:b] = pr @ rot[:, a:b]
+            world_rot[:, a:b] = world_rot[:, parent] @ rot[:, a:b]
+        # A joint's position is the sum of the bones above it, each turned by its parent's
+        # world rotation: every bone turned at once, then one product with the ancestry.
+        rot_parent = world_rot[:, self.parent]
+        rot_parent[:, 0] = np.eye(3)
+        world_pos = self.ancestry @ _rotate(rot_parent, bones)
         local = self.local_rest + (betas @ self.local_dirs_flat.T).reshape(len(betas), -1, 3)
         slot = self.slot
         landmarks = world_pos[:, slot] + _rotate(world_rot[:, slot], local)
         t = transl[:, None, :]
-        cache = (aa, world_pos, world_rot, landmarks)
+        cache = (aa, world_pos, world_rot, rot_parent, landmarks)
         return world_pos[:, self.stack_order] + t, landmarks + t, cache
 
     def vjp(self, cache, grad_joints: np.ndarray, grad_landmarks: np.ndarray):
@@ -173,7 +176,7 @@ class KeypointModel:
         (J_l the left Jacobian of the exponential map) gives dL/dω. A bone's length moves every
         point below it along R_parent · bone direction, which gives dL/dβ the same way.
         """
-        aa, world_pos, world_rot, landmarks = cache
+        aa, world_pos, world_rot, rot_parent, landmarks = cache
         g_points = np.concatenate([grad_joints[:, self.level_order], grad_landmarks], 1)
         points = np.concatenate([world_pos, landmarks], 1)                    # (B, J + L, 3)
         # Subtree sums of the gradients and of their moments, one product for both (batched
@@ -182,8 +185,6 @@ class KeypointModel:
         sums = self.subtree @ np.concatenate([g_points, _cross(points, g_points)], -1)  # (B, J, 6)
         g_sub = sums[..., :3]
         torque = sums[..., 3:] - _cross(world_pos, g_sub)
-        rot_parent = world_rot[:, self.parent]
-        rot_parent[:, 0] = np.eye(3)
         u = _rotate_t(rot_parent, torque)                                   # R_parentᵀ τ
         theta2 = (aa * aa).sum(-1, keepdims=True)
         small = theta2 < 1e-4
