@@ -43,6 +43,7 @@ import tempfile
 import time
 import zipfile
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -171,7 +172,7 @@ def framing_camera(body, betas, poses, transl, canvas: Canvas, yaw: float) -> Ca
 def keypoints_part(args, body) -> list[dict]:
     from posestudio.lift import _keypoint_model, targets_of
     from posestudio.lift.fit import selection_matrix
-    from posestudio.lift.temporal import fit_sequence
+    from posestudio.lift.temporal import TemporalSettings, fit_sequence
 
     canvas = Canvas(1920, 1080)
     _, model = _keypoint_model("mannequin")
@@ -199,16 +200,20 @@ def keypoints_part(args, body) -> list[dict]:
             targets = np.stack([targets_of(k) for k in kps])
             targets[:, ~available] = 0.0
             targets[missed] = 0.0
-            c0 = time.process_time()
-            fit = fit_sequence(model, targets, selection, focal=focal,
-                               size=(canvas.width, canvas.height), fps=FPS)
-            temporal_cpu = (time.process_time() - c0) / len(kps)
-            pred = np.stack([body.pose(betas=fit.betas, pose=p, transl=t).joints
-                             for p, t in zip(fit.poses, fit.transl)])
             row = dict(clip=clip, body=shape_name, frames=len(kps), missed=int(missed.sum()),
-                       truth_acc=accel_magnitude(truth),
-                       t_pa=pa_mpjpe(pred, truth), t_acc=accel_error(pred, truth),
-                       t_cpu=temporal_cpu)
+                       truth_acc=accel_magnitude(truth))
+            variants = [("t", TemporalSettings())]
+            if args.before is not None:
+                variants.append(("b", replace(TemporalSettings(), **args.before)))
+            for prefix, settings in variants:
+                c0 = time.process_time()
+                fit = fit_sequence(model, targets, selection, focal=focal,
+                                   size=(canvas.width, canvas.height), fps=FPS, settings=settings)
+                cpu = (time.process_time() - c0) / len(kps)
+                pred = np.stack([body.pose(betas=fit.betas, pose=p, transl=t).joints
+                                 for p, t in zip(fit.poses, fit.transl)])
+                row.update({f"{prefix}_pa": pa_mpjpe(pred, truth),
+                            f"{prefix}_acc": accel_error(pred, truth), f"{prefix}_cpu": cpu})
             if not args.no_per_photo:
                 cached = None
                 if args.cache:
@@ -251,6 +256,9 @@ def _row_text(row: dict) -> str:
     text = (f"{row['clip']:<8} {row['body']:<9} {row['frames']:3d} fr ({row['missed']} missed)  "
             f"truth acc {row['truth_acc']:5.1f}  temporal: PA {row['t_pa']:5.1f} mm, acc "
             f"{row['t_acc']:5.1f}, {row['t_cpu']:.3f} CPU s/frame")
+    if "b_pa" in row:
+        text += (f"  | before: PA {row['b_pa']:5.1f} mm, acc {row['b_acc']:5.1f}, "
+                 f"{row['b_cpu']:.3f} CPU s/frame")
     if "p_pa" in row:
         text += (f"  | per-photo: PA {row['p_pa']:5.1f}, acc {row['p_acc']:6.1f}, "
                  f"{row['p_cpu']:.2f} CPU s/frame  | acc ratio {row['t_acc'] / row['p_acc']:.3f}")
@@ -460,6 +468,26 @@ def per_photo(video: Path, body, truth, truth2d, camera, focal: float, n: int) -
           f"{cpu / n:.2f} CPU s/frame; nobody found in {missed} frames (previous pose held)")
 
 
+def _settings_overrides(text: str) -> dict:
+    """``KEY=VALUE,...`` → TemporalSettings overrides (values as Python literals)."""
+    import ast
+    from dataclasses import fields
+
+    from posestudio.lift.temporal import TemporalSettings
+
+    known = {f.name for f in fields(TemporalSettings)}
+    out = {}
+    for item in filter(None, text.split(",")):
+        key, _, value = (part.strip() for part in item.partition("="))
+        if key not in known:
+            raise argparse.ArgumentTypeError(f"no temporal setting {key!r}")
+        try:
+            out[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            raise argparse.ArgumentTypeError(f"not a value: {item!r}") from None
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--motions", help="pybullet wheel, folder of humanoid3d_*.txt (default: "
@@ -478,6 +506,9 @@ def main(argv=None) -> int:
     ap.add_argument("--crosser-clip", default="run",
                     help="the clip of the person crossing behind ('none': the performer alone)")
     ap.add_argument("--video-body", default="shaped", choices=("mannequin", "shaped"))
+    ap.add_argument("--before", type=_settings_overrides, metavar="KEY=VALUE[,...]",
+                    help="also fit with these TemporalSettings changed (e.g. backtrack=0), in "
+                         "the same run: the figures to compare against")
     args = ap.parse_args(argv)
     args.clips = list(TRAIN) if args.train else [c for c in args.clips.split(",") if c]
     if args.motions is None:
@@ -498,6 +529,11 @@ def main(argv=None) -> int:
         if rows and "p_acc" in rows[0]:
             t_acc = np.mean([r["t_acc"] for r in rows])
             p_acc = np.mean([r["p_acc"] for r in rows])
+            if "b_pa" in rows[0]:
+                print(f"mean before: temporal PA {np.mean([r['b_pa'] for r in rows]):.1f} mm, "
+                      f"acc {np.mean([r['b_acc'] for r in rows]):.1f}, "
+                      f"{np.mean([r['b_cpu'] for r in rows]):.3f} CPU s/frame; acc ratio "
+                      f"{np.mean([r['b_acc'] for r in rows]) / p_acc:.3f}")
             print(f"mean: temporal PA {np.mean([r['t_pa'] for r in rows]):.1f} mm, acc {t_acc:.1f}; "
                   f"per-photo PA {np.mean([r['p_pa'] for r in rows]):.1f} mm, acc {p_acc:.1f}; "
                   f"acc ratio {t_acc / p_acc:.3f} (target ≤ 0.2)")
