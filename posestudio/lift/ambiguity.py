@@ -241,10 +241,7 @@ def _refine(problem: "FitProblem", hyp, settings: AmbiguitySettings, gmm, steps:
     extra = _prior(settings, gmm)
     for step in range(steps):
         opt.lr = settings.lr * (0.2 + 0.4 * (1 + math.cos(math.pi * step / max(1, steps))))
-        _, grads = problem.objective_and_grad(hyp, problem.settings.pose_prior, extra)
-        if not problem.settings.fit_shape:
-            grads[2] = None
-        opt.step(grads)
+        opt.step(problem.objective_and_grad(hyp, problem.settings.pose_prior, extra)[1])
     return hyp
 
 

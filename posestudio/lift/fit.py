@@ -467,8 +467,9 @@ class FitProblem:
         return self.objective_piece(hyp.pose, hyp.transl, hyp.betas, hyp.start, prior_w)[0]
 
     def objective_and_grad(self, hyp: "Hypotheses", prior_w: float, extra=None):
-        """(B,) objective and the gradients [pose, transl, betas] of its sum; ``extra``, a
-        piece of the effective pose (B, 55, 3) → (B,) (a learned pose prior), is added."""
+        """(B,) objective and the gradients [pose, transl, betas] of its sum (betas' None when
+        the settings keep the shape); ``extra``, a piece of the effective pose (B, 55, 3) →
+        (B,) (a learned pose prior), is added."""
         (loss, posed, _), vjp = self.objective_piece(hyp.pose, hyp.transl, hyp.betas, hyp.start, prior_w)
         ones = np.ones(len(loss))
         g_posed = None
@@ -477,7 +478,7 @@ class FitProblem:
             loss = loss + more
             g_posed = extra_vjp(ones)[0]
         g_pose, g_transl, g_betas, _ = vjp(ones, g_posed, None)
-        return loss, [g_pose, g_transl, g_betas]
+        return loss, [g_pose, g_transl, g_betas if self.settings.fit_shape else None]
 
     def result(self, hyp: "Hypotheses", row: int = 0) -> FitResult:
         """Row ``row`` of ``hyp`` as a :class:`FitResult`: the effective pose, shape and
@@ -522,10 +523,11 @@ class Hypotheses:
 
 
 def minimize_hypotheses(problem: "FitProblem", hyp: Hypotheses, prior_w: float, max_iter: int, *,
-                        extra=None, check: StopFn | None = None, fit_shape: bool | None = None) -> Hypotheses:
+                        extra=None, check: StopFn | None = None) -> Hypotheses:
     """L-BFGS on the summed objective of ``hyp``'s rows (each row independent), from their
-    current values; ``extra`` as :meth:`FitProblem.objective_and_grad`. Returns new rows."""
-    fit_shape = problem.settings.fit_shape if fit_shape is None else fit_shape
+    current values (the shape too where the settings fit it); ``extra`` as
+    :meth:`FitProblem.objective_and_grad`. Returns new rows."""
+    fit_shape = problem.settings.fit_shape
     moving = hyp.leaves() if fit_shape else hyp.leaves()[:2]
     shapes = [a.shape for a in moving]
     cuts = np.cumsum([a.size for a in moving])[:-1]
@@ -640,10 +642,7 @@ def fit_starts(problem: FitProblem, hyp: Hypotheses, report: _Reporter, step0: i
                 losses = problem.reprojection_piece(kp)[0][0]
             rows = np.argsort(losses, kind="stable")[: max(1, len(losses) // 2)]
             hyp = Hypotheses(*opt.keep_rows(rows), hyp.start[rows])
-        _, grads = problem.objective_and_grad(hyp, prior_w)
-        if not s.fit_shape:
-            grads[2] = None
-        opt.step(grads)
+        opt.step(problem.objective_and_grad(hyp, prior_w)[1])
     return hyp
 
 
