@@ -395,17 +395,24 @@ class FitProblem:
 
     # --- pieces: values and their vector-Jacobian products (``lift.pieces``) --------------
 
-    def keypoints_piece(self, betas: np.ndarray, pose: np.ndarray, transl: np.ndarray):
-        """A piece: ((keypoints (B, K, 3),), vjp), camera frame, in the order of the targets."""
+    def points_piece(self, betas: np.ndarray, pose: np.ndarray, transl: np.ndarray):
+        """A piece: ((joints (B, 55, 3), landmarks (B, L, 3), keypoints (B, K, 3)), vjp), camera
+        frame, the keypoints in the order of the targets; the vjp gives (betas, pose, transl)."""
         (joints, landmarks), model_vjp = self.model.piece(betas, pose, transl)
         nj = joints.shape[1]
         kp = self.sel @ np.concatenate([joints, landmarks], 1)
 
-        def vjp(g_kp):
-            g_points = self.sel.T @ g_kp
-            return model_vjp(g_points[:, :nj], g_points[:, nj:])
+        def vjp(g_joints, g_landmarks, g_kp):
+            g_points = self.sel.T @ zeros_if_none(g_kp, kp)
+            return model_vjp(g_points[:, :nj] + zeros_if_none(g_joints, joints),
+                             g_points[:, nj:] + zeros_if_none(g_landmarks, landmarks))
 
-        return (kp,), vjp
+        return (joints, landmarks, kp), vjp
+
+    def keypoints_piece(self, betas: np.ndarray, pose: np.ndarray, transl: np.ndarray):
+        """A piece: ((keypoints (B, K, 3),), vjp), camera frame, in the order of the targets."""
+        (_, _, kp), vjp = self.points_piece(betas, pose, transl)
+        return (kp,), lambda g_kp: vjp(None, None, g_kp)
 
     def reprojection_piece(self, points: np.ndarray, mask: np.ndarray | None = None):
         """A piece: ((loss (B,),), vjp), the robust reprojection error, weight-normalised per

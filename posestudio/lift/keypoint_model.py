@@ -136,7 +136,8 @@ class KeypointModel:
         return (joints, landmarks), vjp
 
     def forward_np(self, betas: np.ndarray, pose: np.ndarray, transl: np.ndarray):
-        """:meth:`forward` in float64 numpy, with what :meth:`vjp` needs to go back.
+        """Posed joints and landmarks (model frame + ``transl``, float64), with what
+        :meth:`vjp` needs to go back.
 
         Parameters
         ----------

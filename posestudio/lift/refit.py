@@ -193,17 +193,13 @@ def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | 
                          replace(s, robust_sigma=REFIT_SIGMA), has_hands=bool(conf[18:60].any()))
     stay = problem.pose_terms.stiff.copy()
     stay[0] = STAY_ORIENT
-    freeze = np.ones((55, 1))
-    freeze[22:25] = 0.0  # jaw and eyes: no keypoints drive them
-    if not conf[18:60].any():
-        freeze[25:55] = 0.0
+    freeze = problem.freeze.copy()       # jaw and eyes, and the hands when none were seen
     for joints_of_limb, rows in _UNSEEN_LIMBS:
         if not conf[list(rows)].any():   # no keypoint sees this limb: leave it as it was
             freeze[[SMPLX_JOINT_INDEX[n] for n in joints_of_limb]] = 0.0
     start, transl_start = pose0[None], transl0[None]
     joints_start = model.forward_np(betas0[None], start, transl_start)[0][:, :22]
     trunk = [SMPLX_JOINT_INDEX[n] for n in TRUNK]
-    nj = model.num_joints
     cut = start.size + 3
 
     def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
@@ -213,8 +209,7 @@ def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | 
         pose = x[:start.size].reshape(start.shape) * freeze + start * (1 - freeze)
         transl = x[start.size:cut].reshape(1, 3)
         betas = x[cut:].reshape(1, nb) if fit_shape else betas0[None]
-        (joints, landmarks), model_vjp = model.piece(betas, pose, transl)
-        kp = problem.sel @ np.concatenate([joints, landmarks], 1)
+        (joints, _, kp), points_vjp = problem.points_piece(betas, pose, transl)
         (reprojection,), reprojection_vjp = problem.reprojection_piece(kp)
         (prior,), prior_vjp = problem.pose_terms.piece(pose, s.pose_prior)
         moved = joints[:, :22] - joints_start
@@ -222,11 +217,10 @@ def refit_person(person, keypoints2d, camera, canvas, *, progress: ProgressFn | 
                 + STAY_JOINTS * (moved[..., :2] ** 2).sum((1, 2)) + STAY_DEPTH * (moved[:, trunk, 2] ** 2).sum(1)
                 + STAY_TRANSL * ((transl - transl_start) ** 2).sum(-1))
         one = np.ones(1)
-        g_points = problem.sel.T @ reprojection_vjp(one)[0]
-        g_joints, g_landmarks = g_points[:, :nj].copy(), g_points[:, nj:]
-        g_joints[:, :22, :2] += 2 * STAY_JOINTS * moved[..., :2]
+        g_joints = np.zeros_like(joints)
+        g_joints[:, :22, :2] = 2 * STAY_JOINTS * moved[..., :2]
         g_joints[:, trunk, 2] += 2 * STAY_DEPTH * moved[:, trunk, 2]
-        g_betas, g_pose, g_transl = model_vjp(g_joints, g_landmarks)
+        g_betas, g_pose, g_transl = points_vjp(g_joints, None, reprojection_vjp(one)[0])
         g_pose = (g_pose + prior_vjp(one)[0] + 2 * STAY_WEIGHT * stay * (pose - start)) * freeze
         g_transl = g_transl + 2 * STAY_TRANSL * (transl - transl_start)
         grads = [g_pose.reshape(-1), g_transl.reshape(-1)]

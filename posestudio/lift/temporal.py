@@ -478,10 +478,8 @@ def _frames_objective(problem: FitProblem, cross, betas: np.ndarray, start_pose:
     def value_and_grad(x: np.ndarray):
         pose, trans = _unpack(x, k)
         posed = _effective(problem, pose, start_pose)
-        (joints, landmarks), model_vjp = problem.model.piece(shape, posed, trans)
-        nj = joints.shape[1]
-        (reprojection,), reprojection_vjp = sub.reprojection_piece(
-            sub.sel @ np.concatenate([joints, landmarks], 1))
+        (joints, _, kp), points_vjp = sub.points_piece(shape, posed, trans)
+        (reprojection,), reprojection_vjp = sub.reprojection_piece(kp)
         (prior,), prior_vjp = sub.pose_terms.piece(posed, prior_w)
         body = np.concatenate([head, joints[:, BODY], tail])
         (motion,), motion_vjp = cross(body, np.concatenate([pose_before, posed, pose_after]))
@@ -491,10 +489,9 @@ def _frames_objective(problem: FitProblem, cross, betas: np.ndarray, start_pose:
             (feet,), contact_vjp = contact(body)
             value += float(feet)
             g_body = g_body + contact_vjp(scale)[0]
-        g_points = sub.sel.T @ reprojection_vjp(ones)[0]
-        g_joints = g_points[:, :nj]
-        g_joints[:, BODY] += g_body[mid]
-        _, g_pose, g_transl = model_vjp(g_joints, g_points[:, nj:])
+        g_joints = np.zeros_like(joints)
+        g_joints[:, BODY] = g_body[mid]
+        _, g_pose, g_transl = points_vjp(g_joints, None, reprojection_vjp(ones)[0])
         g_pose = (g_pose + prior_vjp(ones)[0] + g_posed[mid]) * problem.freeze
         return scale * value, np.concatenate([g_pose.reshape(-1), g_transl.reshape(-1)])
 
