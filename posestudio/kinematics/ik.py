@@ -323,11 +323,13 @@ class _Solver:
         return _norm(target - fk.positions[top]) - length
 
     def _restarts(self, chain: list[int]) -> tuple[np.ndarray, ...]:
-        """Starting rotations for retries: the rest pose, then mid-range (bent) joints."""
+        """Starting rotations for retries: the rest pose, then mid-range (bent) joints, then
+        the middle of the limit box itself (a target near a far corner of the box, a thigh
+        raised and turned to its limits, is reached from there when the others stall)."""
         lo, hi = self.lower[chain], self.upper[chain]
         rest = np.clip(0.0, lo, hi)
         mid = np.where(np.isfinite(lo) & np.isfinite(hi), (lo + hi) / 2.0, 0.0)
-        return rest, np.clip(np.clip(mid, -0.5, 0.5), lo, hi)
+        return rest, np.clip(np.clip(mid, -0.5, 0.5), lo, hi), np.clip(mid, lo, hi)
 
     def _error(self, pose: np.ndarray, transl: np.ndarray, e: int, target: np.ndarray) -> float:
         return _norm(forward_kinematics(self.rest, self.parents, pose, transl).positions[e]
