@@ -7,7 +7,9 @@ priors), and across frames
 * **one body shape** for the whole clip (from a full multi-hypothesis fit of the clip's best
   frame, ``fit_person``), fixed while the motion is fitted;
 * **smoothness**: the acceleration of the 3D joints (root motion included: the joints are in
-  the camera frame) and of every joint's local rotation matrix, penalised over a window;
+  the camera frame) and of every joint's local rotation matrix, penalised over a window —
+  lightly across the image, where the keypoints pin the joints down and a fast move is real,
+  more along the camera's depth axis, which they do not see;
 * **warm start**: frames are solved in windows of ``window`` frames moving away from the
   reference frame, each window starting from the last solved frame and tied to the two solved
   before it by a velocity prior — the depth solution of each limb is carried along instead of
@@ -77,8 +79,10 @@ class TemporalSettings:
 
     window: int = 4                 # frames solved together in the warm-started pass
     steps: int = 50                 # L-BFGS iterations per window
-    smooth_joints: float = 2.0      # × mean squared joint acceleration (m / frame², 30 fps)
-    smooth_rotations: float = 0.01  # × mean squared acceleration of the local rotation matrices
+    smooth_joints: float = 0.25     # × mean squared joint acceleration (m / frame², 30 fps)
+    smooth_rotations: float = 0.00125  # × mean squared acceleration of the local rotation matrices
+    smooth_depth: float = 4.0       # × smooth_joints for the acceleration along the camera's
+                                    # depth axis, which the keypoints do not pin down
     steady_joints: float = 0.005    # × mean squared joint velocity (m / frame), one-sided pass
     steady_rotations: float = 0.0005  # × mean squared velocity of the local rotation matrices
     reanchor_every: int = 8         # frames between fresh multi-start fits that may re-anchor
@@ -129,7 +133,7 @@ class _SequenceTerms:
         the body joints of ``pose`` (B, 55, 3) along the batch (0 when B < 3); the vjp gives
         (joints (B, J, 3), pose (B, 55, 3))."""
         return self._motion(joints, pose, 2, self.rate, self.s.smooth_joints,
-                            self.s.smooth_rotations)
+                            self.s.smooth_rotations, self.s.smooth_depth)
 
     def steadiness(self, joints: np.ndarray, pose: np.ndarray):
         """Velocity penalty, the one-sided pass's smoothness (0 when B < 2): a one-sided
@@ -154,18 +158,21 @@ class _SequenceTerms:
 
         return (np.asarray(value),), vjp
 
-    def _motion(self, joints, pose, order: int, rate: float, w_joints: float, w_rotations: float):
+    def _motion(self, joints, pose, order: int, rate: float, w_joints: float, w_rotations: float,
+                depth: float = 1.0):
         """``w_joints`` × the mean over joints of the squared ``order``-th differences of the
-        joints along time (× ``rate``), summed over time, plus ``w_rotations`` × the same of
-        the body joints' rotation matrices (squared Frobenius norm)."""
+        joints along time (× ``rate``), summed over time, the camera-frame z component weighed
+        ``depth`` times more, plus ``w_rotations`` × the same of the body joints' rotation
+        matrices (squared Frobenius norm)."""
         aa = pose[:, BODY]
-        (v_joints,), joints_vjp = _difference_penalty(joints, order, rate, w_joints)
+        axes = np.array([1.0, 1.0, math.sqrt(depth)])
+        (v_joints,), joints_vjp = _difference_penalty(joints * axes, order, rate, w_joints)
         (v_rot,), rot_vjp = _difference_penalty(axis_angle_to_matrix(aa), order, rate, w_rotations)
 
         def vjp(g):
             g_pose = np.zeros_like(pose)
             g_pose[:, BODY] = axis_angle_to_matrix_vjp(aa, rot_vjp(g)[0])
-            return joints_vjp(g)[0], g_pose
+            return joints_vjp(g)[0] * axes, g_pose
 
         return (np.asarray(v_joints + v_rot),), vjp
 
