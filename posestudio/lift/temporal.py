@@ -8,8 +8,7 @@ priors), and across frames
   frame, ``fit_person``), fixed while the motion is fitted;
 * **smoothness**: the acceleration of the 3D joints (root motion included: the joints are in
   the camera frame) and of every joint's local rotation matrix, penalised over a window —
-  lightly across the image, where the keypoints pin the joints down and a fast move is real,
-  more along the camera's depth axis, which they do not see;
+  lightly: a fast move is real motion, and a strong penalty flattens it;
 * **warm start**: frames are solved in windows of ``window`` frames moving away from the
   reference frame, each window starting from the last solved frame and tied to the two solved
   before it by a velocity prior — the depth solution of each limb is carried along instead of
@@ -81,8 +80,6 @@ class TemporalSettings:
     steps: int = 50                 # L-BFGS iterations per window
     smooth_joints: float = 0.25     # × mean squared joint acceleration (m / frame², 30 fps)
     smooth_rotations: float = 0.00125  # × mean squared acceleration of the local rotation matrices
-    smooth_depth: float = 4.0       # × smooth_joints for the acceleration along the camera's
-                                    # depth axis, which the keypoints do not pin down
     steady_joints: float = 0.005    # × mean squared joint velocity (m / frame), one-sided pass
     steady_rotations: float = 0.0005  # × mean squared velocity of the local rotation matrices
     reanchor_every: int = 8         # frames between fresh multi-start fits that may re-anchor
@@ -98,6 +95,17 @@ class TemporalSettings:
     foot_contact: bool = True
     contact_speed: float = 0.25     # m/s: a foot slower than this (and low) is planted
     contact_weight: float = 50.0    # × squared foot motion (m / frame) while planted
+
+    def with_smoothing(self, factor: float) -> "TemporalSettings":
+        """These settings with every smoothness and steadiness weight × ``factor`` (> 0): the
+        user's smoothing control — 1 as measured, lower follows the keypoints more closely (fast
+        moves kept), higher is steadier."""
+        if not (factor > 0 and math.isfinite(factor)):
+            raise ValueError(f"smoothing factor must be a positive number, got {factor!r}")
+        return replace(self, smooth_joints=self.smooth_joints * factor,
+                       smooth_rotations=self.smooth_rotations * factor,
+                       steady_joints=self.steady_joints * factor,
+                       steady_rotations=self.steady_rotations * factor)
 
 
 @dataclass
@@ -133,7 +141,7 @@ class _SequenceTerms:
         the body joints of ``pose`` (B, 55, 3) along the batch (0 when B < 3); the vjp gives
         (joints (B, J, 3), pose (B, 55, 3))."""
         return self._motion(joints, pose, 2, self.rate, self.s.smooth_joints,
-                            self.s.smooth_rotations, self.s.smooth_depth)
+                            self.s.smooth_rotations)
 
     def steadiness(self, joints: np.ndarray, pose: np.ndarray):
         """Velocity penalty, the one-sided pass's smoothness (0 when B < 2): a one-sided
@@ -158,21 +166,18 @@ class _SequenceTerms:
 
         return (np.asarray(value),), vjp
 
-    def _motion(self, joints, pose, order: int, rate: float, w_joints: float, w_rotations: float,
-                depth: float = 1.0):
+    def _motion(self, joints, pose, order: int, rate: float, w_joints: float, w_rotations: float):
         """``w_joints`` × the mean over joints of the squared ``order``-th differences of the
-        joints along time (× ``rate``), summed over time, the camera-frame z component weighed
-        ``depth`` times more, plus ``w_rotations`` × the same of the body joints' rotation
-        matrices (squared Frobenius norm)."""
+        joints along time (× ``rate``), summed over time, plus ``w_rotations`` × the same of
+        the body joints' rotation matrices (squared Frobenius norm)."""
         aa = pose[:, BODY]
-        axes = np.array([1.0, 1.0, math.sqrt(depth)])
-        (v_joints,), joints_vjp = _difference_penalty(joints * axes, order, rate, w_joints)
+        (v_joints,), joints_vjp = _difference_penalty(joints, order, rate, w_joints)
         (v_rot,), rot_vjp = _difference_penalty(axis_angle_to_matrix(aa), order, rate, w_rotations)
 
         def vjp(g):
             g_pose = np.zeros_like(pose)
             g_pose[:, BODY] = axis_angle_to_matrix_vjp(aa, rot_vjp(g)[0])
-            return joints_vjp(g)[0] * axes, g_pose
+            return joints_vjp(g)[0], g_pose
 
         return (np.asarray(v_joints + v_rot),), vjp
 
