@@ -61,6 +61,9 @@ def register(subparsers) -> None:
     p.add_argument("--start", metavar="S", help="first source frame of a clip (0-based)")
     p.add_argument("--end", metavar="E", help="source frame after the last one of a clip")
     p.add_argument("--fps", metavar="F", help="frame rate of the imported animation")
+    p.add_argument("--smoothing", metavar="S",
+                   help="video / keypoint sequence: motion smoothing, × the default (1); lower "
+                        "follows the keypoints more closely, higher is steadier (at most 20)")
     p.add_argument("--joint-map", metavar="FILE",
                    help="BVH joint → SMPL-X joint map: a JSON object, or a scene whose animation "
                         "holds one (default: mapped by name)")
@@ -115,8 +118,9 @@ def run(args: argparse.Namespace) -> int:
         data = read_json_file(source)
         if isinstance(data, list) and len(data) > 1 and frame is None:
             return _import_sequence(source, data, out, args, size, person, focal, max_people)
+        _refuse(args, SMOOTHING)
         if _is_scene(data):
-            _refuse_shape_from_bones(args)
+            _refuse(args, SHAPE_FROM_BONES)
             scene = _copy_scene(source, person)
         else:
             scene, keypoints = import_openpose_json(data, canvas_size=size, frame=frame,
@@ -125,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         from posestudio.lift.importer import import_photo
 
+        _refuse(args, SMOOTHING)
         if frame not in (None, 0):
             raise InputError(f"--frame {frame}: a photo has a single frame")
         scene, keypoints = import_photo(source, detector=args.detector, weights=args.weights,
@@ -149,11 +154,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _refuse_shape_from_bones(args: argparse.Namespace) -> None:
-    """``--shape-from-bones`` shapes the single-image lift: a clip, a sequence or a scene file
-    has no use for it, so it is refused rather than silently ignored."""
-    if getattr(args, "shape_from_bones", False):
-        raise InputError("--shape-from-bones applies to a photo or a single-frame OpenPose JSON")
+# Options that shape one kind of import, refused elsewhere rather than silently ignored: the
+# single-image lift's body proportions, a clip's temporal fit.
+SHAPE_FROM_BONES = ("shape_from_bones", "--shape-from-bones", "a photo or a single-frame OpenPose JSON")
+SMOOTHING = ("smoothing", "--smoothing", "a video or a keypoint sequence")
+
+
+def _refuse(args: argparse.Namespace, option: tuple[str, str, str]) -> None:
+    """InputError when ``option`` (attribute, flag, what it applies to) was given."""
+    attribute, flag, applies = option
+    if getattr(args, attribute, None) not in (None, False):
+        raise InputError(f"{flag} applies to {applies}")
 
 
 def _copy_scene(source: Path, person: int | None):
@@ -174,7 +185,8 @@ def _import_bvh(source: Path, out: Path, args: argparse.Namespace, size) -> int:
     from posestudio.scene.file_format import save_scene
     from posestudio.scene.model import Canvas
 
-    _refuse_shape_from_bones(args)
+    _refuse(args, SHAPE_FROM_BONES)
+    _refuse(args, SMOOTHING)
     start = parse_index(getattr(args, "start", None), "--start")
     end = parse_index(getattr(args, "end", None), "--end")
     fps = parse_positive("--fps", getattr(args, "fps", None))
@@ -197,12 +209,16 @@ def _import_sequence(source: Path, data, out: Path, args: argparse.Namespace, si
     from posestudio.cli.scene_args import parse_index, parse_positive
     from posestudio.scene.file_format import save_scene
 
-    _refuse_shape_from_bones(args)
+    _refuse(args, SHAPE_FROM_BONES)
     start = parse_index(getattr(args, "start", None), "--start") or 0
     end = parse_index(getattr(args, "end", None), "--end")
     fps = parse_positive("--fps", getattr(args, "fps", None))
+    smoothing = parse_positive("--smoothing", getattr(args, "smoothing", None), 20.0)
     if args.frame is not None:
         raise InputError("--frame does not apply to a video or keypoint folder (use --start/--end)")
+    from posestudio.lift.temporal import TemporalSettings
+
+    settings = None if smoothing is None else TemporalSettings().with_smoothing(smoothing)
     from posestudio.cli.export_sequence_cmd import ProgressBar
 
     progress = ProgressBar(label="import")      # a bar on a terminal, plain lines otherwise
@@ -212,14 +228,16 @@ def _import_sequence(source: Path, data, out: Path, args: argparse.Namespace, si
         from posestudio.video.importer import import_video
 
         scene, report = import_video(data, start=start, end=end, fps=fps, person=person,
-                                     max_people=max_people, focal_px=focal, progress=progress)
+                                     max_people=max_people, focal_px=focal, settings=settings,
+                                     progress=progress)
     else:
         from posestudio.video.importer import import_keypoint_sequence
 
         scene, report = import_keypoint_sequence(data,
                                                  fps=fps, start=start, end=end, person=person,
                                                  canvas_size=size, focal_px=focal,
-                                                 where=str(source), progress=progress)
+                                                 settings=settings, where=str(source),
+                                                 progress=progress)
     if size is not None:
         from posestudio.scene.model import Canvas
 

@@ -196,3 +196,28 @@ def test_a_sequence_fit_never_imports_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().endswith("clean")
+
+
+def test_the_smoothing_control_trades_following_the_keypoints_for_steadiness(walk):
+    """``with_smoothing`` scales every smoothness and steadiness weight; more smoothing gives a
+    steadier motion (smaller joint accelerations), less follows the keypoints more closely
+    (smaller reprojection error)."""
+    base = TemporalSettings()
+    strong = base.with_smoothing(8.0)
+    assert strong.smooth_joints == 8.0 * base.smooth_joints
+    assert strong.steady_rotations == 8.0 * base.steady_rotations
+    assert strong.smooth_rotations == 8.0 * base.smooth_rotations and strong.steps == base.steps
+    with pytest.raises(ValueError):
+        base.with_smoothing(0.0)
+    body, model, selection, targets, _, _, focal = walk
+    acc, reproj = {}, {}
+    for factor in (0.1, 8.0):
+        fit, joints = _fit(walk, targets, settings=base.with_smoothing(factor))
+        acc[factor] = np.linalg.norm(np.diff(joints[:, :22], n=2, axis=0), axis=-1).mean()
+        problem = _sequence_problem(model, targets, selection, focal,
+                                    (CANVAS.width, CANVAS.height), FitSettings())
+        kp = problem.keypoints_piece(np.repeat(fit.betas[None], len(joints), 0), fit.poses,
+                                     fit.transl)[0][0]
+        reproj[factor] = float(problem.reprojection_piece(kp)[0][0].sum())
+    assert acc[8.0] < acc[0.1], acc
+    assert reproj[0.1] < reproj[8.0], reproj

@@ -75,6 +75,9 @@ def test_keypoint_sequence_lands_as_one_undo_step_with_keys_on_the_timeline(
     choose(qtbot, panel, frames_file)
     assert panel.info.text() == f"{FRAMES} keypoint frames, 640×480"
     panel.fps.setValue(24)
+    panel.smoothing.selectAll()                         # typed, as a user would
+    qtbot.keyClicks(panel.smoothing, "2")
+    assert panel.options().smoothing == 2.0
     before, depth = doc.scene.copy(), doc.undo_stack.count()
     progress = []
     panel.progress.valueChanged.connect(progress.append)

@@ -93,10 +93,18 @@ class VideoImportPanel(QtWidgets.QWidget):
         for i in range(MAX_PEOPLE):
             self.person.addItem(f"person {i + 1} (largest first)" if i == 0 else f"person {i + 1}",
                                 i)
+        self.smoothing = QtWidgets.QDoubleSpinBox()
+        self.smoothing.setRange(0.1, 20.0)
+        self.smoothing.setSingleStep(0.25)
+        self.smoothing.setValue(1.0)
+        self.smoothing.setSuffix(" ×")
+        self.smoothing.setToolTip("Motion smoothing, × the default: lower follows the keypoints "
+                                  "more closely (fast moves kept), higher is steadier")
         form.addRow("Start frame", self.start)
         form.addRow("End frame", self.end)
         form.addRow("Frame rate", self.fps)
         form.addRow("People", self.person)
+        form.addRow("Smoothing", self.smoothing)
         layout.addWidget(options)
         layout.addStretch(1)
         outer.addWidget(VerticalScroll(body), 1)       # the fields scroll in a short dock,
@@ -115,7 +123,8 @@ class VideoImportPanel(QtWidgets.QWidget):
     def options(self) -> ImportOptions:
         return ImportOptions(start=self.start.value(), end=self.end.value() or None,
                              fps=float(self.fps.value()) if self.fps.value() else None,
-                             person=self.person.currentData())
+                             person=self.person.currentData(),
+                             smoothing=self.smoothing.value())
 
     def show_source(self, text: str, preview: np.ndarray | None) -> None:
         self.info.setText(text)

@@ -26,12 +26,14 @@ class ImportOptions:
     start, end : source frames ``start .. end - 1`` (end None: to the end)
     fps : output frame rate (None: the video's; keypoint sequences: 30)
     person : 0-based index of the one person to import (largest first), None = everyone
+    smoothing : the temporal fit's smoothing, × its default (``TemporalSettings.with_smoothing``)
     """
 
     start: int = 0
     end: int | None = None
     fps: float | None = None
     person: int | None = None
+    smoothing: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -105,12 +107,15 @@ def run_import(path: str | Path, options: ImportOptions, *, progress=None, shoul
     ``progress(fraction, message)`` and ``should_stop()`` as the importer takes them (the
     latter polled every frame → :class:`~posestudio.errors.Cancelled`). Writes nothing.
     """
+    from posestudio.lift.temporal import TemporalSettings
     from posestudio.video.importer import import_keypoint_sequence, import_video
 
     path = Path(path)
+    settings = TemporalSettings().with_smoothing(options.smoothing)
     if _kind(path) == "video":
         return import_video(path, start=options.start, end=options.end, fps=options.fps,
-                            person=options.person, progress=progress, cancelled=should_stop)
+                            person=options.person, settings=settings, progress=progress,
+                            cancelled=should_stop)
     return import_keypoint_sequence(path, fps=options.fps, start=options.start, end=options.end,
-                                    person=options.person, progress=progress,
+                                    person=options.person, settings=settings, progress=progress,
                                     cancelled=should_stop)
