@@ -65,25 +65,3 @@ def test_the_flag_is_refused_where_there_is_no_single_image_lift(tmp_path, cli):
     assert result.code == 2 and not out.exists()
     lines = result.err.strip().splitlines()
     assert len(lines) == 1 and "--shape-from-bones" in lines[0], result.err
-
-
-def test_smoothing_is_refused_for_a_single_pose_and_checked_for_a_clip(tmp_path, cli, shaped_json):
-    """``--smoothing`` shapes a clip's temporal fit: refused in one line for a single pose (an
-    OpenPose JSON, a scene), a bad value refused before anything is read; nothing written."""
-    from posestudio.scene.file_format import save_scene
-    from posestudio.scene.model import Scene
-
-    scene = tmp_path / "a.pose.json"
-    save_scene(Scene(), scene)
-    frames = tmp_path / "frames"
-    frames.mkdir()
-    out = tmp_path / "b.pose.json"
-    for source, value, message in ((shaped_json[0], "2", "--smoothing applies to a video"),
-                                   (scene, "2", "--smoothing applies to a video"),
-                                   (frames, "0", "--smoothing 0: must be more than 0"),
-                                   (frames, "50", "at most 20"),
-                                   (frames, "soft", "expected a number")):
-        result = cli("import", source, "--out", out, "--smoothing", value)
-        assert result.code == 2 and not out.exists(), (source, value, result)
-        lines = result.err.strip().splitlines()
-        assert len(lines) == 1 and message in lines[0], result.err

@@ -95,3 +95,27 @@ def test_video_becomes_an_animated_scene(astronaut_video, tmp_path, capsys):
     errors = [line for line in err.splitlines() if not line.startswith("import: ")]  # progress
     assert errors == [line for line in errors if "--person 3" in line] and len(errors) == 1
     assert not again.exists()
+
+
+def test_smoothing_is_refused_for_a_single_pose_and_checked_for_a_clip(tmp_path, cli):
+    """``--smoothing`` shapes a clip's temporal fit: refused in one line for a single pose (an
+    OpenPose JSON, a scene), a bad value refused before anything is read; nothing written."""
+    from posestudio.scene.file_format import save_scene
+    from posestudio.scene.model import Scene
+
+    single = tmp_path / "one_keypoints.json"
+    single.write_text('{"people": []}')
+    scene = tmp_path / "a.pose.json"
+    save_scene(Scene(), scene)
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    out = tmp_path / "b.pose.json"
+    for source, value, message in ((single, "2", "--smoothing applies to a video"),
+                                   (scene, "2", "--smoothing applies to a video"),
+                                   (frames, "0", "--smoothing 0: must be more than 0"),
+                                   (frames, "50", "at most 20"),
+                                   (frames, "soft", "expected a number")):
+        result = cli("import", source, "--out", out, "--smoothing", value)
+        assert result.code == 2 and not out.exists(), (source, value, result)
+        lines = result.err.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0], result.err
