@@ -4,9 +4,9 @@ A photo leaves each limb segment two depth solutions; the lift ranks them
 (``posestudio.lift.ambiguity``) and the photo state keeps the ranked list per person
 (``PhotoState.alternatives``). Here the user takes another one:
 
-* **N** / **Shift+N** (Edit ▸ Next / Previous Alternative): the selected person becomes their
+* **N** / **Shift+N** (Edit ▸ Next / Previous Pose Alternative): the selected person becomes their
   next / previous distinct solution;
-* the picker (Edit ▸ Pose Alternatives…, or the Photo dock): a thumbnail per alternative — the
+* the picker in the Photo dock: a thumbnail per alternative — the
   skeleton seen through the photo's camera and from the side, where the depth differences show —
   and a limb filter: with a limb chosen, only that limb of the person changes.
 
