@@ -46,6 +46,8 @@ SMPLX_JOINT_INDEX: dict[str, int] = {name: i for i, name in enumerate(SMPLX_JOIN
 NUM_BODY_JOINTS = 21  # joints 1..21: SMPL-X ``body_pose``
 LEFT_HAND_JOINTS = tuple(range(25, 40))  # SMPL-X ``left_hand_pose`` order
 RIGHT_HAND_JOINTS = tuple(range(40, 55))
+FOOT_JOINTS: tuple[int, ...] = tuple(  # ankles and feet: what a planted foot holds still
+    SMPLX_JOINT_INDEX[n] for n in ("left_ankle", "right_ankle", "left_foot", "right_foot"))
 
 # SMPL (24 joints): the first 22 SMPL-X joints, then two hand joints.
 SMPL_JOINT_NAMES: tuple[str, ...] = SMPLX_JOINT_NAMES[:22] + ("left_hand", "right_hand")

@@ -11,10 +11,11 @@ import numpy as np
 
 from posestudio import camera as cam
 from posestudio.scene.model import Camera
+from posestudio.skeletons import FOOT_JOINTS
 from posestudio.skeletons import SMPLX_JOINT_INDEX as _J
 
 __all__ = ["EVAL_JOINTS", "to_camera", "procrustes", "pa_mpjpe_mm", "mean_pa_mpjpe_mm",
-           "accel_error_mm"]
+           "accel_error_mm", "foot_skate_mm"]
 
 #: The 14 SMPL-X joints that carry a pose (no hands or face): what the errors are measured on.
 EVAL_JOINTS: list[int] = [_J[n] for n in (
@@ -62,3 +63,22 @@ def accel_error_mm(pred: np.ndarray, truth: np.ndarray) -> float:
         return x[2:] - 2 * x[1:-1] + x[:-2]
 
     return 1000.0 * float(np.linalg.norm(accel(centred(pred)) - accel(centred(truth)), axis=-1).mean())
+
+
+def foot_skate_mm(pred: np.ndarray, truth: np.ndarray, fps: float, *, speed: float = 0.25,
+                  height: float = 0.05) -> float:
+    """Foot skating: the mean step (mm / frame) of ``pred``'s ankles and feet over the steps
+    where ``truth``'s are planted (slower than ``speed`` m/s at both ends and within ``height``
+    metres of their lowest along the body's mean up direction); ``pred``/``truth`` (T, J, 3)
+    metres in one fixed frame (the camera's), T ≥ 2. NaN when no foot is planted."""
+    truth = np.asarray(truth, dtype=float)
+    feet = truth[:, list(FOOT_JOINTS)]
+    moving = np.linalg.norm(np.diff(feet, axis=0), axis=-1) * fps >= speed     # (T-1, 4)
+    up = (truth[:, _J["neck"]] - truth[:, _J["pelvis"]]).mean(0)
+    lift = feet @ (up / max(float(np.linalg.norm(up)), 1e-9))
+    low = lift < lift.min(0) + height
+    planted = ~moving & low[1:] & low[:-1]
+    if not planted.any():
+        return float("nan")
+    step = np.linalg.norm(np.diff(np.asarray(pred, dtype=float)[:, list(FOOT_JOINTS)], axis=0), axis=-1)
+    return 1000.0 * float(step[planted].mean())

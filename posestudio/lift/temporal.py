@@ -27,8 +27,10 @@ priors), and across frames
 * **confidence-aware**: a frame with too few keypoints (missed, occluded) has no data term and
   is filled by the smoothness term from its neighbours, never fitted to garbage; keypoints
   weigh by their confidence under the robust loss;
-* **foot contact** (optional): after a first pass, a foot that barely moves (and is at its
-  lowest) is held still in a second, two-sided pass (no skating);
+* **foot contact** (optional, ``foot_contact``; off by default): after a first pass, a foot
+  that barely moves (and is at its lowest) is held still in the two-sided pass. With the light
+  smoothing the plain two-sided pass skates less than with it: the first pass finds only part of
+  a stance, and pinning that part pushes the foot's motion into the frames around it;
 * the camera is fixed (the clip's focal length, principal point at the centre).
 
 The objective of a window or a chunk is float64 numpy with hand-written gradients: the fit's
@@ -58,13 +60,13 @@ from posestudio.lift.fit import (
 )
 from posestudio.lift.optim import lbfgs
 from posestudio.rotations import axis_angle_to_matrix, axis_angle_to_matrix_vjp
-from posestudio.skeletons import SMPLX_JOINT_INDEX
+from posestudio.skeletons import FOOT_JOINTS, SMPLX_JOINT_INDEX
 
 ProgressFn = Callable[[float, str], None]
 StopFn = Callable[[], bool]
 
 BODY = slice(0, 22)                      # the body joints (no hands, jaw, eyes)
-FEET = [SMPLX_JOINT_INDEX[n] for n in ("left_ankle", "right_ankle", "left_foot", "right_foot")]
+FEET = list(FOOT_JOINTS)
 
 
 @dataclass
@@ -92,7 +94,8 @@ class TemporalSettings:
                                     # again from it (each keeps the better-ranked solution)
     refine_iters: int = 250         # L-BFGS iterations of the two-sided pass (0 = none)
     refine_chunk: int = 96          # frames per chunk of the two-sided pass
-    foot_contact: bool = True
+    foot_contact: bool = False      # hold planted feet still in the two-sided pass (measured: more
+                                    # jerk and skating than without, see bench/RESULTS_video.md)
     contact_speed: float = 0.25     # m/s: a foot slower than this (and low) is planted
     contact_weight: float = 50.0    # × squared foot motion (m / frame) while planted
 
