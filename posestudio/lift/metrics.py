@@ -65,20 +65,17 @@ def accel_error_mm(pred: np.ndarray, truth: np.ndarray) -> float:
     return 1000.0 * float(np.linalg.norm(accel(centred(pred)) - accel(centred(truth)), axis=-1).mean())
 
 
-def foot_skate_mm(pred: np.ndarray, truth: np.ndarray, fps: float, *, speed: float = 0.25,
-                  height: float = 0.05) -> float:
+def foot_skate_mm(pred: np.ndarray, truth: np.ndarray, fps: float) -> float:
     """Foot skating: the mean step (mm / frame) of ``pred``'s ankles and feet over the steps
-    where ``truth``'s are planted (slower than ``speed`` m/s at both ends and within ``height``
-    metres of their lowest along the body's mean up direction); ``pred``/``truth`` (T, J, 3)
-    metres in one fixed frame (the camera's), T ≥ 2. NaN when no foot is planted."""
-    truth = np.asarray(truth, dtype=float)
-    feet = truth[:, list(FOOT_JOINTS)]
-    moving = np.linalg.norm(np.diff(feet, axis=0), axis=-1) * fps >= speed     # (T-1, 4)
-    up = (truth[:, _J["neck"]] - truth[:, _J["pelvis"]]).mean(0)
-    lift = feet @ (up / max(float(np.linalg.norm(up)), 1e-9))
-    low = lift < lift.min(0) + height
-    planted = ~moving & low[1:] & low[:-1]
-    if not planted.any():
+    where ``truth``'s are planted at both ends (``kinematics.contacts.planted_feet``);
+    ``pred``/``truth`` (T, J, 3) metres in one fixed frame (the camera's), T ≥ 2. NaN when no
+    foot is planted."""
+    from posestudio.kinematics.contacts import planted_feet
+
+    planted = planted_feet(truth, fps)
+    both = planted[1:] & planted[:-1]                                   # (T-1, 4)
+    if not both.any():
         return float("nan")
-    step = np.linalg.norm(np.diff(np.asarray(pred, dtype=float)[:, list(FOOT_JOINTS)], axis=0), axis=-1)
-    return 1000.0 * float(step[planted].mean())
+    step = np.linalg.norm(np.diff(np.asarray(pred, dtype=float)[:, list(FOOT_JOINTS)], axis=0),
+                          axis=-1)
+    return 1000.0 * float(step[both].mean())

@@ -60,7 +60,7 @@ from posestudio.lift.fit import (
 )
 from posestudio.lift.optim import lbfgs
 from posestudio.rotations import axis_angle_to_matrix, axis_angle_to_matrix_vjp
-from posestudio.skeletons import FOOT_JOINTS, SMPLX_JOINT_INDEX
+from posestudio.skeletons import FOOT_JOINTS
 
 ProgressFn = Callable[[float, str], None]
 StopFn = Callable[[], bool]
@@ -551,18 +551,12 @@ def _solve_window(problem, terms: _SequenceTerms, s: TemporalSettings, betas, st
 
 
 def _planted_feet(problem, betas, poses, transl, fps: float, speed: float) -> np.ndarray:
-    """(T, 4) bool: ankles and feet slower than ``speed`` m/s and within 5 cm of their lowest
-    height over the clip (the camera's "down" taken as the mean of the body's)."""
-    n = len(poses)
-    joints = problem.model.forward_np(np.repeat(betas, n, 0), poses, transl)[0]
-    feet = joints[:, FEET]                                        # (T, 4, 3)
-    up = joints[:, SMPLX_JOINT_INDEX["neck"]] - joints[:, 0]
-    up = up.mean(0) / max(np.linalg.norm(up.mean(0)), 1e-9)
-    velocity = np.gradient(feet, axis=0) * fps
-    slow = np.linalg.norm(velocity, axis=-1) < speed
-    height = feet @ up
-    low = height < height.min(0) + 0.05
-    return slow & low
+    """(T, 4) bool: the ``FEET`` of the fitted motion that are planted
+    (``kinematics.contacts.planted_feet``: slower than ``speed`` m/s, at their lowest)."""
+    from posestudio.kinematics.contacts import planted_feet
+
+    joints = problem.model.forward_np(np.repeat(betas, len(poses), 0), poses, transl)[0]
+    return planted_feet(joints, fps, speed)
 
 
 def _refine_chunk(problem, terms: _SequenceTerms, s: TemporalSettings, betas, start_pose, poses,
