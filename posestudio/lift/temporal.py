@@ -54,6 +54,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from posestudio.errors import Cancelled, LiftError
+from posestudio.kinematics.contacts import PLANTED_SPEED, planted_feet
 from posestudio.lift.ambiguity import AmbiguitySettings
 from posestudio.lift.fit import (
     FitProblem, FitSettings, fit_person, has_enough_keypoints,
@@ -96,7 +97,7 @@ class TemporalSettings:
     refine_chunk: int = 96          # frames per chunk of the two-sided pass
     foot_contact: bool = False      # hold planted feet still in the two-sided pass (measured: more
                                     # jerk and skating than without, see bench/RESULTS_video.md)
-    contact_speed: float = 0.25     # m/s: a foot slower than this (and low) is planted
+    contact_speed: float = PLANTED_SPEED  # m/s: a foot slower than this (and low) is planted
     contact_weight: float = 50.0    # × squared foot motion (m / frame) while planted
 
     def with_smoothing(self, factor: float) -> "TemporalSettings":
@@ -553,8 +554,6 @@ def _solve_window(problem, terms: _SequenceTerms, s: TemporalSettings, betas, st
 def _planted_feet(problem, betas, poses, transl, fps: float, speed: float) -> np.ndarray:
     """(T, 4) bool: the ``FEET`` of the fitted motion that are planted
     (``kinematics.contacts.planted_feet``: slower than ``speed`` m/s, at their lowest)."""
-    from posestudio.kinematics.contacts import planted_feet
-
     joints = problem.model.forward_np(np.repeat(betas, len(poses), 0), poses, transl)[0]
     return planted_feet(joints, fps, speed)
 
