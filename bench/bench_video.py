@@ -25,8 +25,9 @@ Two parts:
 * **video** (``--video``): 1920x1080 frames — the mannequin performing the clip rendered over a
   photo background (scikit-image's samples) with a second, differently shaped person walking
   across in front of it — written as an mp4 and imported with ``posestudio.video.import_video``
-  (decode, MediaPipe video mode, tracking, temporal fit): seconds per frame (wall and CPU of
-  this process), whether the performer's identity is kept through the crossing, and accuracy
+  (decode, MediaPipe video mode, tracking, temporal fit, people side by side in fitting
+  workers): seconds per frame (wall, and CPU of this process and its workers; with
+  ``--compare-workers`` also with everyone fitted in this process, in the same run), whether the performer's identity is kept through the crossing, and accuracy
   against the truth; the per-photo path (``lift.import_photo`` on each frame, the performer
   picked as the person nearest the truth) for comparison.
 
@@ -381,6 +382,7 @@ def _crosser(args, body, camera, transl, frames: int):
 
 
 def video_part(args, body) -> None:
+    from posestudio.lift.fit_pool import cpu_seconds
     from posestudio.video.importer import import_video
 
     canvas = Canvas(1920, 1080)
@@ -405,14 +407,16 @@ def video_part(args, body) -> None:
                       for p, t in zip(poses, transl)])
     truth2d = _project(truth, camera, canvas)
     focal = float(cam.intrinsics(camera, canvas)[0, 0])
-    w0, c0 = time.perf_counter(), time.process_time()
-    scene, report = import_video(video, focal_px=focal)
-    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
-    n = report.num_frames
-    print(f"video import: {len(scene.people)} people, {n} frames; {wall / n:.2f} s/frame wall, "
-          f"{cpu / n:.2f} CPU s/frame of this process (detect {report.seconds['detect']:.1f} s, "
-          f"fit {report.seconds['fit']:.1f} s wall; detect "
-          f"{report.seconds['detect_cpu'] / n:.2f}, fit {report.seconds['fit_cpu'] / n:.2f} CPU s/frame)")
+    for workers in ([0] if args.compare_workers else []) + [None]:
+        w0, c0 = time.perf_counter(), cpu_seconds()
+        scene, report = import_video(video, focal_px=focal, workers=workers)
+        wall, cpu = time.perf_counter() - w0, cpu_seconds() - c0
+        n = report.num_frames
+        print(f"video import{' (one process)' if workers == 0 else ''}: {len(scene.people)} "
+              f"people, {n} frames; {wall / n:.2f} s/frame wall, {cpu / n:.2f} CPU s/frame of "
+              f"this process and its workers (detect {report.seconds['detect']:.1f} s, fit "
+              f"{report.seconds['fit']:.1f} s wall; detect {report.seconds['detect_cpu'] / n:.2f}, "
+              f"fit {report.seconds['fit_cpu'] / n:.2f} CPU s/frame)", flush=True)
     # Which scene person is the performer: the one whose detections follow its true 2D pelvis.
     best, kept = None, None
     for i, track in enumerate(report.tracks):
@@ -529,6 +533,9 @@ def main(argv=None) -> int:
     ap.add_argument("--crosser-clip", default="run",
                     help="the clip of the person crossing behind ('none': the performer alone)")
     ap.add_argument("--video-body", default="shaped", choices=("mannequin", "shaped"))
+    ap.add_argument("--compare-workers", action="store_true",
+                    help="also import the video with every person fitted in this process "
+                         "(no fitting workers), first, in the same run")
     ap.add_argument("--before", type=_settings_overrides, metavar="KEY=VALUE[,...]",
                     help="also fit with these TemporalSettings changed (e.g. backtrack=0), in "
                          "the same run: the figures to compare against")

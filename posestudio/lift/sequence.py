@@ -2,7 +2,7 @@
 
 ``lift_tracks`` is the end the video and keypoint-sequence imports share: for each track, the
 fitting targets of the frames it was seen in, one :func:`~posestudio.lift.temporal.fit_sequence`
-over its span, and then one scene: a level camera whose render overlays the clip (the
+over its span (the people side by side on the spare cores, ``lift.fit_pool``), and then one scene: a level camera whose render overlays the clip (the
 single-photo import's ``camera_match``, the first person's pelvis in its first frame as the
 orbit target, the lowest foot over the clip on the floor), every person with dense keys
 (``anim.animation_from_samples``) over the whole clip; before a person enters and after they
@@ -49,7 +49,7 @@ class SequenceReport:
     spans : per person, (first, last) frame seen
     reprojection_px : per person, mean body-keypoint distance (pixels) over observed frames
     seconds : wall-clock seconds per stage ("detect", "fit"; "*_cpu": CPU seconds of the
-        process, all threads)
+        process and its fitting workers, all threads)
     tracks : the TrackedPerson of each scene person (their 2D keypoints per frame)
     """
 
@@ -95,7 +95,7 @@ def track_targets(track: TrackedPerson, num_frames: int, available: np.ndarray):
 def lift_tracks(tracks: Sequence[TrackedPerson], num_frames: int, canvas_size: tuple[int, int],
                 fps: float, *, focal_px: float | None = None, rig: str = "mannequin",
                 settings=None, progress: ProgressFn | None = None,
-                cancelled: CancelledFn | None = None):
+                cancelled: CancelledFn | None = None, workers: int | None = None):
     """Fit every track over the clip and build the animated scene.
 
     Parameters
@@ -104,6 +104,8 @@ def lift_tracks(tracks: Sequence[TrackedPerson], num_frames: int, canvas_size: t
     num_frames : T, frames of the clip; canvas_size : (width, height) pixels; fps : > 0
     focal_px : focal length in pixels (None: the image diagonal, as for photos)
     settings : TemporalSettings or None
+    workers : worker processes fitting people beside this one (``lift.fit_pool.fit_jobs``;
+        None: one per spare core, 0: none)
 
     Returns
     -------
@@ -120,7 +122,7 @@ def lift_tracks(tracks: Sequence[TrackedPerson], num_frames: int, canvas_size: t
     from posestudio.lift import _keypoint_model, _pad, _reprojection_px
     from posestudio.lift.camera_match import scene_camera, world_offset
     from posestudio.lift.fit import selection_matrix
-    from posestudio.lift.temporal import fit_sequence
+    from posestudio.lift.fit_pool import FitJob, fit_jobs
     from posestudio.scene.model import Canvas, Person, Scene
 
     if not tracks:
@@ -131,29 +133,22 @@ def lift_tracks(tracks: Sequence[TrackedPerson], num_frames: int, canvas_size: t
     focal = float(focal_px) if focal_px else default_focal_px(canvas.width, canvas.height)
     t0 = time.perf_counter()
     body, model = _keypoint_model(rig)
-    selection, available = selection_matrix(
+    _, available = selection_matrix(
         model.landmark_names, ("body", "hand_left", "hand_right", "face"))
-    fits, spans, all_targets = [], [], []
+    jobs, spans, all_targets = [], [], []
     for i, track in enumerate(tracks):
-        if cancelled is not None and cancelled():
-            raise Cancelled("import stopped by the user")
         targets, points3d = track_targets(track, num_frames, available)
         seen = sorted(track.detections)
         if not seen:
             raise LiftError(f"person {i}: never seen")
         first, last = seen[0], seen[-1]
-        sub = None if progress is None else (
-            lambda f, msg, i=i: progress((i + f) / len(tracks), f"person {i + 1}: {msg}"))
-        try:
-            fit = fit_sequence(model, targets[first:last + 1], selection, focal=focal,
-                               size=(canvas.width, canvas.height), fps=fps,
-                               points3d=points3d[first:last + 1], settings=settings,
-                               progress=sub, should_stop=cancelled)
-        except LiftError as exc:
-            raise LiftError(f"person {i}: {exc}") from None
-        fits.append(fit)
+        jobs.append(FitJob(targets[first:last + 1], points3d[first:last + 1], focal,
+                           (canvas.width, canvas.height), fps, settings))
         spans.append((first, last))
         all_targets.append(targets)
+    if cancelled is not None and cancelled():
+        raise Cancelled("import stopped by the user")
+    fits = fit_jobs(jobs, rig, progress=progress, should_stop=cancelled, workers=workers)
 
     # Whole-clip arrays (held outside each person's span), camera frame.
     poses, transls = [], []

@@ -49,7 +49,7 @@ def _tracked(frames_people: list[list], fps: float):
 
 
 def _fit(tracks, num_frames, canvas_size, fps, *, person, where, focal_px, rig, settings,
-         progress, cancelled, share: float):
+         progress, cancelled, share: float, workers: int | None = None):
     from posestudio.lift.sequence import lift_tracks, pick_tracks
 
     if not tracks:
@@ -57,12 +57,13 @@ def _fit(tracks, num_frames, canvas_size, fps, *, person, where, focal_px, rig, 
     tracks = pick_tracks(tracks, person, where)
     sub = None if progress is None else (lambda f, msg: progress(share + (1 - share) * f, msg))
     return lift_tracks(tracks, num_frames, canvas_size, fps, focal_px=focal_px, rig=rig,
-                       settings=settings, progress=sub, cancelled=cancelled)
+                       settings=settings, progress=sub, cancelled=cancelled, workers=workers)
 
 
 def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = None,
                  fps: float | None = None, person: int | None = None, max_people: int = 4,
                  focal_px: float | None = None, rig: str = "mannequin", settings=None,
+                 workers: int | None = None,
                  progress: ProgressFn | None = None, cancelled: CancelledFn | None = None):
     """Track and lift the people of a video into an animated scene that overlays it.
 
@@ -76,6 +77,8 @@ def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = N
     max_people : most people followed at once
     focal_px : focal length in pixels (default: the frame diagonal)
     settings : ``lift.temporal.TemporalSettings`` or None
+    workers : processes fitting people beside this one (``lift.fit_pool``; None: one per
+        spare core, 0: none)
 
     Returns
     -------
@@ -88,11 +91,12 @@ def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = N
     LiftError : nobody stays in view long enough, or too few keypoints; Cancelled
     """
     from posestudio.detect.video import VideoPoseDetector
+    from posestudio.lift.fit_pool import cpu_seconds
     from posestudio.video.decode import FrameRange, check_range, iter_frames, probe_video
     from posestudio.video.tracking import Tracker
 
     _check(cancelled)
-    t0, c0 = time.perf_counter(), time.process_time()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     info = probe_video(path)
     rate = float(fps) if fps else info.fps
     frames = FrameRange(rate, int(start), None if end is None else int(end))
@@ -113,7 +117,7 @@ def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = N
             frames_people.append(people)
     if not frames_people:
         raise InputError(f"--start {frames.start}: {path} has no frames there")
-    t1, c1 = time.perf_counter(), time.process_time()
+    t1, c1 = time.perf_counter(), cpu_seconds()
     # Identities come from the tracker that steered the detector; keep_tracks picks who stays.
     from posestudio.lift.sequence import TrackedPerson
     from posestudio.video.tracking import keep_tracks
@@ -123,10 +127,10 @@ def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = N
     scene, report = _fit(tracks, len(frames_people), (info.width, info.height), rate,
                          person=person, where=str(path), focal_px=focal_px, rig=rig,
                          settings=settings, progress=progress, cancelled=cancelled,
-                         share=_DETECT_SHARE)
+                         share=_DETECT_SHARE, workers=workers)
     report.seconds["detect"] = t1 - t0
     report.seconds["detect_cpu"] = c1 - c0
-    report.seconds["fit_cpu"] = time.process_time() - c1
+    report.seconds["fit_cpu"] = cpu_seconds() - c1
     return scene, report
 
 

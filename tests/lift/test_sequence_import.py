@@ -124,3 +124,36 @@ def test_bad_frame_lists_and_options_fail_in_one_line(frames_json, tmp_path, cli
         assert expected in result.err, result.err
         assert options[:1] == ["--fps"] or "frames.json" in result.err, result.err  # names the file
         assert not out.exists()
+
+
+def test_ctrl_c_during_a_two_person_fit_stops_every_process(tmp_path):
+    """Ctrl+C reaches the whole process group, the fitting workers too: the import ends with
+    its one line, writes nothing, and leaves no worker behind."""
+    import os
+    import signal
+    import subprocess
+
+    body = load_body_model("mannequin")
+    camera = Camera(yaw_deg=0.0, pitch_deg=5.0, distance=6.0, target=(0.0, 0.9, 0.0), fov_y_deg=50.0)
+    frames = 60
+    a, _ = keypoint_frames(body, *walk_motion(frames, 30.0, start=(-1.0, 0, 0)), np.zeros(10),
+                           camera, CANVAS, noise=1.0)
+    b, _ = keypoint_frames(body, *walk_motion(frames, 30.0, direction=np.pi, start=(1.0, 0, -0.8)),
+                           np.zeros(10), camera, CANVAS, noise=1.0, seed=1)
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps([to_openpose_json([a[t], b[t]], CANVAS) for t in range(frames)]))
+    out = tmp_path / "two.pose.json"
+    proc = subprocess.Popen([sys.executable, "-m", "posestudio", "import", str(path), "--out",
+                             str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    for line in proc.stderr:                      # both people are being fitted
+        if "person 2" in line:
+            break
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "posestudio import: interrupted", err
+    assert "Traceback" not in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["two.json"]
+    with pytest.raises(ProcessLookupError):       # nobody left in the process group
+        os.killpg(proc.pid, 0)
