@@ -20,7 +20,8 @@ FRAMES = 8
 
 @pytest.fixture(scope="module")
 def frames_file(tmp_path_factory):
-    """One person walking, 8 frames of OpenPose keypoints in one JSON list (pixels, canvas)."""
+    """Two people walking past each other, 8 frames of OpenPose keypoints in one JSON list
+    (pixels, canvas): the import fits the second in a worker process."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "video"))
     from motion_cases import keypoint_frames, walk_motion
     from posestudio.body import load_body_model
@@ -30,10 +31,13 @@ def frames_file(tmp_path_factory):
     canvas = Canvas(640, 480)
     camera = Camera(yaw_deg=0.0, pitch_deg=5.0, distance=6.0, target=(0.0, 0.9, 0.0),
                     fov_y_deg=50.0)
-    points, _ = keypoint_frames(load_body_model("mannequin"), *walk_motion(FRAMES, 30.0),
-                                np.zeros(10), camera, canvas, noise=1.0)
+    body = load_body_model("mannequin")
+    a, _ = keypoint_frames(body, *walk_motion(FRAMES, 30.0, start=(-1.0, 0, 0)), np.zeros(10),
+                           camera, canvas, noise=1.0)
+    b, _ = keypoint_frames(body, *walk_motion(FRAMES, 30.0, direction=np.pi, start=(1.0, 0, -0.8)),
+                           np.zeros(10), camera, canvas, noise=1.0, seed=1)
     path = tmp_path_factory.mktemp("keypoints") / "walk.json"
-    path.write_text(json.dumps([to_openpose_json([points[t]], canvas) for t in range(FRAMES)]))
+    path.write_text(json.dumps([to_openpose_json([a[t], b[t]], canvas) for t in range(FRAMES)]))
     return path
 
 
@@ -88,7 +92,8 @@ def test_keypoint_sequence_lands_as_one_undo_step_with_keys_on_the_timeline(
     assert progress and progress == sorted(progress)
     scene = doc.scene
     assert scene.animation is not None and scene.animation.fps == 24.0
-    assert len(scene.people) == 1 and len(scene.animation.tracks[0]) == FRAMES
+    assert len(scene.people) == 2
+    assert [len(track) for track in scene.animation.tracks] == [FRAMES, FRAMES]
     assert (scene.canvas.width, scene.canvas.height) == (640, 480)
     assert doc.undo_stack.count() == depth + 1
     assert doc.undo_stack.undoText() == "Import walk.json"
