@@ -93,7 +93,7 @@ class TemporalSettings:
     search_steps: int = 20          # it starts from the motion, mostly near the right solution
     backtrack: int = 12             # solved frames before an adopted depth solution solved
                                     # again from it (each keeps the better-ranked solution)
-    refine_iters: int = 250         # L-BFGS iterations of the two-sided pass (0 = none)
+    refine_iters: int = 500         # L-BFGS iterations of the two-sided pass (0 = none)
     refine_chunk: int = 96          # frames per chunk of the two-sided pass
     foot_contact: bool = False      # hold planted feet still in the two-sided pass (measured: more
                                     # jerk and skating than without, see bench/RESULTS_video.md)
