@@ -7,8 +7,9 @@ worker processes, as many as there are spare cores:
 
 * a worker is a fresh interpreter running this module (``python -m posestudio.lift.fit_pool``),
   its job and results pickled over its stdin / stdout: not a fork (the detector's and Qt's
-  threads make one unsafe), and not ``multiprocessing``'s spawn, which runs the caller's main
-  script again in the child (a script without a ``__main__`` guard would run twice); each
+  threads make one unsafe), and not ``multiprocessing``'s spawn (``worker_process``, right for
+  the editor's long-lived services), which runs the caller's main script again in the child (a
+  library caller's script without a ``__main__`` guard would run twice); each
   loads the rig itself (~0.3 s, small beside a person's fit);
 * this process fits too: the first person, then any person no worker has started yet;
 * the workers' progress comes back through a queue and is reported from the calling thread,
