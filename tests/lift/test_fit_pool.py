@@ -24,7 +24,7 @@ FRAMES = 8
 
 
 @pytest.fixture(scope="module")
-def two_walkers():
+def walkers():
     body = load_body_model("mannequin")
     camera = Camera(yaw_deg=0.0, pitch_deg=5.0, distance=6.0, target=(0.0, 0.9, 0.0),
                     fov_y_deg=50.0)
@@ -32,17 +32,22 @@ def two_walkers():
                            camera, CANVAS, noise=1.0)
     b, _ = keypoint_frames(body, *walk_motion(FRAMES, 30.0, direction=np.pi, start=(1.0, 0, -0.8)),
                            np.zeros(10), camera, CANVAS, noise=1.0, seed=1)
-    return [TrackedPerson(dict(enumerate(a)), 0), TrackedPerson(dict(enumerate(b)), 1)]
+    c, _ = keypoint_frames(body, *walk_motion(FRAMES, 30.0, direction=0.5, start=(0.0, 0, 1.0)),
+                           np.zeros(10), camera, CANVAS, noise=1.0, seed=2)
+    return [TrackedPerson(dict(enumerate(people)), i) for i, people in enumerate((a, b, c))]
 
 
 def _lift(tracks, **kwargs):
     return lift_tracks(tracks, FRAMES, (CANVAS.width, CANVAS.height), 30.0, **kwargs)
 
 
-def test_workers_fit_the_same_motion_and_report_everyone(two_walkers):
-    here, _ = _lift(two_walkers, workers=0)
+def test_workers_fit_the_same_motion_and_report_everyone(walkers):
+    """Three people, one worker: this process fits the first and whichever the worker has not
+    started, the worker the others one after the other."""
+    here, _ = _lift(walkers, workers=0)
     seen = []
-    pooled, report = _lift(two_walkers, workers=1, progress=lambda f, m: seen.append((f, m)))
+    pooled, report = _lift(walkers, workers=1, progress=lambda f, m: seen.append((f, m)))
+    assert len(pooled.people) == 3
     for a, b in zip(here.animation.tracks, pooled.animation.tracks):
         assert len(a) == len(b) == FRAMES
         for ka, kb in zip(a, b):
@@ -56,7 +61,7 @@ def test_workers_fit_the_same_motion_and_report_everyone(two_walkers):
     assert not _child_processes()
 
 
-def test_stop_ends_every_worker(two_walkers):
+def test_stop_ends_every_worker(walkers):
     calls = []
 
     def cancelled() -> bool:
@@ -64,14 +69,14 @@ def test_stop_ends_every_worker(two_walkers):
         return len(calls) > 3
 
     with pytest.raises(Cancelled):
-        _lift(two_walkers, workers=1, cancelled=cancelled)
+        _lift(walkers[:2], workers=1, cancelled=cancelled)
     assert not _child_processes()
 
 
-def test_a_person_a_worker_cannot_lift_is_named(two_walkers):
-    blind = TrackedPerson({t: _blank(p) for t, p in two_walkers[1].detections.items()}, 1)
+def test_a_person_a_worker_cannot_lift_is_named(walkers):
+    blind = TrackedPerson({t: _blank(p) for t, p in walkers[1].detections.items()}, 1)
     with pytest.raises(LiftError, match=r"^person 1: too few body keypoints"):
-        _lift([two_walkers[0], blind], workers=1)
+        _lift([walkers[0], blind], workers=1)
     assert not _child_processes()
 
 
@@ -90,7 +95,7 @@ def _blank(person):
     return person
 
 
-def test_a_worker_ends_on_sigterm_without_a_result(two_walkers):
+def test_a_worker_ends_on_sigterm_without_a_result(walkers):
     from posestudio.lift import _keypoint_model
     from posestudio.lift.fit import selection_matrix
     from posestudio.lift.fit_pool import FitJob, _Worker
@@ -99,7 +104,7 @@ def test_a_worker_ends_on_sigterm_without_a_result(two_walkers):
     _, model = _keypoint_model("mannequin")
     _, available = selection_matrix(model.landmark_names,
                                     ("body", "hand_left", "hand_right", "face"))
-    targets, points3d = track_targets(two_walkers[0], FRAMES, available)
+    targets, points3d = track_targets(walkers[0], FRAMES, available)
     inbox = queue.Queue()
     worker = _Worker(0, FitJob(targets, points3d, 500.0, (CANVAS.width, CANVAS.height), 30.0),
                      "mannequin", inbox)
