@@ -27,8 +27,8 @@ Two parts:
   across in front of it — written as an mp4 and imported with ``posestudio.video.import_video``
   (decode, MediaPipe video mode, tracking, temporal fit, people side by side in fitting
   workers): seconds per frame (wall, and CPU of this process and its workers; with
-  ``--compare-workers`` also with everyone fitted in this process, in the same run), whether the performer's identity is kept through the crossing, and accuracy
-  against the truth; the per-photo path (``lift.import_photo`` on each frame, the performer
+  ``--compare-workers`` also with everyone fitted in this process, in the same run), whether
+  the performer's identity is kept through the crossing, and accuracy against the truth; the per-photo path (``lift.import_photo`` on each frame, the performer
   picked as the person nearest the truth) for comparison.
 
     OMP_NUM_THREADS=1 python bench/bench_video.py --motions WHEEL [--frames 60] [--video]

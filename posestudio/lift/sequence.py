@@ -2,9 +2,10 @@
 
 ``lift_tracks`` is the end the video and keypoint-sequence imports share: for each track, the
 fitting targets of the frames it was seen in, one :func:`~posestudio.lift.temporal.fit_sequence`
-over its span (the people side by side on the spare cores, ``lift.fit_pool``), and then one scene: a level camera whose render overlays the clip (the
-single-photo import's ``camera_match``, the first person's pelvis in its first frame as the
-orbit target, the lowest foot over the clip on the floor), every person with dense keys
+over its span (the people side by side on the spare cores, ``lift.fit_pool``), and then one
+scene: a level camera whose render overlays the clip (the single-photo import's
+``camera_match``, the first person's pelvis in its first frame as the orbit target, the lowest
+foot over the clip on the floor), every person with dense keys
 (``anim.animation_from_samples``) over the whole clip; before a person enters and after they
 leave, they hold their first / last pose.
 """
