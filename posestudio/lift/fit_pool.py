@@ -5,12 +5,12 @@ the interpreter, not BLAS, is its cost — so a clip with two people took twice 
 while the machine's other cores idled. :func:`fit_jobs` fits the people in this process and in
 worker processes, as many as there are spare cores:
 
-* a worker is a fresh interpreter running this module (``python -m posestudio.lift.fit_pool``),
-  its job and results pickled over its stdin / stdout: not a fork (the detector's and Qt's
-  threads make one unsafe), and not ``multiprocessing``'s spawn (``worker_process``, right for
-  the editor's long-lived services), which runs the caller's main script again in the child (a
-  library caller's script without a ``__main__`` guard would run twice); each
-  loads the rig itself (~0.3 s, small beside a person's fit);
+* a worker is a fresh interpreter running this module's ``_worker_main`` with this process's
+  module path, its job and results pickled over its stdin / stdout: not a fork (the
+  detector's and Qt's threads make one unsafe), and not ``multiprocessing``'s spawn
+  (``worker_process``, right for the editor's long-lived services), which runs the caller's
+  main script again in the child (a library caller's script without a ``__main__`` guard
+  would run twice); each loads the rig itself (~0.3 s, small beside a person's fit);
 * this process fits too: the first person, then any person no worker has started yet;
 * the workers' progress comes back through a queue and is reported from the calling thread,
   the people's fractions averaged;
@@ -34,7 +34,6 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -161,17 +160,20 @@ def _worker_main() -> None:
         send("result", fit)
 
 
+_WORKER_CODE = ("import sys; sys.path[:] = sys.argv[1:]; "
+                "from posestudio.lift.fit_pool import _worker_main; _worker_main()")
+
+
 class _Worker:
     """One job in a worker process; its messages go to ``inbox`` as (i, kind, ...), and
     (i, "exit") when it has closed its output."""
 
     def __init__(self, i: int, job: FitJob, rig: str, inbox: queue_module.Queue):
         self.i, self.inbox = i, inbox
-        env = dict(os.environ)
-        package_root = str(Path(__file__).resolve().parents[2])
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-        self.process = subprocess.Popen([sys.executable, "-m", "posestudio.lift.fit_pool"],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        # The worker imports from this process's module path, in its order: the same
+        # posestudio (a source tree, an installed copy) whatever the current folder holds.
+        self.process = subprocess.Popen([sys.executable, "-c", _WORKER_CODE, *sys.path],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
         try:
@@ -277,7 +279,3 @@ class _Pool:
             busy = [f"person {k + 1}: {m}" for k, m in enumerate(self.messages)
                     if m and self.fractions[k] < 1.0]
             self.progress(sum(self.fractions) / len(self.jobs), "; ".join(busy) or message)
-
-
-if __name__ == "__main__":
-    _worker_main()
