@@ -416,7 +416,8 @@ def video_part(args, body) -> None:
               f"people, {n} frames; {wall / n:.2f} s/frame wall, {cpu / n:.2f} CPU s/frame of "
               f"this process and its workers (detect {report.seconds['detect']:.1f} s, fit "
               f"{report.seconds['fit']:.1f} s wall; detect {report.seconds['detect_cpu'] / n:.2f}, "
-              f"fit {report.seconds['fit_cpu'] / n:.2f} CPU s/frame)", flush=True)
+              f"fit {report.seconds['fit_cpu'] / n:.2f} CPU s/frame; camera turn measured "
+              f"{report.camera_turn_deg:.2f}°, the camera is fixed)", flush=True)
     # Which scene person is the performer: the one whose detections follow its true 2D pelvis.
     best, kept = None, None
     for i, track in enumerate(report.tracks):

@@ -245,9 +245,11 @@ def _import_sequence(source: Path, data, out: Path, args: argparse.Namespace, si
     save_scene(scene, out)
     people = len(scene.people)
     errors = ", ".join(f"{e:.1f}" for e in report.reprojection_px)
+    turned = (f"; the camera turned {report.camera_turn_deg:.1f}°, keyed on the scene camera"
+              if scene.animation.camera_keys else "")
     print(f"wrote {out}: {people} {'person' if people == 1 else 'people'}, {report.num_frames} "
           f"frames at {report.fps:g} fps lifted from {source.name} "
-          f"({report.canvas_size[0]}x{report.canvas_size[1]}, reprojection {errors} px)")
+          f"({report.canvas_size[0]}x{report.canvas_size[1]}, reprojection {errors} px){turned}")
     return 0
 
 

@@ -49,6 +49,8 @@ class SequenceReport:
     observed : per person, the share of frames with enough keypoints (the rest were filled)
     spans : per person, (first, last) frame seen
     reprojection_px : per person, mean body-keypoint distance (pixels) over observed frames
+    camera_turn_deg : how far the video's camera turned over the clip (degrees; 0 for a fixed
+        camera or keypoints without images); from 0.5° on, the scene camera turns with it
     seconds : wall-clock seconds per stage ("detect", "fit"; "*_cpu": CPU seconds of the
         process and its fitting workers, all threads)
     tracks : the TrackedPerson of each scene person (their 2D keypoints per frame)
@@ -64,6 +66,7 @@ class SequenceReport:
     reprojection_px: list[float] = field(default_factory=list)
     seconds: dict = field(default_factory=dict)
     tracks: list = field(default_factory=list)
+    camera_turn_deg: float = 0.0
 
 
 def pick_tracks(tracks: Sequence, person: int | None, where: str) -> list:
@@ -96,7 +99,8 @@ def track_targets(track: TrackedPerson, num_frames: int, available: np.ndarray):
 def lift_tracks(tracks: Sequence[TrackedPerson], num_frames: int, canvas_size: tuple[int, int],
                 fps: float, *, focal_px: float | None = None, rig: str = "mannequin",
                 settings=None, progress: ProgressFn | None = None,
-                cancelled: CancelledFn | None = None, workers: int | None = None):
+                cancelled: CancelledFn | None = None, workers: int | None = None,
+                camera_rotations: np.ndarray | None = None):
     """Fit every track over the clip and build the animated scene.
 
     Parameters
@@ -107,6 +111,9 @@ def lift_tracks(tracks: Sequence[TrackedPerson], num_frames: int, canvas_size: t
     settings : TemporalSettings or None
     workers : worker processes fitting people beside this one (``lift.fit_pool.fit_jobs``;
         None: one per spare core, 0: none)
+    camera_rotations : (T, 3, 3) how the video's camera turned (``video.camera_motion``), or
+        None for a fixed camera: the people are moved into the first frame's camera and the
+        scene camera is keyed every frame to turn as the video's did
 
     Returns
     -------
@@ -121,13 +128,18 @@ def lift_tracks(tracks: Sequence[TrackedPerson], num_frames: int, canvas_size: t
     from posestudio.anim import animation_from_samples
     from posestudio.detect.photo import default_focal_px
     from posestudio.lift import _keypoint_model, _pad, _reprojection_px
-    from posestudio.lift.camera_match import scene_camera, world_offset
+    from posestudio.lift.camera_match import (
+        scene_camera, to_first_camera, turning_camera_keys, world_offset,
+    )
     from posestudio.lift.fit import selection_matrix
     from posestudio.lift.fit_pool import FitJob, fit_jobs
     from posestudio.scene.model import Canvas, Person, Scene
 
     if not tracks:
         raise LiftError("nobody to lift: no person stays in view long enough")
+    if camera_rotations is not None and np.shape(camera_rotations) != (num_frames, 3, 3):
+        raise InputError(f"camera_rotations must be ({num_frames}, 3, 3), got "
+                         f"{np.shape(camera_rotations)}")
     if not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
         raise InputError(f"fps must be a positive number, got {fps!r}")
     canvas = Canvas(int(canvas_size[0]), int(canvas_size[1]))
@@ -150,6 +162,11 @@ def lift_tracks(tracks: Sequence[TrackedPerson], num_frames: int, canvas_size: t
     if cancelled is not None and cancelled():
         raise Cancelled("import stopped by the user")
     fits = fit_jobs(jobs, rig, progress=progress, should_stop=cancelled, workers=workers)
+    if camera_rotations is not None:
+        for fit, (first, last) in zip(fits, spans):
+            rest = body.pose(betas=fit.betas, pose=np.zeros((55, 3))).joints[0]
+            fit.poses, fit.transl = to_first_camera(fit.poses, fit.transl, rest,
+                                                    camera_rotations[first:last + 1])
 
     # Whole-clip arrays (held outside each person's span), camera frame.
     poses, transls = [], []
@@ -178,7 +195,8 @@ def lift_tracks(tracks: Sequence[TrackedPerson], num_frames: int, canvas_size: t
             _reprojection_px(body.pose(betas=fit.betas, pose=pose[t], transl=transl[t]),
                              targets[t], focal, canvas) for t in sample])) if sample else math.nan)
         observed.append(float(fit.observed.mean()))
-    animation = animation_from_samples(poses, [t + offset for t in transls], fps)
+    keys = None if camera_rotations is None else turning_camera_keys(camera, camera_rotations, fps)
+    animation = animation_from_samples(poses, [t + offset for t in transls], fps, camera_keys=keys)
     scene = Scene(canvas=canvas, camera=camera, people=people, animation=animation)
     report = SequenceReport(num_frames, float(fps), (canvas.width, canvas.height), focal,
                             [t.track_id for t in tracks], observed, spans, errors,

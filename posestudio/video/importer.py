@@ -1,8 +1,9 @@
 """Whole sequence imports: a video, or a keypoint sequence → an animated Scene.
 
 ``import_video(path)`` decodes (``video.decode``), detects each frame with MediaPipe in its
-video mode (``detect.video``), tracks identities (``video.tracking``) and lifts every person
-who stays in view long enough with the temporal fit (``lift.sequence``). ``import_keypoint_
+video mode (``detect.video``), tracks identities (``video.tracking``), measures how the camera
+turned (``video.camera_motion``: the scene camera turns with it) and lifts every person who
+stays in view long enough with the temporal fit (``lift.sequence``). ``import_keypoint_
 sequence(source)`` does the same from 2D keypoints other tools made (``video.keypoint_files``).
 Both return ``(Scene, SequenceReport)`` and write nothing: the caller saves the scene
 (atomically). ``progress(fraction, message)`` is called from the calling thread;
@@ -49,7 +50,8 @@ def _tracked(frames_people: list[list], fps: float):
 
 
 def _fit(tracks, num_frames, canvas_size, fps, *, person, where, focal_px, rig, settings,
-         progress, cancelled, share: float, workers: int | None = None):
+         progress, cancelled, share: float, workers: int | None = None,
+         camera_rotations=None):
     from posestudio.lift.sequence import lift_tracks, pick_tracks
 
     if not tracks:
@@ -57,7 +59,8 @@ def _fit(tracks, num_frames, canvas_size, fps, *, person, where, focal_px, rig, 
     tracks = pick_tracks(tracks, person, where)
     sub = None if progress is None else (lambda f, msg: progress(share + (1 - share) * f, msg))
     return lift_tracks(tracks, num_frames, canvas_size, fps, focal_px=focal_px, rig=rig,
-                       settings=settings, progress=sub, cancelled=cancelled, workers=workers)
+                       settings=settings, progress=sub, cancelled=cancelled, workers=workers,
+                       camera_rotations=camera_rotations)
 
 
 def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = None,
@@ -91,7 +94,9 @@ def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = N
     LiftError : nobody stays in view long enough, or too few keypoints; Cancelled
     """
     from posestudio.detect.video import VideoPoseDetector
+    from posestudio.detect.photo import default_focal_px
     from posestudio.lift.fit_pool import cpu_seconds
+    from posestudio.video.camera_motion import MOVING_DEG, CameraMotion, angle_deg, person_box
     from posestudio.video.decode import FrameRange, check_range, iter_frames, probe_video
     from posestudio.video.tracking import Tracker
 
@@ -105,6 +110,8 @@ def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = N
     total = int(math.ceil((last - frames.start) / info.fps * rate)) if last else 0
     frames_people: list[list] = []
     tracker = Tracker(max_missed=max(2, int(round(MAX_GAP_SECONDS * rate))))
+    camera = CameraMotion(focal_px or default_focal_px(info.width, info.height),
+                          (info.width, info.height))
     with VideoPoseDetector(max_people=max_people,
                            search_every=max(1, int(round(SEARCH_SECONDS * rate)))) as detector:
         for index, _, rgb in iter_frames(info, frames):
@@ -115,6 +122,7 @@ def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = N
             people = detector.detect(rgb, tracker.predicted_boxes(index))
             tracker.update(index, people)
             frames_people.append(people)
+            camera.update(rgb, [box for box in map(person_box, people) if box is not None])
     if not frames_people:
         raise InputError(f"--start {frames.start}: {path} has no frames there")
     t1, c1 = time.perf_counter(), cpu_seconds()
@@ -124,10 +132,14 @@ def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = N
 
     tracks = [TrackedPerson(dict(t.detections), t.track_id)
               for t in keep_tracks(tracker.all_tracks(), len(frames_people), rate)]
+    rotations = camera.rotations
+    turn = max(angle_deg(r) for r in rotations)
     scene, report = _fit(tracks, len(frames_people), (info.width, info.height), rate,
                          person=person, where=str(path), focal_px=focal_px, rig=rig,
                          settings=settings, progress=progress, cancelled=cancelled,
-                         share=_DETECT_SHARE, workers=workers)
+                         share=_DETECT_SHARE, workers=workers,
+                         camera_rotations=rotations if turn >= MOVING_DEG else None)
+    report.camera_turn_deg = turn
     report.seconds["detect"] = t1 - t0
     report.seconds["detect_cpu"] = c1 - c0
     report.seconds["fit_cpu"] = cpu_seconds() - c1

@@ -29,14 +29,25 @@ def counter_video(tmp_path_factory):
     return path
 
 
+def _wall(width: int, height: int) -> np.ndarray:
+    """A textured backdrop (scikit-image's brick wall), RGB."""
+    import cv2
+
+    skimage_data = pytest.importorskip("skimage.data")
+    gray = cv2.resize(skimage_data.brick(), (width, height), interpolation=cv2.INTER_CUBIC)
+    return np.repeat(gray[..., None], 3, axis=2)
+
+
 @pytest.fixture(scope="module")
 def astronaut_video(tmp_path_factory):
-    """The astronaut photo drifting right and down a little, 12 frames at 12 fps."""
+    """The astronaut photo drifting right and down a little over a still brick wall (a fixed
+    camera), 12 frames at 12 fps."""
     skimage_data = pytest.importorskip("skimage.data")
     photo = skimage_data.astronaut()
+    wall = _wall(640, 480)
     frames = []
     for i in range(12):
-        canvas = np.full((400, 440, 3), 200, dtype=np.uint8)
+        canvas = wall.copy()
         dx, dy = 6 * i, 2 * i
         canvas[dy:dy + 360, dx:dx + 360] = photo[60:420, 70:430]
         frames.append(canvas)
@@ -83,8 +94,9 @@ def test_video_becomes_an_animated_scene(astronaut_video, tmp_path, capsys):
     printed = capsys.readouterr()
     assert "1 person, 6 frames at 6 fps" in printed.out, printed
     scene = load_scene(out)
-    assert (scene.canvas.width, scene.canvas.height) == (440, 400)
+    assert (scene.canvas.width, scene.canvas.height) == (640, 480)
     assert scene.animation.fps == 6.0 and len(scene.animation.tracks[0]) == 6
+    assert scene.animation.camera_keys == [] and "camera turned" not in printed.out  # still wall
     # The person drifts right in the picture: the lifted body moves towards +X.
     xs = [k.transl[0] for k in scene.animation.tracks[0]]
     assert xs[-1] - xs[0] > 0.05

@@ -1,0 +1,143 @@
+"""A turning camera in a video (``video.camera_motion``): its turn measured from the background,
+the people moved into the first frame's camera and the scene camera keyed to turn with the
+video's, so every frame's render still overlays the clip."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from posestudio.rotations import axis_angle_to_matrix
+from posestudio.video.camera_motion import CameraMotion, angle_deg
+
+FOCAL = 500.0
+
+
+def _view(image: np.ndarray, rotation: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """What a camera (``FOCAL``, centred) turned by ``rotation`` from one that saw ``image``
+    (centred on it) sees: the image warped by K R K⁻¹, OpenGL camera axes."""
+    import cv2
+
+    def k(cx, cy):          # OpenGL ray (x, y, z) → homogeneous pixel
+        return np.array([[FOCAL, 0.0, -cx], [0.0, -FOCAL, -cy], [0.0, 0.0, -1.0]])
+
+    h, w = image.shape[:2]
+    warp = k(size[0] / 2, size[1] / 2) @ rotation @ np.linalg.inv(k(w / 2, h / 2))
+    return cv2.warpPerspective(image, warp, size)
+
+
+def _wall(width: int, height: int) -> np.ndarray:
+    import cv2
+
+    skimage_data = pytest.importorskip("skimage.data")
+    gray = cv2.resize(skimage_data.brick(), (width, height), interpolation=cv2.INTER_CUBIC)
+    return np.repeat(gray[..., None], 3, axis=2)
+
+
+def _pan(frames: int) -> list[np.ndarray]:
+    """A pan right with a little tilt and roll: 0.5° a frame about the camera's up axis."""
+    return [axis_angle_to_matrix(np.radians([0.15, -0.5, 0.05]) * t) for t in range(frames)]
+
+
+def test_a_pan_is_measured_from_the_background_and_people_are_left_out():
+    wall = _wall(1200, 900)
+    truth = _pan(16)
+    camera = CameraMotion(FOCAL, (640, 480))
+    rng = np.random.default_rng(0)
+    for t, rotation in enumerate(truth):
+        frame = _view(wall, rotation, (640, 480))
+        # Someone walking across, left out of the background by their box.
+        x = 100 + 20 * t
+        frame[150:420, x:x + 90] = rng.integers(0, 255, (270, 90, 3), dtype=np.uint8)
+        camera.update(frame, [np.array([x + 10, 160, x + 80, 410])])
+    measured = camera.rotations
+    assert measured.shape == (16, 3, 3) and camera.measured == 15
+    errors = [angle_deg(m.T @ r) for m, r in zip(measured, truth)]
+    assert max(errors) < 0.1, errors
+    assert angle_deg(measured[-1]) == pytest.approx(angle_deg(truth[-1]), abs=0.1)
+
+
+def test_a_still_camera_reads_still_and_a_blank_frame_holds():
+    wall = _wall(640, 480)
+    camera = CameraMotion(FOCAL, (640, 480))
+    for t in range(6):
+        camera.update(wall if t != 3 else np.full_like(wall, 90))   # a blank frame: no points
+    assert camera.measured < 5
+    assert max(angle_deg(r) for r in camera.rotations) < 0.05
+
+
+def test_moved_bodies_and_the_keyed_camera_reproject_as_each_frame_saw_them(mannequin):
+    from posestudio.anim import animation_from_samples
+    from posestudio.anim.evaluate import scene_at
+    from posestudio.keypoints import people_keypoints_2d
+    from posestudio.lift.camera_match import (
+        scene_camera, to_first_camera, turning_camera_keys, world_offset,
+    )
+    from posestudio.scene.model import Canvas, Person, Scene
+
+    canvas = Canvas(640, 480)
+    rng = np.random.default_rng(1)
+    frames = 5
+    rotations = np.stack([axis_angle_to_matrix(np.radians([3.0, -8.0, 2.0]) * t / frames)
+                          for t in range(frames)])
+    poses = rng.normal(0, 0.15, (frames, 55, 3))
+    poses[:, 0] = np.radians([10.0, 160.0, 0.0])
+    transl = np.array([0.2, -0.3, -4.0]) + rng.normal(0, 0.05, (frames, 3))
+    betas = np.zeros(10)
+
+    rest = mannequin.pose(betas=betas, pose=np.zeros((55, 3))).joints[0]
+    moved, moved_transl = to_first_camera(poses, transl, rest, rotations)
+    pelvis = mannequin.pose(betas=betas, pose=moved[0], transl=moved_transl[0]).joints[0]
+    offset = world_offset(pelvis, -1.0)
+    camera = scene_camera(offset, pelvis, FOCAL, canvas)
+    animation = animation_from_samples([moved], [moved_transl + offset], 10.0,
+                                       camera_keys=turning_camera_keys(camera, rotations, 10.0))
+    scene = Scene(canvas=canvas, camera=camera, people=[Person(name="a", betas=betas)],
+                  animation=animation)
+    for t in range(frames):
+        still = scene_at(scene, t / 10.0)
+        posed = mannequin.pose(betas=betas, pose=still.people[0].pose,
+                               transl=np.asarray(still.people[0].transl))
+        drawn = people_keypoints_2d([posed], still.camera, canvas, hands=False, face=False)[0]
+        body_seen = people_keypoints_2d(
+            [mannequin.pose(betas=betas, pose=poses[t], transl=transl[t] + offset)],
+            camera, canvas, hands=False, face=False)[0]
+        # Against the fit in frame t's own camera (the scene camera of a fixed video).
+        np.testing.assert_allclose(drawn.body[:, :2], body_seen.body[:, :2], atol=0.05)
+    assert len(animation.camera_keys) == frames
+
+
+def test_a_panning_camera_turns_the_scene_camera_not_the_person(tmp_path, cli):
+    """A still person (the astronaut, on a brick wall) filmed by a camera panning across: the
+    person moves in the picture, but the import puts the turn in the scene camera's keys and
+    the person stays where they are."""
+    import cv2
+
+    from posestudio.video.importer import import_video
+
+    skimage_data = pytest.importorskip("skimage.data")
+    wall = _wall(1400, 1000)
+    wall[320:680, 520:880] = skimage_data.astronaut()[60:420, 70:430]
+    truth = [axis_angle_to_matrix(np.radians([0.0, -0.6, 0.0]) * t) for t in range(12)]
+    path = tmp_path / "pan.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 12.0, (640, 480))
+    for rotation in truth:
+        writer.write(cv2.cvtColor(_view(wall, rotation, (640, 480)), cv2.COLOR_RGB2BGR))
+    writer.release()
+    scene, report = import_video(path, focal_px=FOCAL)
+    assert report.camera_turn_deg == pytest.approx(angle_deg(truth[-1]), abs=0.5)
+    keys = scene.animation.camera_keys
+    assert len(keys) == report.num_frames == 12
+    assert keys[-1].camera.yaw_deg - keys[0].camera.yaw_deg == pytest.approx(6.6, abs=0.6)
+    # The person slides ~60 px across the picture: taken as a fixed camera's, that is 0.18 m
+    # sideways and a 6° turn of the body; with the camera turning, they stay (nearly) put.
+    track = scene.animation.tracks[0]
+    drift = np.asarray(track[-1].transl) - np.asarray(track[0].transl)
+    assert abs(drift[0]) < 0.08, drift
+    facing = [axis_angle_to_matrix(np.asarray(key.pose[0]))[:, 2] for key in (track[0], track[-1])]
+    heading = [np.degrees(np.arctan2(f[0], f[2])) for f in facing]   # about the vertical
+    assert abs(heading[1] - heading[0]) < 3.0, heading
+    # The command line says so.
+    result = cli("import", path, "--out", tmp_path / "pan.pose.json", "--focal-px", "500")
+    assert result.code == 0, result.err
+    assert "the camera turned 6.6°, keyed on the scene camera" in result.out
