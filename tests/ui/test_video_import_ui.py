@@ -1,7 +1,8 @@
 """Video import in the real main window: a keypoint sequence (a ComfyUI list of frames of a known
 walk) lifted by the core importer in a worker thread, landing as one undo step with its keys on
 the timeline; cancel leaves the scene as it was; a video's first frame as the preview; File ▸
-Import Video… through the (answered) file picker; unreadable sources in one line."""
+Import Video… through the (answered) file picker; unreadable sources in one line; a panning
+video's turn keyed on the scene camera."""
 
 from __future__ import annotations
 
@@ -140,3 +141,21 @@ def test_video_preview_menu_import_and_one_line_failures(qtbot, window, importer
     assert "e05050" in panel.status.styleSheet() and panel.info.text() == ""
     qtbot.mouseClick(panel.import_button, Qt.MouseButton.LeftButton)
     assert not importer.busy
+
+
+def test_a_panning_video_turns_the_scene_camera(qtbot, window, importer, tmp_path):
+    """A still person filmed by a panning camera: the import says the camera turned, and the
+    scene camera's keys turn with it (the viewport shows each frame as the video did)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "video"))
+    from motion_cases import panning_shot
+
+    path = tmp_path / "pan.mp4"
+    panning_shot(path)
+    panel, doc = importer.panel, window.doc
+    choose(qtbot, panel, path)
+    with qtbot.waitSignal(importer.jobFinished, timeout=60000) as finished:
+        qtbot.mouseClick(panel.import_button, Qt.MouseButton.LeftButton)
+    assert finished.args == ["imported"], panel.status.text()
+    assert "the camera turned" in panel.status.text()
+    keys = doc.scene.animation.camera_keys
+    assert len(keys) == 12 and keys[-1].camera.yaw_deg - keys[0].camera.yaw_deg > 3.0

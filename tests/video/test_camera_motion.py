@@ -7,31 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from motion_cases import FOCAL, brick_wall, panning_shot, turned_view
 from posestudio.rotations import axis_angle_to_matrix
 from posestudio.video.camera_motion import CameraMotion, angle_deg
-
-FOCAL = 500.0
-
-
-def _view(image: np.ndarray, rotation: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """What a camera (``FOCAL``, centred) turned by ``rotation`` from one that saw ``image``
-    (centred on it) sees: the image warped by K R K⁻¹, OpenGL camera axes."""
-    import cv2
-
-    def k(cx, cy):          # OpenGL ray (x, y, z) → homogeneous pixel
-        return np.array([[FOCAL, 0.0, -cx], [0.0, -FOCAL, -cy], [0.0, 0.0, -1.0]])
-
-    h, w = image.shape[:2]
-    warp = k(size[0] / 2, size[1] / 2) @ rotation @ np.linalg.inv(k(w / 2, h / 2))
-    return cv2.warpPerspective(image, warp, size)
-
-
-def _wall(width: int, height: int) -> np.ndarray:
-    import cv2
-
-    skimage_data = pytest.importorskip("skimage.data")
-    gray = cv2.resize(skimage_data.brick(), (width, height), interpolation=cv2.INTER_CUBIC)
-    return np.repeat(gray[..., None], 3, axis=2)
 
 
 def _pan(frames: int) -> list[np.ndarray]:
@@ -40,12 +18,12 @@ def _pan(frames: int) -> list[np.ndarray]:
 
 
 def test_a_pan_is_measured_from_the_background_and_people_are_left_out():
-    wall = _wall(1200, 900)
+    wall = brick_wall(1200, 900)
     truth = _pan(16)
     camera = CameraMotion(FOCAL, (640, 480))
     rng = np.random.default_rng(0)
     for t, rotation in enumerate(truth):
-        frame = _view(wall, rotation, (640, 480))
+        frame = turned_view(wall, rotation, (640, 480))
         # Someone walking across, left out of the background by their box.
         x = 100 + 20 * t
         frame[150:420, x:x + 90] = rng.integers(0, 255, (270, 90, 3), dtype=np.uint8)
@@ -58,7 +36,7 @@ def test_a_pan_is_measured_from_the_background_and_people_are_left_out():
 
 
 def test_a_still_camera_reads_still_and_a_blank_frame_holds():
-    wall = _wall(640, 480)
+    wall = brick_wall(640, 480)
     camera = CameraMotion(FOCAL, (640, 480))
     for t in range(6):
         camera.update(wall if t != 3 else np.full_like(wall, 90))   # a blank frame: no points
@@ -111,19 +89,10 @@ def test_a_panning_camera_turns_the_scene_camera_not_the_person(tmp_path, cli):
     """A still person (the astronaut, on a brick wall) filmed by a camera panning across: the
     person moves in the picture, but the import puts the turn in the scene camera's keys and
     the person stays where they are."""
-    import cv2
-
     from posestudio.video.importer import import_video
 
-    skimage_data = pytest.importorskip("skimage.data")
-    wall = _wall(1400, 1000)
-    wall[320:680, 520:880] = skimage_data.astronaut()[60:420, 70:430]
-    truth = [axis_angle_to_matrix(np.radians([0.0, -0.6, 0.0]) * t) for t in range(12)]
     path = tmp_path / "pan.mp4"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 12.0, (640, 480))
-    for rotation in truth:
-        writer.write(cv2.cvtColor(_view(wall, rotation, (640, 480)), cv2.COLOR_RGB2BGR))
-    writer.release()
+    truth = panning_shot(path)
     scene, report = import_video(path, focal_px=FOCAL)
     assert report.camera_turn_deg == pytest.approx(angle_deg(truth[-1]), abs=0.5)
     keys = scene.animation.camera_keys

@@ -6,36 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from motion_cases import brick_wall, write_video
 from posestudio.errors import ImportFormatError, InputError
 from posestudio.video.decode import FrameRange, iter_frames, probe_video
-
-
-def _write_video(path, frames: list[np.ndarray], fps: float) -> None:
-    import cv2
-
-    h, w = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
-    assert writer.isOpened()
-    for rgb in frames:
-        writer.write(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-    writer.release()
 
 
 @pytest.fixture(scope="module")
 def counter_video(tmp_path_factory):
     """20 frames at 20 fps whose grey level encodes the frame index (10 × index)."""
     path = tmp_path_factory.mktemp("video") / "counter.mp4"
-    _write_video(path, [np.full((48, 64, 3), 10 * i, dtype=np.uint8) for i in range(20)], 20.0)
+    write_video(path, [np.full((48, 64, 3), 10 * i, dtype=np.uint8) for i in range(20)], 20.0)
     return path
-
-
-def _wall(width: int, height: int) -> np.ndarray:
-    """A textured backdrop (scikit-image's brick wall), RGB."""
-    import cv2
-
-    skimage_data = pytest.importorskip("skimage.data")
-    gray = cv2.resize(skimage_data.brick(), (width, height), interpolation=cv2.INTER_CUBIC)
-    return np.repeat(gray[..., None], 3, axis=2)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +25,7 @@ def astronaut_video(tmp_path_factory):
     camera), 12 frames at 12 fps."""
     skimage_data = pytest.importorskip("skimage.data")
     photo = skimage_data.astronaut()
-    wall = _wall(640, 480)
+    wall = brick_wall(640, 480)
     frames = []
     for i in range(12):
         canvas = wall.copy()
@@ -52,7 +33,7 @@ def astronaut_video(tmp_path_factory):
         canvas[dy:dy + 360, dx:dx + 360] = photo[60:420, 70:430]
         frames.append(canvas)
     path = tmp_path_factory.mktemp("video") / "astronaut.mp4"
-    _write_video(path, frames, 12.0)
+    write_video(path, frames, 12.0)
     return path
 
 

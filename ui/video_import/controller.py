@@ -149,9 +149,11 @@ class VideoImport(QObject):
             self._failed(f"Import {path.name} failed: {exc}")
             return
         people = len(scene.people)
+        turned = (f"; the camera turned {report.camera_turn_deg:.1f}° and the scene camera "
+                  f"turns with it" if scene.animation.camera_keys else "")
         text = (f"Imported {path.name}: {people} {'person' if people == 1 else 'people'}, "
-                f"{report.num_frames} frames at {report.fps:g} fps; Undo brings the previous "
-                f"scene back")
+                f"{report.num_frames} frames at {report.fps:g} fps{turned}; Undo brings the "
+                f"previous scene back")
         self._done(text, "imported")
         timeline = getattr(self.window, "timeline", None)
         if timeline is not None and hasattr(timeline, "go_to"):
