@@ -162,6 +162,15 @@ def lift_tracks(tracks: Sequence[TrackedPerson], num_frames: int, canvas_size: t
     if cancelled is not None and cancelled():
         raise Cancelled("import stopped by the user")
     fits = fit_jobs(jobs, rig, progress=progress, should_stop=cancelled, workers=workers)
+    # Reprojection, each frame through its own camera (before a turning camera is undone).
+    errors = []
+    for fit, (first, _), targets in zip(fits, spans, all_targets):
+        frames = [t for t in range(num_frames) if targets[t, :18, 2].any()]
+        sample = frames[:: max(1, len(frames) // 20)]
+        errors.append(float(np.nanmean([
+            _reprojection_px(body.pose(betas=fit.betas, pose=fit.poses[t - first],
+                                       transl=fit.transl[t - first]), targets[t], focal, canvas)
+            for t in sample])) if sample else math.nan)
     if camera_rotations is not None:
         for fit, (first, last) in zip(fits, spans):
             rest = body.pose(betas=fit.betas, pose=np.zeros((55, 3))).joints[0]
@@ -185,15 +194,10 @@ def lift_tracks(tracks: Sequence[TrackedPerson], num_frames: int, canvas_size: t
             lowest = min(lowest, float(posed.vertices[:, 1].min()))
     offset = world_offset(pelvis, lowest)
     camera = scene_camera(offset, pelvis, focal, canvas)
-    people, errors, observed = [], [], []
-    for i, (fit, pose, transl, targets) in enumerate(zip(fits, poses, transls, all_targets)):
+    people, observed = [], []
+    for i, (fit, pose, transl) in enumerate(zip(fits, poses, transls)):
         people.append(Person(name=f"Person {i + 1}", rig=rig, betas=_pad(fit.betas, 10),
                              pose=pose[0], transl=transl[0] + offset))
-        frames = [t for t in range(num_frames) if targets[t, :18, 2].any()]
-        sample = frames[:: max(1, len(frames) // 20)]
-        errors.append(float(np.nanmean([
-            _reprojection_px(body.pose(betas=fit.betas, pose=pose[t], transl=transl[t]),
-                             targets[t], focal, canvas) for t in sample])) if sample else math.nan)
         observed.append(float(fit.observed.mean()))
     keys = None if camera_rotations is None else turning_camera_keys(camera, camera_rotations, fps)
     animation = animation_from_samples(poses, [t + offset for t in transls], fps, camera_keys=keys)
