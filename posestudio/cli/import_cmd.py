@@ -61,6 +61,9 @@ def register(subparsers) -> None:
     p.add_argument("--start", metavar="S", help="first source frame of a clip (0-based)")
     p.add_argument("--end", metavar="E", help="source frame after the last one of a clip")
     p.add_argument("--fps", metavar="F", help="frame rate of the imported animation")
+    p.add_argument("--fixed-camera", action="store_true",
+                   help="video: take the camera as fixed (by default its turn is measured from "
+                        "the background and keyed on the scene camera)")
     p.add_argument("--smoothing", metavar="S",
                    help="video / keypoint sequence: motion smoothing, × the default (1); lower "
                         "follows the keypoints more closely, higher is steadier (at most 20)")
@@ -119,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
         if isinstance(data, list) and len(data) > 1 and frame is None:
             return _import_sequence(source, data, out, args, size, person, focal, max_people)
         _refuse(args, SMOOTHING)
+        _refuse(args, FIXED_CAMERA)
         if _is_scene(data):
             _refuse(args, SHAPE_FROM_BONES)
             scene = _copy_scene(source, person)
@@ -130,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
         from posestudio.lift.importer import import_photo
 
         _refuse(args, SMOOTHING)
+        _refuse(args, FIXED_CAMERA)
         if frame not in (None, 0):
             raise InputError(f"--frame {frame}: a photo has a single frame")
         scene, keypoints = import_photo(source, detector=args.detector, weights=args.weights,
@@ -155,9 +160,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 # Options that shape one kind of import, refused elsewhere rather than silently ignored: the
-# single-image lift's body proportions, a clip's temporal fit.
+# single-image lift's body proportions, a clip's temporal fit, a video's camera.
 SHAPE_FROM_BONES = ("shape_from_bones", "--shape-from-bones", "a photo or a single-frame OpenPose JSON")
 SMOOTHING = ("smoothing", "--smoothing", "a video or a keypoint sequence")
+FIXED_CAMERA = ("fixed_camera", "--fixed-camera", "a video")
 
 
 def _refuse(args: argparse.Namespace, option: tuple[str, str, str]) -> None:
@@ -187,6 +193,7 @@ def _import_bvh(source: Path, out: Path, args: argparse.Namespace, size) -> int:
 
     _refuse(args, SHAPE_FROM_BONES)
     _refuse(args, SMOOTHING)
+    _refuse(args, FIXED_CAMERA)
     start = parse_index(getattr(args, "start", None), "--start")
     end = parse_index(getattr(args, "end", None), "--end")
     fps = parse_positive("--fps", getattr(args, "fps", None))
@@ -229,9 +236,11 @@ def _import_sequence(source: Path, data, out: Path, args: argparse.Namespace, si
 
         scene, report = import_video(data, start=start, end=end, fps=fps, person=person,
                                      max_people=max_people, focal_px=focal, settings=settings,
-                                     progress=progress)
+                                     camera_motion=not args.fixed_camera, progress=progress)
     else:
         from posestudio.video.importer import import_keypoint_sequence
+
+        _refuse(args, FIXED_CAMERA)
 
         scene, report = import_keypoint_sequence(data,
                                                  fps=fps, start=start, end=end, person=person,

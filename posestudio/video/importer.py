@@ -66,7 +66,7 @@ def _fit(tracks, num_frames, canvas_size, fps, *, person, where, focal_px, rig, 
 def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = None,
                  fps: float | None = None, person: int | None = None, max_people: int = 4,
                  focal_px: float | None = None, rig: str = "mannequin", settings=None,
-                 workers: int | None = None,
+                 workers: int | None = None, camera_motion: bool = True,
                  progress: ProgressFn | None = None, cancelled: CancelledFn | None = None):
     """Track and lift the people of a video into an animated scene that overlays it.
 
@@ -82,6 +82,8 @@ def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = N
     settings : ``lift.temporal.TemporalSettings`` or None
     workers : processes fitting people beside this one (``lift.fit_pool``; None: one per
         spare core, 0: none)
+    camera_motion : measure how the camera turned and key the scene camera to it
+        (``video.camera_motion``); False takes the camera as fixed
 
     Returns
     -------
@@ -111,7 +113,7 @@ def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = N
     frames_people: list[list] = []
     tracker = Tracker(max_missed=max(2, int(round(MAX_GAP_SECONDS * rate))))
     camera = CameraMotion(focal_px or default_focal_px(info.width, info.height),
-                          (info.width, info.height))
+                          (info.width, info.height)) if camera_motion else None
     with VideoPoseDetector(max_people=max_people,
                            search_every=max(1, int(round(SEARCH_SECONDS * rate)))) as detector:
         for index, _, rgb in iter_frames(info, frames):
@@ -122,7 +124,8 @@ def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = N
             people = detector.detect(rgb, tracker.predicted_boxes(index))
             tracker.update(index, people)
             frames_people.append(people)
-            camera.update(rgb, [box for box in map(person_box, people) if box is not None])
+            if camera is not None:
+                camera.update(rgb, [box for box in map(person_box, people) if box is not None])
     if not frames_people:
         raise InputError(f"--start {frames.start}: {path} has no frames there")
     t1, c1 = time.perf_counter(), cpu_seconds()
@@ -132,8 +135,8 @@ def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = N
 
     tracks = [TrackedPerson(dict(t.detections), t.track_id)
               for t in keep_tracks(tracker.all_tracks(), len(frames_people), rate)]
-    rotations = camera.rotations
-    turn = max(angle_deg(r) for r in rotations)
+    rotations = camera.rotations if camera is not None else None
+    turn = 0.0 if rotations is None else max(angle_deg(r) for r in rotations)
     scene, report = _fit(tracks, len(frames_people), (info.width, info.height), rate,
                          person=person, where=str(path), focal_px=focal_px, rig=rig,
                          settings=settings, progress=progress, cancelled=cancelled,

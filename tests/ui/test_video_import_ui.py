@@ -153,9 +153,18 @@ def test_a_panning_video_turns_the_scene_camera(qtbot, window, importer, tmp_pat
     panning_shot(path)
     panel, doc = importer.panel, window.doc
     choose(qtbot, panel, path)
+    assert panel.camera_motion.isChecked() and panel.options().camera_motion
     with qtbot.waitSignal(importer.jobFinished, timeout=60000) as finished:
         qtbot.mouseClick(panel.import_button, Qt.MouseButton.LeftButton)
     assert finished.args == ["imported"], panel.status.text()
     assert "the camera turned" in panel.status.text()
     keys = doc.scene.animation.camera_keys
     assert len(keys) == 12 and keys[-1].camera.yaw_deg - keys[0].camera.yaw_deg > 3.0
+    # Unticked, the camera is taken as fixed: no camera keys.
+    qtbot.mouseClick(panel.camera_motion, Qt.MouseButton.LeftButton)
+    assert not panel.options().camera_motion
+    with qtbot.waitSignal(importer.jobFinished, timeout=60000) as finished:
+        qtbot.mouseClick(panel.import_button, Qt.MouseButton.LeftButton)
+    assert finished.args == ["imported"], panel.status.text()
+    assert "camera turned" not in panel.status.text()
+    assert doc.scene.animation.camera_keys == []

@@ -111,7 +111,15 @@ def test_a_panning_camera_turns_the_scene_camera_not_the_person(tmp_path, cli):
     facing = [axis_angle_to_matrix(np.asarray(key.pose[0]))[:, 2] for key in (track[0], track[-1])]
     heading = [np.degrees(np.arctan2(f[0], f[2])) for f in facing]   # about the vertical
     assert abs(heading[1] - heading[0]) < 3.0, heading
-    # The command line says so.
+    # The command line says so; --fixed-camera takes it as fixed (no keys, the pan in the body).
+    from posestudio.scene.file_format import load_scene
+
     result = cli("import", path, "--out", tmp_path / "pan.pose.json", "--focal-px", "500")
     assert result.code == 0, result.err
     assert "the camera turned 6.6°, keyed on the scene camera" in result.out
+    fixed = tmp_path / "fixed.pose.json"
+    result = cli("import", path, "--out", fixed, "--focal-px", "500", "--fixed-camera")
+    assert result.code == 0 and "camera turned" not in result.out, result
+    track = load_scene(fixed).animation
+    assert track.camera_keys == []
+    assert abs(track.tracks[0][-1].transl[0] - track.tracks[0][0].transl[0]) > 0.12

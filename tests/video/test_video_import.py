@@ -112,3 +112,24 @@ def test_smoothing_is_refused_for_a_single_pose_and_checked_for_a_clip(tmp_path,
         assert result.code == 2 and not out.exists(), (source, value, result)
         lines = result.err.strip().splitlines()
         assert len(lines) == 1 and message in lines[0], result.err
+
+
+def test_fixed_camera_applies_to_a_video_only(tmp_path, cli):
+    """``--fixed-camera`` is a video's: refused in one line for a single pose, a scene and a
+    keypoint sequence; nothing written."""
+    from posestudio.scene.file_format import save_scene
+    from posestudio.scene.model import Scene
+
+    single = tmp_path / "one_keypoints.json"
+    single.write_text('{"people": []}')
+    scene = tmp_path / "a.pose.json"
+    save_scene(Scene(), scene)
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    (frames / "a_000_keypoints.json").write_text('{"people": []}')
+    out = tmp_path / "b.pose.json"
+    for source in (single, scene, frames):
+        result = cli("import", source, "--out", out, "--fixed-camera", "--size", "64x64")
+        assert result.code == 2 and not out.exists(), (source, result)
+        lines = [line for line in result.err.strip().splitlines() if not line.startswith("import: ")]
+        assert lines == ["posestudio import: error: --fixed-camera applies to a video"], result.err

@@ -105,6 +105,12 @@ class VideoImportPanel(QtWidgets.QWidget):
         form.addRow("Frame rate", self.fps)
         form.addRow("People", self.person)
         form.addRow("Smoothing", self.smoothing)
+        self.camera_motion = QtWidgets.QCheckBox("Follow the camera's turns")
+        self.camera_motion.setChecked(True)
+        self.camera_motion.setToolTip("Video: measure how the camera panned or tilted and turn "
+                                      "the scene camera with it, so the turn does not go into "
+                                      "the people's motion (off: the camera is taken as fixed)")
+        form.addRow("Camera", self.camera_motion)
         layout.addWidget(options)
         layout.addStretch(1)
         outer.addWidget(VerticalScroll(body), 1)       # the fields scroll in a short dock,
@@ -124,7 +130,8 @@ class VideoImportPanel(QtWidgets.QWidget):
         return ImportOptions(start=self.start.value(), end=self.end.value() or None,
                              fps=float(self.fps.value()) if self.fps.value() else None,
                              person=self.person.currentData(),
-                             smoothing=self.smoothing.value())
+                             smoothing=self.smoothing.value(),
+                             camera_motion=self.camera_motion.isChecked())
 
     def show_source(self, text: str, preview: np.ndarray | None) -> None:
         self.info.setText(text)

@@ -27,6 +27,7 @@ class ImportOptions:
     fps : output frame rate (None: the video's; keypoint sequences: 30)
     person : 0-based index of the one person to import (largest first), None = everyone
     smoothing : the temporal fit's smoothing, × its default (``TemporalSettings.with_smoothing``)
+    camera_motion : a video's camera turn measured and keyed on the scene camera (False: fixed)
     """
 
     start: int = 0
@@ -34,6 +35,7 @@ class ImportOptions:
     fps: float | None = None
     person: int | None = None
     smoothing: float = 1.0
+    camera_motion: bool = True
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,12 @@ def preload() -> None:
     """Import the importer's modules on the calling (UI) thread, so the worker thread imports
     nothing while Qt's import hook is active."""
     import posestudio.detect.video  # noqa: F401
+    import posestudio.lift.camera_match  # noqa: F401
+    import posestudio.lift.fit_pool  # noqa: F401
     import posestudio.lift.importer  # noqa: F401
     import posestudio.lift.sequence  # noqa: F401
+    import posestudio.lift.temporal  # noqa: F401
+    import posestudio.video.camera_motion  # noqa: F401
     import posestudio.video.decode  # noqa: F401
     import posestudio.video.importer  # noqa: F401
     import posestudio.video.keypoint_files  # noqa: F401
@@ -114,7 +120,8 @@ def run_import(path: str | Path, options: ImportOptions, *, progress=None, shoul
     settings = TemporalSettings().with_smoothing(options.smoothing)
     if _kind(path) == "video":
         return import_video(path, start=options.start, end=options.end, fps=options.fps,
-                            person=options.person, settings=settings, progress=progress,
+                            person=options.person, settings=settings,
+                            camera_motion=options.camera_motion, progress=progress,
                             cancelled=should_stop)
     return import_keypoint_sequence(path, fps=options.fps, start=options.start, end=options.end,
                                     person=options.person, settings=settings, progress=progress,
