@@ -90,9 +90,9 @@ def test_video_becomes_an_animated_scene(astronaut_video, tmp_path, capsys):
     assert not again.exists()
 
 
-def test_smoothing_is_refused_for_a_single_pose_and_checked_for_a_clip(tmp_path, cli):
-    """``--smoothing`` shapes a clip's temporal fit: refused in one line for a single pose (an
-    OpenPose JSON, a scene), a bad value refused before anything is read; nothing written."""
+def _other_sources(tmp_path):
+    """Sources that are not videos: a single-pose OpenPose JSON, a scene, a keypoint folder (one
+    empty frame)."""
     from posestudio.scene.file_format import save_scene
     from posestudio.scene.model import Scene
 
@@ -102,6 +102,14 @@ def test_smoothing_is_refused_for_a_single_pose_and_checked_for_a_clip(tmp_path,
     save_scene(Scene(), scene)
     frames = tmp_path / "frames"
     frames.mkdir()
+    (frames / "a_000_keypoints.json").write_text('{"people": []}')
+    return single, scene, frames
+
+
+def test_smoothing_is_refused_for_a_single_pose_and_checked_for_a_clip(tmp_path, cli):
+    """``--smoothing`` shapes a clip's temporal fit: refused in one line for a single pose (an
+    OpenPose JSON, a scene), a bad value refused before anything is read; nothing written."""
+    single, scene, frames = _other_sources(tmp_path)
     out = tmp_path / "b.pose.json"
     for source, value, message in ((single, "2", "--smoothing applies to a video"),
                                    (scene, "2", "--smoothing applies to a video"),
@@ -117,18 +125,8 @@ def test_smoothing_is_refused_for_a_single_pose_and_checked_for_a_clip(tmp_path,
 def test_fixed_camera_applies_to_a_video_only(tmp_path, cli):
     """``--fixed-camera`` is a video's: refused in one line for a single pose, a scene and a
     keypoint sequence; nothing written."""
-    from posestudio.scene.file_format import save_scene
-    from posestudio.scene.model import Scene
-
-    single = tmp_path / "one_keypoints.json"
-    single.write_text('{"people": []}')
-    scene = tmp_path / "a.pose.json"
-    save_scene(Scene(), scene)
-    frames = tmp_path / "frames"
-    frames.mkdir()
-    (frames / "a_000_keypoints.json").write_text('{"people": []}')
     out = tmp_path / "b.pose.json"
-    for source in (single, scene, frames):
+    for source in _other_sources(tmp_path):
         result = cli("import", source, "--out", out, "--fixed-camera", "--size", "64x64")
         assert result.code == 2 and not out.exists(), (source, result)
         lines = [line for line in result.err.strip().splitlines() if not line.startswith("import: ")]
