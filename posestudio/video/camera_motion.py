@@ -80,8 +80,8 @@ class CameraMotion:
         import cv2
 
         before_gray, corners = previous
-        if corners is None or len(corners) < MIN_POINTS:
-            return np.eye(3)
+        if corners is None or len(corners) < MIN_POINTS or before_gray.shape != gray.shape:
+            return np.eye(3)        # (a stream may change size mid-way: nothing to follow)
         after, status, _ = cv2.calcOpticalFlowPyrLK(before_gray, gray, corners, None,
                                                     winSize=(21, 21), maxLevel=3)
         found = status.reshape(-1) == 1

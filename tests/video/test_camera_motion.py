@@ -44,6 +44,10 @@ def test_a_still_camera_reads_still_and_a_blank_frame_holds():
         camera.update(wall if t != 3 else np.full_like(wall, 90))   # a blank frame: no points
     assert camera.measured < 5
     assert max(angle_deg(r) for r in camera.rotations) < 0.05
+    # A stream that changes size mid-way (a crafted file can): held, not a crash.
+    camera.update(brick_wall(320, 200))
+    camera.update(np.zeros((1, 1, 3), np.uint8))
+    assert len(camera.rotations) == 8 and angle_deg(camera.rotations[-1]) < 0.05
 
 
 def test_moved_bodies_and_the_keyed_camera_reproject_as_each_frame_saw_them(mannequin):
