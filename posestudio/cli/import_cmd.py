@@ -241,7 +241,6 @@ def _import_sequence(source: Path, data, out: Path, args: argparse.Namespace, si
         from posestudio.video.importer import import_keypoint_sequence
 
         _refuse(args, FIXED_CAMERA)
-
         scene, report = import_keypoint_sequence(data,
                                                  fps=fps, start=start, end=end, person=person,
                                                  canvas_size=size, focal_px=focal,

@@ -31,7 +31,9 @@ priors), and across frames
   that barely moves (and is at its lowest) is held still in the two-sided pass. With the light
   smoothing the plain two-sided pass skates less than with it: the first pass finds only part of
   a stance, and pinning that part pushes the foot's motion into the frames around it;
-* the camera is fixed (the clip's focal length, principal point at the centre).
+* each frame is fitted in its own camera frame (the clip's focal length, principal point at the
+  centre); a video camera's turn is measured and undone afterwards by the caller
+  (``video.camera_motion``, ``lift.camera_match.to_first_camera``).
 
 The objective of a window or a chunk is float64 numpy with hand-written gradients: the fit's
 pieces (``KeypointModel.piece``, ``FitProblem.reprojection_piece``, ``PoseTerms.piece``) and
