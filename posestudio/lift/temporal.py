@@ -8,7 +8,9 @@ priors), and across frames
   frame, ``fit_person``), fixed while the motion is fitted;
 * **smoothness**: the acceleration of the 3D joints (root motion included: the joints are in
   the camera frame) and of every joint's local rotation matrix, penalised over a window —
-  lightly: a fast move is real motion, and a strong penalty flattens it;
+  lightly: a fast move is real motion, and a strong penalty flattens it; a joint's
+  acceleration past ``accel_scale`` costs in proportion rather than squared (Charbonnier), so
+  the peak of a kick or a foot strike survives while small jitter is smoothed;
 * **warm start**: frames are solved in windows of ``window`` frames moving away from the
   reference frame, each window starting from the last solved frame and tied to the two solved
   before it by a velocity prior — the depth solution of each limb is carried along instead of
@@ -84,7 +86,7 @@ class TemporalSettings:
     window: int = 4                 # frames solved together in the warm-started pass
     steps: int = 50                 # L-BFGS iterations per window
     smooth_joints: float = 0.25     # × mean squared joint acceleration (m / frame², 30 fps)
-    smooth_rotations: float = 0.00125  # × mean squared acceleration of the local rotation matrices
+    smooth_rotations: float = 0.005  # × mean squared acceleration of the local rotation matrices
     steady_joints: float = 0.005    # × mean squared joint velocity (m / frame), one-sided pass
     steady_rotations: float = 0.0005  # × mean squared velocity of the local rotation matrices
     reanchor_every: int = 8         # frames between fresh multi-start fits that may re-anchor
@@ -101,6 +103,10 @@ class TemporalSettings:
                                     # jerk and skating than without, see bench/RESULTS_video.md)
     contact_speed: float = PLANTED_SPEED  # m/s: a foot slower than this (and low) is planted
     contact_weight: float = 50.0    # × squared foot motion (m / frame) while planted
+    accel_scale: float | None = 0.03  # m / frame² (30 fps): a joint acceleration beyond this
+                                    # costs in proportion, not squared (Charbonnier), so a
+                                    # kick's snap or a foot strike is kept while small jitter
+                                    # is smoothed as before; None: squared throughout
 
     def with_smoothing(self, factor: float) -> "TemporalSettings":
         """These settings with every smoothness and steadiness weight × ``factor`` (> 0): the
@@ -147,7 +153,7 @@ class _SequenceTerms:
         the body joints of ``pose`` (B, 55, 3) along the batch (0 when B < 3); the vjp gives
         (joints (B, J, 3), pose (B, 55, 3))."""
         return self._motion(joints, pose, 2, self.rate, self.s.smooth_joints,
-                            self.s.smooth_rotations)
+                            self.s.smooth_rotations, joints_scale=self.s.accel_scale)
 
     def steadiness(self, joints: np.ndarray, pose: np.ndarray):
         """Velocity penalty, the one-sided pass's smoothness (0 when B < 2): a one-sided
@@ -172,12 +178,13 @@ class _SequenceTerms:
 
         return (np.asarray(value),), vjp
 
-    def _motion(self, joints, pose, order: int, rate: float, w_joints: float, w_rotations: float):
+    def _motion(self, joints, pose, order: int, rate: float, w_joints: float, w_rotations: float,
+                joints_scale: float | None = None):
         """``w_joints`` × the mean over joints of the squared ``order``-th differences of the
         joints along time (× ``rate``), summed over time, plus ``w_rotations`` × the same of
         the body joints' rotation matrices (squared Frobenius norm)."""
         aa = pose[:, BODY]
-        (v_joints,), joints_vjp = _difference_penalty(joints, order, rate, w_joints)
+        (v_joints,), joints_vjp = _difference_penalty(joints, order, rate, w_joints, joints_scale)
         (v_rot,), rot_vjp = _difference_penalty(axis_angle_to_matrix(aa), order, rate, w_rotations)
 
         def vjp(g):
@@ -188,19 +195,26 @@ class _SequenceTerms:
         return (np.asarray(v_joints + v_rot),), vjp
 
 
-def _difference_penalty(x: np.ndarray, order: int, rate: float, weight: float):
-    """A piece: ``weight`` × Σ_t mean_n |Δᵒ x_t,n|² × rate², Δᵒ the ``order``-th difference
-    along axis 0 of ``x`` (T, N, ...) (the norm over the axes after the second); 0 when
-    T ≤ order."""
+def _difference_penalty(x: np.ndarray, order: int, rate: float, weight: float,
+                        scale: float | None = None):
+    """A piece: ``weight`` × Σ_t mean_n ρ(|Δᵒ x_t,n| × rate), Δᵒ the ``order``-th difference
+    along axis 0 of ``x`` (T, N, ...) (the norm over the axes after the second), ρ(r) = r²,
+    or with a ``scale`` c the Charbonnier 2c²(√(1 + r²/c²) − 1): r² for r ≪ c, 2c·r for
+    r ≫ c; 0 when T ≤ order."""
     if len(x) <= order:
         return (np.asarray(0.0),), lambda g: (np.zeros_like(x),)
     d = np.diff(x, n=order, axis=0) * rate
-    scale = weight / x.shape[1]
+    per_item = weight / x.shape[1]
+    if scale is None:
+        value, slope = (d * d).sum(), d
+    else:
+        root = np.sqrt(1.0 + (d * d).sum(tuple(range(2, d.ndim)), keepdims=True) / scale ** 2)
+        value, slope = 2 * scale ** 2 * (root - 1.0).sum(), d / root
 
     def vjp(g):
-        return (_difference_adjoint(2 * scale * rate * g * d, order),)
+        return (_difference_adjoint(2 * per_item * rate * g * slope, order),)
 
-    return (np.asarray(scale * (d * d).sum()),), vjp
+    return (np.asarray(per_item * value),), vjp
 
 
 def _difference_adjoint(g: np.ndarray, order: int) -> np.ndarray:

@@ -5,6 +5,7 @@ finite differences in float64 along random directions."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -63,16 +64,37 @@ def test_motion_terms_gradient_matches_finite_differences(term, order):
 
 def test_motion_terms_measure_acceleration_and_velocity_at_30_fps():
     """A constant velocity costs no smoothness; a constant acceleration a (m/frame² at 60
-    fps) costs smooth_joints × |a · (60/30)²|² per inner frame; a still body no steadiness."""
-    s = TemporalSettings()
-    terms = _SequenceTerms(s, fps=60.0)
+    fps) costs smooth_joints × ρ(|a · (60/30)²|) per inner frame — ρ(r) = r² without an
+    ``accel_scale``, the Charbonnier 2c²(√(1 + r²/c²) − 1) with one; a still body no
+    steadiness."""
     t = np.arange(5.0)[:, None, None]
     accel = np.array([0.01, -0.02, 0.005])
     still = np.zeros((5, 55, 3))
-    assert float(terms.smoothness(np.ones((5, 22, 3)) + t * 0.1, still)[0][0]) == pytest.approx(0.0, abs=1e-20)
-    value = float(terms.smoothness(0.5 * t ** 2 * accel + np.zeros((5, 22, 3)), still)[0][0])
-    assert value == pytest.approx(3 * s.smooth_joints * float(((accel * 4) ** 2).sum()))
-    assert float(terms.steadiness(np.ones((5, 22, 3)), still)[0][0]) == 0.0
+    r2 = float(((accel * 4) ** 2).sum())
+    for s, rho in ((replace(TemporalSettings(), accel_scale=None), r2),
+                   (replace(TemporalSettings(), accel_scale=0.03),
+                    2 * 0.03 ** 2 * (np.sqrt(1 + r2 / 0.03 ** 2) - 1))):
+        terms = _SequenceTerms(s, fps=60.0)
+        assert float(terms.smoothness(np.ones((5, 22, 3)) + t * 0.1, still)[0][0]) == pytest.approx(0.0, abs=1e-20)
+        value = float(terms.smoothness(0.5 * t ** 2 * accel + np.zeros((5, 22, 3)), still)[0][0])
+        assert value == pytest.approx(3 * s.smooth_joints * rho)
+        assert float(terms.steadiness(np.ones((5, 22, 3)), still)[0][0]) == 0.0
+
+
+def test_large_accelerations_cost_in_proportion_small_ones_squared():
+    """With an ``accel_scale`` c, ten times an acceleration well under c costs ~100 times
+    as much, ten times one well over c ~10 times: a fast move's peak is not flattened as a
+    squared penalty would."""
+    terms = _SequenceTerms(replace(TemporalSettings(), accel_scale=0.03), fps=30.0)
+    t = np.arange(3.0)[:, None, None]
+    still = np.zeros((3, 55, 3))
+
+    def cost(a: float) -> float:
+        joints = 0.5 * t ** 2 * np.array([a, 0.0, 0.0]) + np.zeros((3, 22, 3))
+        return float(terms.smoothness(joints, still)[0][0])
+
+    assert cost(0.01 * 0.03) / cost(0.001 * 0.03) == pytest.approx(100.0, rel=1e-3)
+    assert cost(1000 * 0.03) / cost(100 * 0.03) == pytest.approx(10.0, rel=2e-2)
 
 
 def test_contact_gradient_matches_finite_differences_and_counts_planted_steps_only():
