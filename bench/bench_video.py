@@ -21,7 +21,9 @@ Two parts:
   keypoints through a fixed camera plus 3 px of noise, 5 % of the frames missed → the temporal
   fit (``lift.temporal``) vs. lifting each frame as a photo (``lift.lift``): PA-MPJPE (mm),
   acceleration error (mm/frame², hip-centred joints), foot skating (mm/frame of the ankles and
-  feet where the truth's are planted, ``lift.metrics.foot_skate_mm``) and CPU seconds per frame;
+  feet where the truth's are planted, ``lift.metrics.foot_skate_mm``) and CPU seconds per frame,
+  beside the acceleration error an ideal smoother of that noise would leave
+  (``smoothing_floor``); at 30 fps, or at ``--fps`` for the clips recorded that fast;
 * **video** (``--video``): 1920x1080 frames — the mannequin performing the clip rendered over a
   photo background (scikit-image's samples) with a second, differently shaped person walking
   across in front of it — written as an mp4 and imported with ``posestudio.video.import_video``

@@ -86,6 +86,10 @@ class TemporalSettings:
     window: int = 4                 # frames solved together in the warm-started pass
     steps: int = 50                 # L-BFGS iterations per window
     smooth_joints: float = 0.25     # × mean squared joint acceleration (m / frame², 30 fps)
+    accel_scale: float | None = 0.03  # m / frame² (30 fps): a joint acceleration beyond this
+                                    # costs in proportion, not squared (Charbonnier), so a
+                                    # kick's snap or a foot strike is kept while small jitter
+                                    # is smoothed as before; None: squared throughout
     smooth_rotations: float = 0.005  # × mean squared acceleration of the local rotation matrices
     steady_joints: float = 0.005    # × mean squared joint velocity (m / frame), one-sided pass
     steady_rotations: float = 0.0005  # × mean squared velocity of the local rotation matrices
@@ -103,10 +107,6 @@ class TemporalSettings:
                                     # jerk and skating than without, see bench/RESULTS_video.md)
     contact_speed: float = PLANTED_SPEED  # m/s: a foot slower than this (and low) is planted
     contact_weight: float = 50.0    # × squared foot motion (m / frame) while planted
-    accel_scale: float | None = 0.03  # m / frame² (30 fps): a joint acceleration beyond this
-                                    # costs in proportion, not squared (Charbonnier), so a
-                                    # kick's snap or a foot strike is kept while small jitter
-                                    # is smoothed as before; None: squared throughout
 
     def with_smoothing(self, factor: float) -> "TemporalSettings":
         """These settings with every smoothness and steadiness weight × ``factor`` (> 0): the
@@ -181,8 +181,9 @@ class _SequenceTerms:
     def _motion(self, joints, pose, order: int, rate: float, w_joints: float, w_rotations: float,
                 joints_scale: float | None = None):
         """``w_joints`` × the mean over joints of the squared ``order``-th differences of the
-        joints along time (× ``rate``), summed over time, plus ``w_rotations`` × the same of
-        the body joints' rotation matrices (squared Frobenius norm)."""
+        joints along time (× ``rate``; past ``joints_scale`` in proportion, see
+        :func:`_difference_penalty`), summed over time, plus ``w_rotations`` × the same of the
+        body joints' rotation matrices (squared Frobenius norm)."""
         aa = pose[:, BODY]
         (v_joints,), joints_vjp = _difference_penalty(joints, order, rate, w_joints, joints_scale)
         (v_rot,), rot_vjp = _difference_penalty(axis_angle_to_matrix(aa), order, rate, w_rotations)
