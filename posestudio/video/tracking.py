@@ -31,6 +31,11 @@ VELOCITY_GAIN = 0.6
 VELOCITY_DAMPING = 0.9
 # Body points that must be present for a detection to start a track.
 MIN_POINTS_NEW = 5
+# Largest change of scale (the spread of the body points a detection shares with the
+# prediction) that can still be the same person: beyond it the detector has latched onto a
+# part of the body (a person turning away read as a small figure in their legs) or onto
+# someone nearer or farther away.
+MAX_SCALE_CHANGE = 1.6
 
 
 def body_box(body: np.ndarray) -> np.ndarray | None:
@@ -43,6 +48,11 @@ def body_box(body: np.ndarray) -> np.ndarray | None:
 
 def _size(box: np.ndarray) -> float:
     return float(max(math.hypot(box[2] - box[0], box[3] - box[1]), 1.0))
+
+
+def _spread(points: np.ndarray) -> float:
+    """Root-mean-square distance of ``points`` (N, 2) from their centroid, pixels."""
+    return float(np.sqrt(((points - points.mean(0)) ** 2).sum(1).mean()))
 
 
 @dataclass
@@ -102,12 +112,16 @@ class Track:
 
 def match_cost(track: Track, frame: int, person) -> float:
     """Cost of giving ``person`` (detected at ``frame``) to ``track``; ``inf`` if they share
-    fewer than three body points."""
+    fewer than three body points or those points' scale differs from the prediction's by more
+    than ``MAX_SCALE_CHANGE``."""
     body = np.asarray(person.body, dtype=np.float64)[:18]
     both = (body[:, 2] > 0) & track.known
     if np.count_nonzero(both) < 3:
         return math.inf
     predicted = track.predict(frame)
+    scale = _spread(body[both, :2]) / max(_spread(predicted[both]), 1.0)
+    if not 1.0 / MAX_SCALE_CHANGE <= scale <= MAX_SCALE_CHANGE:
+        return math.inf
     keypoint = float(np.linalg.norm(body[both, :2] - predicted[both], axis=1).mean()) / track.size
     box = body_box(body)
     centre = (box[:2] + box[2:]) / 2 if box is not None else body[both, :2].mean(0)

@@ -61,3 +61,31 @@ def test_a_brief_phantom_is_not_kept_and_the_largest_comes_first():
     sizes = [np.mean([np.hypot(*(b[2:] - b[:2])) for b in
                       (body_box(p.body) for p in t.detections.values())]) for t in tracks]
     assert sizes[0] >= sizes[1]
+
+
+def _shrunk(person, factor: float, towards: np.ndarray):
+    """``person`` with its present body points pulled towards ``towards`` by ``factor``."""
+    body = person.body.copy()
+    present = body[:, 2] > 0
+    body[present, :2] = towards + (body[present, :2] - towards) * factor
+    return person.__class__(body=body)
+
+
+def test_a_detector_latching_onto_part_of_the_body_is_not_that_person():
+    """A person turning away can be read by the detector as a small figure in their own legs:
+    a whole skeleton at 0.4 of the size, inside the real one. Those frames are not given to the
+    person (the fit fills them instead of following the small figure), nor kept as someone
+    else; a partial detection at the right scale (the legs hidden) still is the person."""
+    a, _, _ = _crossing(30)
+    frames = [[a[t]] for t in range(30)]
+    for t in (12, 13, 14):
+        knees = a[t].body[[9, 12], :2].mean(0)          # COCO-18 right and left knee
+        frames[t] = [_shrunk(a[t], 0.4, knees)]
+    upper = a[20].body.copy()
+    upper[8:14] = 0.0                                    # hips, knees and ankles not seen
+    frames[20] = [a[20].__class__(body=upper)]
+    tracks = track_people(frames)
+    kept = keep_tracks(tracks, 30, 30.0)
+    assert len(kept) == 1
+    assert sorted(kept[0].detections) == [t for t in range(30) if t not in (12, 13, 14)]
+    assert kept[0].detections[20].body is frames[20][0].body
