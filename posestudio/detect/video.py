@@ -58,6 +58,8 @@ class VideoPoseDetector:
         self._graphs: dict[int, object] = {}   # key (the caller's track id) → holistic graph
         self._spare: list[object] = []
         self._frame = 0
+        self.sources: list[int | None] = []    # per person of the last frame: its graph's key
+                                               # (None: found by the whole-frame search)
 
     def __enter__(self) -> "VideoPoseDetector":
         return self
@@ -69,6 +71,13 @@ class VideoPoseDetector:
         for graph in list(self._graphs.values()) + self._spare:
             graph.close()
         self._graphs, self._spare = {}, []
+
+    def restart(self, key: int) -> None:
+        """Make the graph following ``key`` look for its person afresh in the next frame (the
+        caller turned its last detection down: it had latched onto something else)."""
+        graph = self._graphs.get(key)
+        if graph is not None:
+            graph.reset()
 
     def _graph(self, key: int):
         graph = self._graphs.get(key)
@@ -110,6 +119,7 @@ class VideoPoseDetector:
         for key in [k for k in self._graphs if k not in keys]:
             self._spare.append(self._graphs.pop(key))
         found: list[DetectedPerson] = []
+        sources: list[int | None] = []
         with _native_stderr_silenced():
             for key, box in expected[: self.max_people]:
                 c0, r0, c1, r1 = _grow(box, CROP_GROW, width, height)
@@ -131,12 +141,15 @@ class VideoPoseDetector:
                     continue
                 _shift(person, (c0, r0), width, height)
                 found.append(person)
+                sources.append(key)
         if self._frame % self.search_every == 0 or not expected:
             for person in search_frame(pixels, self.max_people):
                 box = person.bbox()
                 if not any(_overlap(box, p.bbox()) > SAME_PERSON_OVERLAP for p in found):
                     found.append(person)
+                    sources.append(None)
         self._frame += 1
+        self.sources = sources
         return found
 
 

@@ -39,14 +39,23 @@ def _check(cancelled: CancelledFn | None) -> None:
         raise Cancelled("import stopped by the user")
 
 
-def _tracked(frames_people: list[list], fps: float):
-    """Tracks (``lift.sequence.TrackedPerson``) that stay in view long enough, largest first."""
+def _staying(tracks, num_frames: int, fps: float, where: str):
+    """The ``tracks`` (``video.tracking.Track``) that stay in view long enough, largest first,
+    as ``lift.sequence.TrackedPerson``; LiftError, saying how far anyone was followed, if none."""
     from posestudio.lift.sequence import TrackedPerson
-    from posestudio.video.tracking import keep_tracks, track_people
+    from posestudio.video.tracking import frames_needed, keep_tracks
 
-    tracks = track_people(frames_people, max_missed=max(2, int(round(MAX_GAP_SECONDS * fps))))
-    return [TrackedPerson(dict(t.detections), t.track_id)
-            for t in keep_tracks(tracks, len(frames_people), fps)]
+    kept = keep_tracks(tracks, num_frames, fps)
+    if not kept and tracks:
+        longest = max(len(t.detections) for t in tracks)
+        raise LiftError(
+            f"{where}: nobody is followed for long enough to lift: seen in {longest} of "
+            f"{num_frames} frames at most ({frames_needed(num_frames, fps)} needed); the detector "
+            f"keeps losing them (fast turns, upside down, mostly hidden) - a --start/--end range "
+            f"where they are seen may import")
+    if not kept:
+        raise LiftError(f"{where}: nobody stays in view long enough to lift")
+    return [TrackedPerson(dict(t.detections), t.track_id) for t in kept]
 
 
 def _fit(tracks, num_frames, canvas_size, fps, *, person, where, focal_px, rig, settings,
@@ -54,8 +63,6 @@ def _fit(tracks, num_frames, canvas_size, fps, *, person, where, focal_px, rig, 
          camera_rotations=None):
     from posestudio.lift.sequence import lift_tracks, pick_tracks
 
-    if not tracks:
-        raise LiftError(f"{where}: nobody stays in view long enough to lift")
     tracks = pick_tracks(tracks, person, where)
     sub = None if progress is None else (lambda f, msg: progress(share + (1 - share) * f, msg))
     return lift_tracks(tracks, num_frames, canvas_size, fps, focal_px=focal_px, rig=rig,
@@ -122,19 +129,21 @@ def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = N
                 progress(_DETECT_SHARE * min(index / max(total, 1), 1.0),
                          f"detecting frame {index + 1}" + (f"/{total}" if total > 0 else ""))
             people = detector.detect(rgb, tracker.predicted_boxes(index))
-            tracker.update(index, people)
+            # Only the whole-frame search brings newcomers: what a graph following someone finds
+            # and no track takes is that graph having lost its person (a part of their body read
+            # as a figure), which restarts it to search its crop afresh.
+            ids = tracker.update(index, people, may_start=[k is None for k in detector.sources])
+            for key, track_id in zip(detector.sources, ids):
+                if key is not None and key != track_id:
+                    detector.restart(key)
             frames_people.append(people)
             if camera is not None:
                 camera.update(rgb, [box for box in map(person_box, people) if box is not None])
     if not frames_people:
         raise InputError(f"--start {frames.start}: {path} has no frames there")
     t1, c1 = time.perf_counter(), cpu_seconds()
-    # Identities come from the tracker that steered the detector; keep_tracks picks who stays.
-    from posestudio.lift.sequence import TrackedPerson
-    from posestudio.video.tracking import keep_tracks
-
-    tracks = [TrackedPerson(dict(t.detections), t.track_id)
-              for t in keep_tracks(tracker.all_tracks(), len(frames_people), rate)]
+    # Identities come from the tracker that steered the detector.
+    tracks = _staying(tracker.all_tracks(), len(frames_people), rate, str(path))
     rotations = camera.rotations if camera is not None else None
     turn = 0.0 if rotations is None else max(angle_deg(r) for r in rotations)
     scene, report = _fit(tracks, len(frames_people), (info.width, info.height), rate,
@@ -200,6 +209,9 @@ def import_keypoint_sequence(source, *, fps: float | None = None, start: int = 0
     frames = frames[start:stop]
     if progress is not None:
         progress(0.02, "tracking people")
-    tracks = _tracked(frames, rate)
+    from posestudio.video.tracking import track_people
+
+    tracks = _staying(track_people(frames, max_missed=max(2, int(round(MAX_GAP_SECONDS * rate)))),
+                      len(frames), rate, where)
     return _fit(tracks, len(frames), size, rate, person=person, where=where, focal_px=focal_px,
                 rig=rig, settings=settings, progress=progress, cancelled=cancelled, share=0.05)

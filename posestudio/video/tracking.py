@@ -142,9 +142,10 @@ class Tracker:
         self.tracks: list[Track] = []
         self.ended: list[Track] = []
 
-    def update(self, frame: int, people) -> list[int]:
+    def update(self, frame: int, people, may_start=None) -> list[int]:
         """Match ``people`` detected at ``frame`` to tracks; returns each one's track id (new
-        tracks for unmatched people with enough points; -1 for a person left out)."""
+        tracks for unmatched people with enough points whose ``may_start`` is true — all by
+        default; -1 for a person left out)."""
         from scipy.optimize import linear_sum_assignment
 
         alive = []
@@ -161,7 +162,7 @@ class Tracker:
                     self.tracks[r].update(frame, people[c])
                     ids[c] = self.tracks[r].track_id
         for i, person in enumerate(people):
-            if ids[i] >= 0:
+            if ids[i] >= 0 or (may_start is not None and not may_start[i]):
                 continue
             if np.count_nonzero(np.asarray(person.body)[:18, 2] > 0) < MIN_POINTS_NEW:
                 continue
@@ -211,11 +212,18 @@ def track_people(frames_people: list[list], max_missed: int = 15) -> list[Track]
     return tracker.all_tracks()
 
 
+def frames_needed(num_frames: int, fps: float, min_seconds: float = 1.0,
+                  min_share: float = 0.5) -> int:
+    """Frames a track must be seen in to be kept: ``min_seconds`` of them, or (short clips)
+    ``min_share`` of the clip; at least 3."""
+    return max(3, min(int(round(min_seconds * fps)), int(math.ceil(min_share * num_frames))))
+
+
 def keep_tracks(tracks: list[Track], num_frames: int, fps: float,
                 min_seconds: float = 1.0, min_share: float = 0.5) -> list[Track]:
     """The tracks that stay in view long enough: seen in at least ``min_seconds`` of frames, or
     (short clips) ``min_share`` of them; largest (mean body box) first."""
-    need = max(3, min(int(round(min_seconds * fps)), int(math.ceil(min_share * num_frames))))
+    need = frames_needed(num_frames, fps, min_seconds, min_share)
     kept = [t for t in tracks if len(t.detections) >= need]
 
     def mean_size(t: Track) -> float:

@@ -89,3 +89,21 @@ def test_a_detector_latching_onto_part_of_the_body_is_not_that_person():
     assert len(kept) == 1
     assert sorted(kept[0].detections) == [t for t in range(30) if t not in (12, 13, 14)]
     assert kept[0].detections[20].body is frames[20][0].body
+
+
+def test_only_people_allowed_to_start_a_track_start_one():
+    """The video importer lets only its whole-frame search bring newcomers: what a graph
+    following someone finds and no track takes (``may_start`` false) starts no track."""
+    a, _, _ = _crossing(10)
+    knees = a[4].body[[9, 12], :2].mean(0)
+    tracker = Tracker()
+    for t in range(10):
+        people = [_shrunk(a[t], 0.4, knees)] if t == 4 else [a[t]]
+        ids = tracker.update(t, people, may_start=[t == 0])
+        assert ids == ([-1] if t == 4 else [0])
+    assert len(tracker.all_tracks()) == 1
+    # Without the restriction the small figure becomes someone else.
+    loose = Tracker()
+    for t in range(10):
+        loose.update(t, [_shrunk(a[t], 0.4, knees)] if t == 4 else [a[t]])
+    assert len(loose.all_tracks()) == 2

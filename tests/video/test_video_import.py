@@ -131,3 +131,26 @@ def test_fixed_camera_applies_to_a_video_only(tmp_path, cli):
         assert result.code == 2 and not out.exists(), (source, result)
         lines = [line for line in result.err.strip().splitlines() if not line.startswith("import: ")]
         assert lines == ["posestudio import: error: --fixed-camera applies to a video"], result.err
+
+
+def test_video_detector_says_which_graph_found_each_person_and_restarts_one(astronaut_video):
+    """The importer turns a graph's detection down when the tracker does (the graph latched
+    onto something else) and restarts that graph: the detector names, per person found, the
+    key of the graph that followed them (None for the whole-frame search), and a restarted
+    graph finds its person again from scratch."""
+    from posestudio.detect.video import VideoPoseDetector
+
+    frames = [rgb for _, _, rgb in iter_frames(probe_video(astronaut_video), FrameRange(12.0))]
+    with VideoPoseDetector(search_every=100) as detector:
+        first = detector.detect(frames[0], [])
+        assert len(first) == 1 and detector.sources == [None]
+        box = first[0].bbox()
+        found = detector.detect(frames[1], [(7, box)])
+        assert len(found) == 1 and detector.sources == [7]
+        detector.restart(7)
+        detector.restart(99)                       # nobody followed under that key: nothing
+        again = detector.detect(frames[2], [(7, box)])
+        assert len(again) == 1 and detector.sources == [7]
+        shift = np.asarray(again[0].body)[:, :2] - np.asarray(found[0].body)[:, :2]
+        present = (np.asarray(again[0].body)[:, 2] > 0) & (np.asarray(found[0].body)[:, 2] > 0)
+        assert np.abs(np.median(shift[present], axis=0)).max() < 20   # the same person
