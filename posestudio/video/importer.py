@@ -39,6 +39,11 @@ def _check(cancelled: CancelledFn | None) -> None:
         raise Cancelled("import stopped by the user")
 
 
+def _max_missed(fps: float) -> int:
+    """Frames a track survives unseen: ``MAX_GAP_SECONDS``, at least 2."""
+    return max(2, int(round(MAX_GAP_SECONDS * fps)))
+
+
 def _staying(tracks, num_frames: int, fps: float, where: str):
     """The ``tracks`` (``video.tracking.Track``) that stay in view long enough, largest first,
     as ``lift.sequence.TrackedPerson``; LiftError, saying how far anyone was followed, if none."""
@@ -118,7 +123,7 @@ def import_video(path: str | os.PathLike, *, start: int = 0, end: int | None = N
     last = min(frames.end or info.frame_count, info.frame_count or frames.end or 0)
     total = int(math.ceil((last - frames.start) / info.fps * rate)) if last else 0
     frames_people: list[list] = []
-    tracker = Tracker(max_missed=max(2, int(round(MAX_GAP_SECONDS * rate))))
+    tracker = Tracker(max_missed=_max_missed(rate))
     camera = CameraMotion(focal_px or default_focal_px(info.width, info.height),
                           (info.width, info.height)) if camera_motion else None
     with VideoPoseDetector(max_people=max_people,
@@ -211,7 +216,6 @@ def import_keypoint_sequence(source, *, fps: float | None = None, start: int = 0
         progress(0.02, "tracking people")
     from posestudio.video.tracking import track_people
 
-    tracks = _staying(track_people(frames, max_missed=max(2, int(round(MAX_GAP_SECONDS * rate)))),
-                      len(frames), rate, where)
+    tracks = _staying(track_people(frames, max_missed=_max_missed(rate)), len(frames), rate, where)
     return _fit(tracks, len(frames), size, rate, person=person, where=where, focal_px=focal_px,
                 rig=rig, settings=settings, progress=progress, cancelled=cancelled, share=0.05)
