@@ -54,10 +54,9 @@ def _staying(tracks, num_frames: int, fps: float, where: str):
     if not kept and tracks:
         longest = max(len(t.detections) for t in tracks)
         raise LiftError(
-            f"{where}: nobody is followed for long enough to lift: seen in {longest} of "
-            f"{num_frames} frames at most ({frames_needed(num_frames, fps)} needed); the detector "
-            f"keeps losing them (fast turns, upside down, mostly hidden) - a --start/--end range "
-            f"where they are seen may import")
+            f"{where}: nobody is followed long enough to lift (at most {longest} of {num_frames} "
+            f"frames, {frames_needed(num_frames, fps)} needed): the detector keeps losing them; "
+            f"try a start/end range where they are seen")
     if not kept:
         raise LiftError(f"{where}: nobody stays in view long enough to lift")
     return [TrackedPerson(dict(t.detections), t.track_id) for t in kept]

@@ -115,7 +115,7 @@ def test_bad_frame_lists_and_options_fail_in_one_line(frames_json, tmp_path, cli
         ([{"people": [], "canvas_width": 64, "canvas_height": 64}] * 4, [], "nobody stays in view"),
         # seen in 3 frames of 20, then lost: said with how far they were followed
         (frames_json[:3] + [dict(frames_json[0], people=[])] * 17, [],
-         "seen in 3 of 20 frames at most (10 needed)"),
+         "at most 3 of 20 frames, 10 needed"),
     ]
     for frames, options, expected in cases:
         path = tmp_path / "frames.json"
