@@ -108,7 +108,8 @@ class VideoPoseDetector:
         Returns
         -------
         list of DetectedPerson, frame pixels: one per expected person found (in the order of
-        ``expected``), then people found by the whole-frame search.
+        ``expected``), then people found by the whole-frame search; ``sources`` then holds, per
+        person, the key of the graph that found them (None for the search).
         """
         from posestudio.detect.mediapipe_pose import (
             _native_stderr_silenced, _person_from_result,
