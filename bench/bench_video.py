@@ -180,8 +180,9 @@ def smoothing_floor(truth: np.ndarray, focal: float, noise_px: float = NOISE_PX,
     """The acceleration error (mm/frame²) left by an ideal smoother of the keypoints' noise: the
     true joints (T, J, 3, camera frame) moved by ``noise_px`` in the image plane at each joint's
     depth and not at all in depth, then Gaussian-smoothed along time with the width that fits
-    the truth best (chosen by looking at it). What no fit of 2D keypoints this noisy can beat
-    on average: it knows depth exactly and is tuned on the answer."""
+    the truth best (chosen by looking at it). A reference, not a strict bound: it knows depth
+    exactly and is tuned on the answer, but smooths each joint alone, where a body fit also
+    ties the joints together by their bone lengths (and so can beat it in the image plane)."""
     rng = np.random.default_rng(0)
     depth = -truth[..., 2:3]
     best = float("inf")
